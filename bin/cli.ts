@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, errorMessage } from '../shared/errors.js';
+import { loadConfigFile } from '../shared/config/yaml.js';
+import { describeUploadTrigger } from '../shared/uploads/describe.js';
+
+const HELP = `Usage: ecs-pilot <command> [options]
+
+Commands:
+  validate <file>    Check a config file; prints "valid" and one line per automation, or every error.
+
+Options:
+  -h, --help         Show this help.`;
+
+type Out = { log: (line: string) => void; error: (line: string) => void };
+
+function validate(args: string[], out: Out): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const [file] = positionals;
+  if (!file || positionals.length > 1) {
+    out.error('Usage: ecs-pilot validate <file>');
+    return 2;
+  }
+  try {
+    const config = loadConfigFile(file);
+    out.log(`valid: ${file}`);
+    for (const trigger of config.uploads) out.log(`  ${describeUploadTrigger(trigger)}`);
+    if (config.uploads.length === 0) out.log('  (no automations configured)');
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      out.error(`invalid: ${file}`);
+      for (const issue of error.issues) out.error(`  - ${issue}`);
+      return 1;
+    }
+    out.error(errorMessage(error));
+    return 1;
+  }
+}
+
+const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<number>> = { validate };
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */
+export async function main(
+  argv: string[],
+  out: Out = { log: console.log, error: console.error },
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    out.log(HELP);
+    return command ? 0 : 2;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    out.error(`Unknown command "${command}".\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await run(rest, out);
+  } catch (error) {
+    out.error(errorMessage(error));
+    return 2;
+  }
+}

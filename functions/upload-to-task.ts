@@ -1,0 +1,66 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { deployedConfig } from '../shared/config/load.js';
+import { requiredEnv } from '../shared/env.js';
+import { dynamoDbClient, ecsClient, sqsClient } from '../shared/aws/clients.js';
+import { TaskLauncher } from '../shared/aws/launcher.js';
+import { SqsQueueActions } from '../shared/aws/queue.js';
+import { createLogger, createMetrics } from '../shared/aws/observability.js';
+import { processBatch } from '../shared/delivery/batch.js';
+import { processUploadMessage } from '../shared/uploads/service.js';
+
+/** Idempotency records outlive ECS's ~24 h clientToken window, so late redrives stay deduplicated. */
+const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
+
+// Cold start: a broken config or missing variable fails here, loudly, before any event is touched.
+const config = deployedConfig();
+const logger = createLogger('uploads');
+const metrics = createMetrics('uploads');
+const launcher = new TaskLauncher({
+  ecs: ecsClient(),
+  idempotency: {
+    client: dynamoDbClient(),
+    tableName: requiredEnv('IDEMPOTENCY_TABLE'),
+    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+  },
+});
+const queue = new SqsQueueActions(
+  sqsClient(),
+  requiredEnv('UPLOADS_QUEUE_URL'),
+  requiredEnv('UPLOADS_DLQ_URL'),
+);
+
+const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
+
+/** SQS (fed by the uploads EventBridge rules) → one Fargate task per matching object version. */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  logger.addContext(context);
+  launcher.registerContext(context);
+  try {
+    return await processBatch(
+      event.Records ?? [],
+      (body, attributes, record) => {
+        logger.appendKeys({ messageId: record.messageId });
+        return processUploadMessage(body, attributes, {
+          triggers: config.uploads,
+          launcher,
+          logger,
+          onDecision: (decision) => count(`Uploads${decision[0]?.toUpperCase()}${decision.slice(1)}`),
+        });
+      },
+      {
+        queue,
+        settings: config.delivery,
+        logger,
+        onAction: (action) =>
+          action !== 'ack' &&
+          count(
+            `Events${action === 'dead-letter' ? 'DeadLettered' : action === 'retry' ? 'Retried' : 'Deferred'}`,
+          ),
+      },
+    );
+  } finally {
+    logger.removeKeys(['messageId']);
+    metrics.publishStoredMetrics();
+  }
+};

@@ -1,0 +1,26 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * One client per service, created once per cold start. The SDK's standard retry strategy retries
+ * throttling, 5xx and network errors with exponential backoff and jitter; attempts are bounded so a
+ * retry storm stays inside the function's time budget. AWS_ENDPOINT_URL points every client at a
+ * local emulator when set (the SDK reads it too; passing it explicitly keeps that visible).
+ */
+export function clientConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    maxAttempts: Number(env.ECS_PILOT_SDK_MAX_ATTEMPTS ?? 5),
+    retryMode: 'standard' as const,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+  };
+}
+
+let ecs: ECSClient | undefined;
+let sqs: SQSClient | undefined;
+let dynamodb: DynamoDBClient | undefined;
+
+export const ecsClient = (): ECSClient => (ecs ??= new ECSClient(clientConfig()));
+export const sqsClient = (): SQSClient => (sqs ??= new SQSClient(clientConfig()));
+export const dynamoDbClient = (): DynamoDBClient => (dynamodb ??= new DynamoDBClient(clientConfig()));

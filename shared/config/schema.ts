@@ -1,0 +1,188 @@
+import * as z from 'zod';
+
+/**
+ * The declarative config, one YAML file per stage. Every object is strict (unknown keys are errors,
+ * so a typo never silently disables a setting) and every default is written here, once.
+ */
+
+/** Placeholders an upload trigger may use in environment values and commands. */
+export const UPLOAD_PLACEHOLDERS = ['bucket', 'key', 'size', 'etag', 'versionId'] as const;
+
+// Trigger names end up in resource names, startedBy (36 chars with our prefix) and tag values.
+const automationName = z
+  .string()
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/,
+    'a name of 1-24 lower-case letters, digits and inner hyphens (it becomes part of resource names)',
+  );
+
+const nonEmpty = z.string().min(1, 'a non-empty string');
+
+const templateString = z
+  .string()
+  .max(4096, 'at most 4096 characters')
+  .superRefine((value, ctx) => {
+    for (const match of value.matchAll(/\{([^{}]*)\}/g)) {
+      const placeholder = match[1] ?? '';
+      if (!(UPLOAD_PLACEHOLDERS as readonly string[]).includes(placeholder)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown placeholder {${placeholder}}; expected one of ${UPLOAD_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+        });
+      }
+    }
+  });
+
+const capacityProviderItem = z.strictObject({
+  capacityProvider: nonEmpty,
+  /** Relative share of tasks; default 1. */
+  weight: z.number().int().min(0).max(1000).default(1),
+  /** Tasks placed on this provider first; default 0. */
+  base: z.number().int().min(0).max(100000).default(0),
+});
+
+const iamRole = z
+  .string()
+  .regex(
+    /^(arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+|[\w+=,.@-]{1,64})$/,
+    'an IAM role name or role ARN',
+  );
+
+/** How a Fargate task is launched; shared by every automation that starts tasks. */
+export const taskSpecSchema = z
+  .strictObject({
+    /** Cluster name or ARN. */
+    cluster: nonEmpty,
+    /** Task definition family, family:revision, or ARN. Without a revision the latest ACTIVE one runs. */
+    taskDefinition: z
+      .string()
+      .regex(
+        /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}(:\d+)?|[A-Za-z0-9_-]{1,255}(:\d+)?)$/,
+        'a task definition family, family:revision or task definition ARN',
+      ),
+    /** The container that receives the environment and command overrides. */
+    container: nonEmpty,
+    subnets: z
+      .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id like subnet-0123abcd'))
+      .min(1, 'at least one subnet')
+      .max(16, 'at most 16 subnets'),
+    securityGroups: z
+      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id like sg-0123abcd'))
+      .min(1, 'at least one security group')
+      .max(5, 'at most 5 security groups'),
+    /** ENABLED gives the task a public IP (needed in public subnets without NAT); default DISABLED. */
+    assignPublicIp: z.enum(['ENABLED', 'DISABLED']).default('DISABLED'),
+    /** FARGATE (the default when no capacityProviderStrategy is given). */
+    launchType: z.literal('FARGATE').optional(),
+    capacityProviderStrategy: z.array(capacityProviderItem).min(1).max(6).optional(),
+    /** Fargate platform version; default LATEST. */
+    platformVersion: z.string().default('LATEST'),
+    /** Environment overrides for `container`; values may use placeholders. Default none. */
+    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), templateString).default({}),
+    /** Command override for `container`; values may use placeholders. Default: the image's command. */
+    command: z.array(templateString).min(1).optional(),
+    /**
+     * Roles named in the task definition, which ecs-pilot may pass to ECS (iam:PassRole).
+     * Both are required when the task definition has them; default none.
+     */
+    roles: z.strictObject({ task: iamRole.optional(), execution: iamRole.optional() }).default({}),
+    /** Extra tags on every task started; default none. */
+    tags: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^[\p{L}\p{N} +\-=._:/@]{1,128}$/u,
+            'a tag key of 1-128 letters, digits, spaces and + - = . _ : / @',
+          )
+          .refine(
+            (key) => !/^(aws|ecs-pilot):/i.test(key),
+            'a tag key not starting with aws: or ecs-pilot: (reserved)',
+          ),
+        z
+          .string()
+          .regex(
+            /^[\p{L}\p{N} +\-=._:/@]{0,256}$/u,
+            'a tag value of at most 256 letters, digits, spaces and + - = . _ : / @',
+          ),
+      )
+      .default({}),
+    /** Cap on concurrently running tasks started by this automation; default: no cap. */
+    maxRunning: z.number().int().min(1).max(10000).optional(),
+  })
+  .refine((spec) => !(spec.launchType && spec.capacityProviderStrategy), {
+    message: 'give either launchType or capacityProviderStrategy, not both',
+    path: ['capacityProviderStrategy'],
+  });
+
+export const uploadTriggerSchema = z
+  .strictObject({
+    name: automationName,
+    bucket: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        'an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+      ),
+    /** Only keys starting with this prefix; default: every key. */
+    prefix: z.string().max(1024).default(''),
+    /** Only keys ending with this suffix (case-sensitive); default: any. */
+    suffix: z.string().min(1).max(1024).optional(),
+    /** Smallest object size in bytes (inclusive); default 0. */
+    minSize: z.number().int().min(0).optional(),
+    /** Largest object size in bytes (inclusive); default: no limit. */
+    maxSize: z.number().int().min(0).optional(),
+    task: taskSpecSchema,
+  })
+  .refine((t) => t.minSize === undefined || t.maxSize === undefined || t.minSize <= t.maxSize, {
+    message: 'minSize must not be greater than maxSize',
+    path: ['maxSize'],
+  });
+
+/** How events reach the functions: the SQS buffer between EventBridge and Lambda. */
+export const deliverySchema = z
+  .strictObject({
+    /** Concurrent function invocations draining the queue (2-1000); default 2, about 10 RunTask/s. */
+    maxConcurrency: z.number().int().min(2).max(1000).default(2),
+    /** Messages per invocation (1-100); default 10. */
+    batchSize: z.number().int().min(1).max(100).default(10),
+    /** Attempts per event before it lands in the dead-letter queue (1-50); default 8. */
+    maxAttempts: z.number().int().min(1).max(50).default(8),
+    /** First retry delay in seconds; later retries double it, with jitter, up to 900 s. Default 10. */
+    retryBaseSeconds: z.number().int().min(1).max(900).default(10),
+  })
+  .default({ maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 });
+
+export const configSchema = z
+  .strictObject({
+    /** Region to deploy to; default us-east-1. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like eu-west-1')
+      .default('us-east-1'),
+    /** Log level of every function; default INFO. */
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    delivery: deliverySchema,
+    /** Uploads that start tasks; default none. */
+    uploads: z.array(uploadTriggerSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>();
+    config.uploads.forEach((trigger, index) => {
+      const first = seen.get(trigger.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate name "${trigger.name}" (also uploads[${first}].name); names must be unique`,
+          path: ['uploads', index, 'name'],
+        });
+      } else {
+        seen.set(trigger.name, index);
+      }
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type TaskSpec = z.infer<typeof taskSpecSchema>;
+export type UploadTrigger = z.infer<typeof uploadTriggerSchema>;
+export type Delivery = z.infer<typeof deliverySchema>;

@@ -1,0 +1,273 @@
+import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
+import { sub, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
+
+/** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
+export const escapeWildcard = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
+
+/** The EventBridge pattern for one trigger: the first, cheap filter (the handler checks again). */
+export function uploadEventPattern(trigger: UploadTrigger): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  if (trigger.prefix && trigger.suffix) {
+    object.key = [{ wildcard: `${escapeWildcard(trigger.prefix)}*${escapeWildcard(trigger.suffix)}` }];
+  } else if (trigger.prefix) {
+    object.key = [{ prefix: trigger.prefix }];
+  } else if (trigger.suffix) {
+    object.key = [{ suffix: trigger.suffix }];
+  }
+  if (trigger.minSize !== undefined || trigger.maxSize !== undefined) {
+    const bounds: (string | number)[] = [];
+    if (trigger.minSize !== undefined) bounds.push('>=', trigger.minSize);
+    if (trigger.maxSize !== undefined) bounds.push('<=', trigger.maxSize);
+    object.size = [{ numeric: bounds }];
+  }
+  return {
+    source: ['aws.s3'],
+    'detail-type': ['Object Created'],
+    detail: { bucket: { name: [trigger.bucket] }, ...(Object.keys(object).length ? { object } : {}) },
+  };
+}
+
+/** `media-ingest` → `MediaIngest`: CloudFormation logical ids are alphanumeric. */
+export const pascal = (name: string) =>
+  name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+
+export const uploadRuleId = (trigger: UploadTrigger) => `UploadRule${pascal(trigger.name)}`;
+
+const clusterName = (cluster: string) => cluster.split('/').pop()!;
+export const clusterArn = (cluster: string): Cfn =>
+  cluster.startsWith('arn:')
+    ? cluster
+    : sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:cluster/${cluster}`);
+
+/** Task definitions RunTask may use: a family means any of its revisions. */
+export function taskDefinitionArn(taskDefinition: string): Cfn {
+  if (taskDefinition.startsWith('arn:'))
+    return /:\d+$/.test(taskDefinition) ? taskDefinition : `${taskDefinition}:*`;
+  const revisioned = /:\d+$/.test(taskDefinition) ? taskDefinition : `${taskDefinition}:*`;
+  return sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task-definition/${revisioned}`);
+}
+
+const roleArn = (role: string): Cfn =>
+  role.startsWith('arn:') ? role : sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${role}`);
+
+/**
+ * What starting tasks from a launch spec needs: RunTask on its task definition in its cluster,
+ * tagging the tasks it creates, PassRole for the task's roles only (to ECS tasks only), and
+ * ListTasks in that cluster when a cap must be counted.
+ */
+export function launchStatements(spec: TaskSpec): Statement[] {
+  const cluster = clusterArn(spec.cluster);
+  const statements: Statement[] = [
+    {
+      Effect: 'Allow',
+      Action: ['ecs:RunTask'],
+      Resource: [taskDefinitionArn(spec.taskDefinition)],
+      Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+    },
+    {
+      Effect: 'Allow',
+      Action: ['ecs:TagResource'],
+      Resource: [
+        sub(
+          `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task/${clusterName(spec.cluster)}/*`,
+        ),
+      ],
+      Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    },
+  ];
+  const roles = [spec.roles.task, spec.roles.execution].filter((r): r is string => Boolean(r));
+  if (roles.length > 0) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: roles.map(roleArn),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+  }
+  if (spec.maxRunning !== undefined) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['ecs:ListTasks'],
+      Resource: ['*'],
+      Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+    });
+  }
+  return statements;
+}
+
+export interface UploadsStack {
+  functions: Record<string, FunctionDefinition>;
+  resources: Record<string, unknown>;
+}
+
+export const UPLOADS_FUNCTION = 'uploadToTask';
+const FUNCTION_TIMEOUT_SECONDS = 60;
+
+/** Resources of the upload automation: rules → buffer queue → function, with DLQ and idempotency table. */
+export function uploadsStack(config: Config, names: { prefix: string; configFile: string }): UploadsStack {
+  if (config.uploads.length === 0) return { functions: {}, resources: {} };
+  const { prefix } = names;
+  const queueArn = { 'Fn::GetAtt': ['UploadsQueue', 'Arn'] };
+  const dlqArn = { 'Fn::GetAtt': ['UploadsDeadLetterQueue', 'Arn'] };
+  const ruleArns = config.uploads.map((t) => ({ 'Fn::GetAtt': [uploadRuleId(t), 'Arn'] }));
+  const resources: Record<string, unknown> = {
+    UploadsDeadLetterQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `${prefix}-uploads-dlq`,
+        MessageRetentionPeriod: 1_209_600,
+        SqsManagedSseEnabled: true,
+      },
+    },
+    UploadsQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `${prefix}-uploads`,
+        // Six times the function timeout, as Lambda recommends for SQS sources.
+        VisibilityTimeout: FUNCTION_TIMEOUT_SECONDS * 6,
+        MessageRetentionPeriod: 1_209_600,
+        SqsManagedSseEnabled: true,
+        // The handler dead-letters with a reason after maxAttempts; this catches crashes and timeouts.
+        RedrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: config.delivery.maxAttempts + 2 },
+      },
+    },
+    UploadsQueuePolicy: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: 'UploadsQueue' }, { Ref: 'UploadsDeadLetterQueue' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'UploadRulesDeliver',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: [queueArn, dlqArn],
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+            },
+          ],
+        },
+      },
+    },
+    IdempotencyTable: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        TableName: `${prefix}-idempotency`,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    },
+  };
+  for (const trigger of config.uploads) {
+    resources[uploadRuleId(trigger)] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: `${prefix}-upload-${trigger.name}`,
+        Description: `ecs-pilot: objects in s3://${trigger.bucket}/${trigger.prefix} start ${trigger.task.taskDefinition}`,
+        State: 'ENABLED',
+        EventPattern: uploadEventPattern(trigger),
+        Targets: [
+          {
+            Id: 'uploads-queue',
+            Arn: queueArn,
+            // Explicit: EventBridge's default is 24 h / 185 attempts with no DLQ.
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+            DeadLetterConfig: { Arn: dlqArn },
+          },
+        ],
+      },
+    };
+  }
+  const functionName = `${prefix}-${UPLOADS_FUNCTION}`;
+  resources.UploadToTaskRole = lambdaRole(functionName, [
+    {
+      Effect: 'Allow',
+      Action: [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
+        'sqs:SendMessage',
+      ],
+      Resource: [queueArn],
+    },
+    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [dlqArn] },
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: [{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }],
+    },
+    ...config.uploads.flatMap((t) => launchStatements(t.task)),
+  ]);
+  const functions: Record<string, FunctionDefinition> = {
+    [UPLOADS_FUNCTION]: {
+      handler: 'functions/upload-to-task.handler',
+      description: 'ecs-pilot: S3 uploads start Fargate tasks',
+      role: 'UploadToTaskRole',
+      timeout: FUNCTION_TIMEOUT_SECONDS,
+      memorySize: 512,
+      package: { patterns: [names.configFile] },
+      environment: {
+        ECS_PILOT_CONFIG_FILE: names.configFile,
+        UPLOADS_QUEUE_URL: { Ref: 'UploadsQueue' },
+        UPLOADS_DLQ_URL: { Ref: 'UploadsDeadLetterQueue' },
+        IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+      },
+      events: [
+        {
+          sqs: {
+            arn: queueArn,
+            batchSize: config.delivery.batchSize,
+            maximumBatchingWindow: 1,
+            functionResponseType: 'ReportBatchItemFailures',
+            maximumConcurrency: config.delivery.maxConcurrency,
+          },
+        },
+      ],
+    },
+  };
+  return { functions, resources };
+}
+
+/** One role per function, trusted by Lambda only, writing only to its own log group. */
+export function lambdaRole(functionName: string, statements: Statement[]): Record<string, unknown> {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'least-privilege',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: [
+                  sub(
+                    `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`,
+                  ),
+                ],
+              },
+              ...statements,
+            ],
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { errorMessage, PermanentError, RetryableError } from '../errors.js';
+import { EcsPilotError, errorMessage, PermanentError, RetryableError } from '../errors.js';
 import { decideDelivery, type DeliveryAction, type RecordOutcome } from './decide.js';
 import type { Delivery } from '../config/schema.js';
 import type { Log } from '../log.js';
@@ -37,7 +37,8 @@ export const ATTR = {
 } as const;
 
 function outcomeOf(error: unknown): RecordOutcome {
-  const reason = errorMessage(error);
+  // Our own errors carry a readable message already; others keep their name for diagnosis.
+  const reason = error instanceof EcsPilotError ? error.message : errorMessage(error);
   if (error instanceof DeferError) return { kind: 'deferred', reason };
   if (error instanceof RetryableError) return { kind: 'retryable', reason };
   if (error instanceof PermanentError) return { kind: 'permanent', reason };

@@ -19,6 +19,8 @@ const objectCreatedSchema = z.object({
       key: z.string().min(1).max(1024),
       size: z.number().int().nonnegative().optional(),
       etag: z.string().max(256).optional(),
+      // AWS sends `etag`; the moto emulator sends `eTag`. Accept both, prefer AWS's spelling.
+      eTag: z.string().max(256).optional(),
       'version-id': z.string().min(1).max(1024).optional(),
       sequencer: z.string().max(256).optional(),
     }),
@@ -54,7 +56,7 @@ export function parseObjectCreated(event: unknown): UploadedObject {
     bucket: detail.bucket.name,
     key: detail.object.key,
     size: detail.object.size ?? 0,
-    etag: detail.object.etag ?? '',
+    etag: detail.object.etag ?? detail.object.eTag ?? '',
     versionId: detail.object['version-id'],
     sequencer: detail.object.sequencer,
     reason: detail.reason,

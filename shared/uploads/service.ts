@@ -93,7 +93,7 @@ export async function processUploadMessage(
       .filter((d) => d.decision === 'failed')
       .map((d) => d.trigger)
       .join(',');
-    const message = errors.map(errorMessage).join('; ');
+    const message = errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
     // Unclassified errors count as retryable: bounded attempts, then the dead-letter queue.
     if (errors.some((e) => !(e instanceof PermanentError) && !(e instanceof DeferError))) {
       throw new RetryableError(message);

@@ -1,0 +1,154 @@
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** A Lambda context for in-process invocations; the time budget counts down from the call. */
+export function lambdaContext(functionName: string, timeoutSeconds = 60): Context {
+  const started = Date.now();
+  let counter = 0;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `local-${process.pid}-${Date.now()}-${++counter}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutSeconds * 1000 - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Turns an SQS API message into the record shape Lambda's event source mapping delivers. */
+export function toLambdaRecord(message: Message, queueArn: string, region: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        {
+          dataType: value.DataType ?? 'String',
+          ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+          stringListValues: [],
+          binaryListValues: [],
+        },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+export interface EventSourceOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  region?: string;
+  batchSize: number;
+  maximumConcurrency: number;
+  functionName: string;
+  handler: SqsHandler;
+  /** Called after each invocation with the batch and what the handler returned. */
+  onInvoke?: (event: SQSEvent, response: SQSBatchResponse | Error) => void;
+}
+
+/** Counts of an event source run. */
+export interface DrainResult {
+  invocations: number;
+  records: number;
+  failedRecords: number;
+  errors: number;
+}
+
+async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+/**
+ * Emulates Lambda's SQS event source mapping until the queue is empty (visible, in flight and
+ * delayed) or `timeoutMs` passes: `maximumConcurrency` pollers receive up to `batchSize` messages,
+ * invoke the handler in-process, and delete every message not reported in batchItemFailures
+ * (a thrown handler error deletes nothing, as in Lambda).
+ */
+export async function drainQueue(options: EventSourceOptions, timeoutMs = 60_000): Promise<DrainResult> {
+  const result: DrainResult = { invocations: 0, records: 0, failedRecords: 0, errors: 0 };
+  const deadline = Date.now() + timeoutMs;
+  const region = options.region ?? 'us-east-1';
+  const poller = async () => {
+    while (Date.now() < deadline) {
+      const { Messages = [] } = await options.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: options.queueUrl,
+          MaxNumberOfMessages: Math.min(10, options.batchSize),
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) {
+        if ((await queueDepth(options.sqs, options.queueUrl)) === 0) return;
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const event: SQSEvent = { Records: Messages.map((m) => toLambdaRecord(m, options.queueArn, region)) };
+      result.invocations += 1;
+      result.records += Messages.length;
+      let failed = new Set<string>(Messages.map((m) => m.MessageId!));
+      try {
+        const response = await options.handler(event, lambdaContext(options.functionName));
+        failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        options.onInvoke?.(event, response);
+      } catch (error) {
+        result.errors += 1;
+        options.onInvoke?.(event, error as Error);
+      }
+      result.failedRecords += failed.size;
+      const done = Messages.filter((m) => !failed.has(m.MessageId!));
+      if (done.length > 0) {
+        await options.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.maximumConcurrency) }, poller));
+  return result;
+}

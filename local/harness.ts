@@ -61,12 +61,17 @@ export async function setUpLocalUploads(options: {
   templatePath: string;
   configPath: string;
   versionedBuckets?: readonly string[];
+  /** Task definition families to leave unregistered (to exercise start failures). */
+  skipFamilies?: readonly string[];
   logLevel?: string;
 }): Promise<LocalUploads> {
   const clients = emulatorClients(options.endpoint);
   const raw = readYamlFile(options.configPath);
   const config = parseConfig(raw, options.configPath);
-  const world = await provisionWorld(config, clients, { versionedBuckets: options.versionedBuckets ?? [] });
+  const world = await provisionWorld(config, clients, {
+    versionedBuckets: options.versionedBuckets ?? [],
+    skipFamilies: options.skipFamilies ?? [],
+  });
   const template = await readTemplate(options.templatePath);
   const stack = await deployLocalStack(template, clients);
 

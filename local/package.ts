@@ -12,10 +12,15 @@ export interface PackagedTemplate {
 }
 
 /**
- * Runs `sls package` (osls) for a stage, offline and without credentials, into `outDir`.
+ * Runs `sls package` (osls) for a stage, offline and without credentials, into `outDir`
+ * (default `.serverless-<stage>`). `configFile` overrides config/<stage>.yml (ECS_PILOT_CONFIG).
  * Returns the path of the CloudFormation template it wrote.
  */
-export async function packageStage(stage: string, outDir = `.serverless-${stage}`): Promise<string> {
+export async function packageStage(
+  stage: string,
+  options: { outDir?: string; configFile?: string } = {},
+): Promise<string> {
+  const outDir = options.outDir ?? `.serverless-${stage}`;
   const sls = join(projectRoot, 'node_modules', '.bin', 'sls');
   const output: string[] = [];
   const code = await new Promise<number>((done, fail) => {
@@ -25,6 +30,7 @@ export async function packageStage(stage: string, outDir = `.serverless-${stage}
         ...process.env,
         SLS_TELEMETRY_DISABLED: '1',
         SLS_NOTIFICATIONS_MODE: 'off',
+        ...(options.configFile ? { ECS_PILOT_CONFIG: options.configFile } : {}),
         // Packaging needs no AWS access; make sure nothing tries.
         AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'packaging-needs-none',
         AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'packaging-needs-none',

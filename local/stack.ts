@@ -48,11 +48,15 @@ const resourcesOfType = (template: PackagedTemplate, type: string) =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
 /** Deploys queues (dead-letter queues first), tables and rules of the template into the emulator. */
-export async function deployLocalStack(template: PackagedTemplate, clients: StackClients): Promise<LocalStack> {
+export async function deployLocalStack(
+  template: PackagedTemplate,
+  clients: StackClients,
+): Promise<LocalStack> {
   const stack: LocalStack = { refs: new Map(), arns: new Map(), template };
   // Queues without a redrive policy first: the others point at them.
   const queues = resourcesOfType(template, 'AWS::SQS::Queue').sort(
-    ([, a], [, b]) => Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)),
+    ([, a], [, b]) =>
+      Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)),
   );
   for (const [id, resource] of queues) {
     const props = resource.Properties ?? {};
@@ -61,7 +65,8 @@ export async function deployLocalStack(template: PackagedTemplate, clients: Stac
     if (props.MessageRetentionPeriod !== undefined) {
       attributes.MessageRetentionPeriod = String(props.MessageRetentionPeriod);
     }
-    if (props.RedrivePolicy) attributes.RedrivePolicy = JSON.stringify(resolveValue(props.RedrivePolicy, stack));
+    if (props.RedrivePolicy)
+      attributes.RedrivePolicy = JSON.stringify(resolveValue(props.RedrivePolicy, stack));
     const { QueueUrl } = await clients.sqs.send(
       new CreateQueueCommand({ QueueName: String(props.QueueName ?? id), Attributes: attributes }),
     );
@@ -107,7 +112,8 @@ export async function deployLocalStack(template: PackagedTemplate, clients: Stac
 export function functionEnvironment(stack: LocalStack, functionLogicalId: string): Record<string, string> {
   const fn = stack.template.Resources[functionLogicalId];
   if (!fn) throw new Error(`${functionLogicalId} is not in the template`);
-  const env = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  const env =
+    (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(resolveValue(v, stack))]));
 }
 
@@ -128,6 +134,8 @@ export function eventSourceMapping(stack: LocalStack, functionLogicalId: string)
     reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
       'ReportBatchItemFailures',
     ),
-    maximumConcurrency: Number((props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 1000),
+    maximumConcurrency: Number(
+      (props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 1000,
+    ),
   };
 }

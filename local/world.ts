@@ -40,14 +40,22 @@ const familyOf = (taskDefinition: string) => taskDefinition.split('/').pop()!.re
 export async function provisionWorld(
   config: Config,
   clients: WorldClients,
-  options: { versionedBuckets?: readonly string[] } = {},
+  options: { versionedBuckets?: readonly string[]; skipFamilies?: readonly string[] } = {},
 ): Promise<World> {
   const specs = taskSpecs(config);
-  const world: World = { subnets: new Map(), securityGroups: new Map(), clusters: [], families: [], buckets: [] };
+  const world: World = {
+    subnets: new Map(),
+    securityGroups: new Map(),
+    clusters: [],
+    families: [],
+    buckets: [],
+  };
   const { Vpc } = await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }));
   // moto 5.2.5's awsvpc RunTask reads the ENI's private DNS name, which it only sets when the VPC
   // has DNS hostnames on (as Fargate VPCs usually do); without it RunTask answers HTTP 500.
-  await clients.ec2.send(new ModifyVpcAttributeCommand({ VpcId: Vpc!.VpcId!, EnableDnsHostnames: { Value: true } }));
+  await clients.ec2.send(
+    new ModifyVpcAttributeCommand({ VpcId: Vpc!.VpcId!, EnableDnsHostnames: { Value: true } }),
+  );
   const subnetIds = unique(specs.flatMap((s) => s.subnets));
   for (const [index, configured] of subnetIds.entries()) {
     const { Subnet } = await clients.ec2.send(
@@ -57,7 +65,11 @@ export async function provisionWorld(
   }
   for (const [index, configured] of unique(specs.flatMap((s) => s.securityGroups)).entries()) {
     const { GroupId } = await clients.ec2.send(
-      new CreateSecurityGroupCommand({ GroupName: `ecs-pilot-demo-${index}`, Description: configured, VpcId: Vpc!.VpcId! }),
+      new CreateSecurityGroupCommand({
+        GroupName: `ecs-pilot-demo-${index}`,
+        Description: configured,
+        VpcId: Vpc!.VpcId!,
+      }),
     );
     world.securityGroups.set(configured, GroupId!);
   }
@@ -69,7 +81,7 @@ export async function provisionWorld(
   }
   for (const spec of specs) {
     const family = familyOf(spec.taskDefinition);
-    if (world.families.includes(family)) continue;
+    if (world.families.includes(family) || options.skipFamilies?.includes(family)) continue;
     await clients.ecs.send(
       new RegisterTaskDefinitionCommand({
         family,
@@ -106,7 +118,9 @@ export async function provisionWorld(
 
 /** The raw config with the configured network ids replaced by the ones the emulator created. */
 export function mapNetworkIds(raw: unknown, world: World): unknown {
-  const copy = structuredClone(raw) as { uploads?: { task?: { subnets?: string[]; securityGroups?: string[] } }[] };
+  const copy = structuredClone(raw) as {
+    uploads?: { task?: { subnets?: string[]; securityGroups?: string[] } }[];
+  };
   for (const upload of copy.uploads ?? []) {
     if (!upload.task) continue;
     upload.task.subnets = upload.task.subnets?.map((id) => world.subnets.get(id) ?? id);

@@ -9,17 +9,18 @@ import {
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
+let invocations = 0;
+
 /** A Lambda context for in-process invocations; the time budget counts down from the call. */
 export function lambdaContext(functionName: string, timeoutSeconds = 60): Context {
   const started = Date.now();
-  let counter = 0;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
     memoryLimitInMB: '512',
-    awsRequestId: `local-${process.pid}-${Date.now()}-${++counter}`,
+    awsRequestId: `local-${process.pid}-${++invocations}`,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
     getRemainingTimeInMillis: () => Math.max(0, timeoutSeconds * 1000 - (Date.now() - started)),

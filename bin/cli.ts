@@ -13,11 +13,24 @@ Options:
 
 type Out = { log: (line: string) => void; error: (line: string) => void };
 
+const VALIDATE_HELP = `Usage: ecs-pilot validate <file>
+
+Checks a config file as packaging and cold start do. Prints "valid" and one line per automation,
+or "invalid" and every error with its field path. Exit code 0 when valid, 1 when not.`;
+
 function validate(args: string[], out: Out): number {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    out.log(VALIDATE_HELP);
+    return 0;
+  }
   const [file] = positionals;
   if (!file || positionals.length > 1) {
-    out.error('Usage: ecs-pilot validate <file>');
+    out.error(VALIDATE_HELP);
     return 2;
   }
   try {

@@ -16,6 +16,8 @@ event, then prints which object started which task. Everything stops when the de
 
 Options:
   --verbose     also print the handler's structured JSON log lines
+  --serve       keep the emulator and the local stack running after the demo, and print the
+                commands to invoke a handler with \`sls invoke local\` against it (Ctrl-C stops)
   --config F    config file to demo (default config/local.yml)
   -h, --help    show this help`;
 
@@ -61,6 +63,7 @@ async function main(): Promise<number> {
     options: {
       help: { type: 'boolean', short: 'h' },
       verbose: { type: 'boolean' },
+      serve: { type: 'boolean' },
       config: { type: 'string', default: 'config/local.yml' },
     },
   });
@@ -179,10 +182,36 @@ async function main(): Promise<number> {
     console.log(
       ok ? `Demo finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.` : 'Demo FAILED: see above.',
     );
+    if (values.serve) await serve(emulator.endpoint, process.env.ECS_PILOT_CONFIG_FILE ?? '');
     return ok ? 0 : 1;
   } finally {
     await emulator?.stop();
   }
+}
+
+/** Keeps the emulator up for `sls invoke local` until Ctrl-C (the emulator stops with this process). */
+async function serve(endpoint: string, configFile: string): Promise<void> {
+  const env = [
+    `AWS_ENDPOINT_URL=${endpoint}`,
+    'AWS_REGION=us-east-1',
+    'AWS_ACCESS_KEY_ID=testing',
+    'AWS_SECRET_ACCESS_KEY=testing',
+    'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true',
+    'SLS_TELEMETRY_DISABLED=1',
+    'SLS_NOTIFICATIONS_MODE=off',
+  ].join(' ');
+  console.log(
+    `\nThe local AWS keeps running (stack ecs-pilot-local). In another shell, from ${projectRoot}:`,
+  );
+  console.log(
+    `  ${env} npx sls invoke local --stage local -f uploadToTask -p events/upload-sqs-batch.json` +
+      ` -e ECS_PILOT_CONFIG_FILE=${configFile}`,
+  );
+  console.log("(the -e points the handler at the config with the emulator's network ids). Ctrl-C stops.");
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
 }
 
 main().then(

@@ -192,19 +192,17 @@ function stopChild(child: ChildProcess): Promise<void> {
 async function launch(bin: string, log: Log): Promise<Emulator> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  // Output is noise unless startup fails; werkzeug logs to stderr, so keep only a tail of that.
   const child = spawn(join(bin, 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr: string[] = [];
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
-  child.stdout.resume();
   child.stderr.on('data', (chunk: Buffer) => {
     stderr.push(...chunk.toString().split('\n').filter(Boolean));
     stderr.splice(0, Math.max(0, stderr.length - STDERR_LINES));
   });
-  // Unref so a caller that forgets stop() can still exit; the 'exit' hook then kills the child.
-  child.unref();
   track(child);
   const fail = async (why: string): Promise<never> => {
     await stopChild(child);
@@ -237,7 +235,7 @@ async function launch(bin: string, log: Log): Promise<Emulator> {
   };
 }
 
-/** Starts a moto server on a free 127.0.0.1 port and waits until it answers (up to 30 s). */
+/** Starts moto on a free 127.0.0.1 port and waits (30 s max) for it; keeps Node alive until stop(). */
 export async function startEmulator(opts: { log?: Log } = {}): Promise<Emulator> {
   const log = opts.log ?? (() => {});
   const { binDir: bin } = await ensureVenv({ log });

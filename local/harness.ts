@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -11,7 +12,7 @@ import { readYamlFile } from '../shared/config/yaml.js';
 import type { Config } from '../shared/config/schema.js';
 import { emulatorEnv } from './emulator.js';
 import { drainQueue, type DrainResult, type EventSourceOptions, type SqsHandler } from './lambda.js';
-import { projectRoot, readTemplate } from './package.js';
+import { projectRoot, readTemplate, type PackagedTemplate } from './package.js';
 import { deployLocalStack, eventSourceMapping, functionEnvironment, type LocalStack } from './stack.js';
 import { mapNetworkIds, provisionWorld, type World } from './world.js';
 
@@ -32,6 +33,7 @@ export function emulatorClients(endpoint: string) {
     ec2: new EC2Client(options),
     events: new EventBridgeClient(options),
     dynamodb: new DynamoDBClient(options),
+    cloudformation: new CloudFormationClient(options),
   };
 }
 
@@ -50,6 +52,15 @@ export interface LocalUploads {
 }
 
 const UPLOADS_FUNCTION_ID = 'UploadToTaskLambdaFunction';
+
+/** The stage a template was packaged for, as every function's ECS_PILOT_STAGE says. */
+function stageOf(template: PackagedTemplate): string {
+  const fn = template.Resources[UPLOADS_FUNCTION_ID]?.Properties as
+    { Environment?: { Variables?: Record<string, unknown> } } | undefined;
+  const stage = fn?.Environment?.Variables?.ECS_PILOT_STAGE;
+  if (typeof stage !== 'string') throw new Error('the template names no ECS_PILOT_STAGE');
+  return stage;
+}
 
 /**
  * Builds the upload automation's whole event path in the emulator from a packaged template and a
@@ -73,7 +84,7 @@ export async function setUpLocalUploads(options: {
     skipFamilies: options.skipFamilies ?? [],
   });
   const template = await readTemplate(options.templatePath);
-  const stack = await deployLocalStack(template, clients);
+  const stack = await deployLocalStack(template, clients, `ecs-pilot-${stageOf(template)}`);
 
   const configDir = join(projectRoot, '.build', 'local');
   mkdirSync(configDir, { recursive: true });

@@ -1,15 +1,23 @@
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutRuleCommand, PutTargetsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateStackCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  type CloudFormationClient,
+} from '@aws-sdk/client-cloudformation';
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { PackagedTemplate } from './package.js';
 
 /**
- * Deploys the parts of the packaged template that carry events — SQS queues, the DynamoDB
- * idempotency table and the EventBridge rules — into the emulator, exactly as the template declares
- * them (patterns, redrive, targets). Lambda itself runs in-process (see lambda.ts), so functions,
- * roles and log groups are read, not created.
+ * Deploys the parts of the packaged template that carry events — SQS queues and their policy, the
+ * DynamoDB idempotency table and the EventBridge rules — into the emulator through its
+ * CloudFormation, as stack `<service>-<stage>` like `sls deploy` would. Lambda itself runs in-process
+ * (see lambda.ts), so functions, roles and log groups are read from the template, not created.
+ * Because the stack exists, `sls invoke local` can resolve the functions' `Ref` variables too.
  */
 export interface LocalStack {
+  stackName: string;
   /** Logical id → what `Ref` returns (queue URL, table name, rule name). */
   refs: Map<string, string>;
   /** Logical id → ARN (`Fn::GetAtt [id, Arn]`). */
@@ -18,10 +26,19 @@ export interface LocalStack {
 }
 
 export interface StackClients {
+  cloudformation: CloudFormationClient;
   sqs: SQSClient;
   events: EventBridgeClient;
   dynamodb: DynamoDBClient;
 }
+
+/** Resource types the emulator deploys; the rest of the template runs in-process or does not apply locally. */
+export const LOCAL_RESOURCE_TYPES = [
+  'AWS::SQS::Queue',
+  'AWS::SQS::QueuePolicy',
+  'AWS::DynamoDB::Table',
+  'AWS::Events::Rule',
+];
 
 /** Resolves Ref, Fn::GetAtt [x, Arn] and plain values against what was deployed so far. */
 export function resolveValue(value: unknown, stack: Pick<LocalStack, 'refs' | 'arns'>): unknown {
@@ -47,63 +64,50 @@ export function resolveValue(value: unknown, stack: Pick<LocalStack, 'refs' | 'a
 const resourcesOfType = (template: PackagedTemplate, type: string) =>
   Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
-/** Deploys queues (dead-letter queues first), tables and rules of the template into the emulator. */
+/** Creates the event-carrying subset of the template as a CloudFormation stack in the emulator. */
 export async function deployLocalStack(
   template: PackagedTemplate,
   clients: StackClients,
+  stackName: string,
 ): Promise<LocalStack> {
-  const stack: LocalStack = { refs: new Map(), arns: new Map(), template };
-  // Queues without a redrive policy first: the others point at them.
-  const queues = resourcesOfType(template, 'AWS::SQS::Queue').sort(
-    ([, a], [, b]) =>
-      Number(Boolean(a.Properties?.RedrivePolicy)) - Number(Boolean(b.Properties?.RedrivePolicy)),
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources).filter(([, r]) => LOCAL_RESOURCE_TYPES.includes(r.Type)),
   );
-  for (const [id, resource] of queues) {
-    const props = resource.Properties ?? {};
-    const attributes: Record<string, string> = {};
-    if (props.VisibilityTimeout !== undefined) attributes.VisibilityTimeout = String(props.VisibilityTimeout);
-    if (props.MessageRetentionPeriod !== undefined) {
-      attributes.MessageRetentionPeriod = String(props.MessageRetentionPeriod);
+  await clients.cloudformation.send(
+    new CreateStackCommand({
+      StackName: stackName,
+      TemplateBody: JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Resources: resources }),
+    }),
+  );
+  const { Stacks = [] } = await clients.cloudformation.send(
+    new DescribeStacksCommand({ StackName: stackName }),
+  );
+  if (Stacks[0]?.StackStatus !== 'CREATE_COMPLETE') {
+    throw new Error(
+      `local stack ${stackName}: ${Stacks[0]?.StackStatus} ${Stacks[0]?.StackStatusReason ?? ''}`,
+    );
+  }
+  const stack: LocalStack = { stackName, refs: new Map(), arns: new Map(), template };
+  const { StackResources = [] } = await clients.cloudformation.send(
+    new DescribeStackResourcesCommand({ StackName: stackName }),
+  );
+  for (const resource of StackResources) {
+    const id = resource.LogicalResourceId;
+    const physical = resource.PhysicalResourceId;
+    if (!id || !physical) continue;
+    stack.refs.set(id, physical);
+    if (resource.ResourceType === 'AWS::SQS::Queue') {
+      const { Attributes } = await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: physical, AttributeNames: ['QueueArn'] }),
+      );
+      stack.arns.set(id, Attributes!.QueueArn!);
+    } else if (resource.ResourceType === 'AWS::DynamoDB::Table') {
+      const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: physical }));
+      stack.arns.set(id, Table!.TableArn!);
+    } else if (resource.ResourceType === 'AWS::Events::Rule') {
+      const { Arn } = await clients.events.send(new DescribeRuleCommand({ Name: physical }));
+      stack.arns.set(id, Arn!);
     }
-    if (props.RedrivePolicy)
-      attributes.RedrivePolicy = JSON.stringify(resolveValue(props.RedrivePolicy, stack));
-    const { QueueUrl } = await clients.sqs.send(
-      new CreateQueueCommand({ QueueName: String(props.QueueName ?? id), Attributes: attributes }),
-    );
-    const { Attributes } = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    stack.refs.set(id, QueueUrl!);
-    stack.arns.set(id, Attributes!.QueueArn!);
-  }
-  for (const [id, resource] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
-    const props = resource.Properties ?? {};
-    const { TableDescription } = await clients.dynamodb.send(
-      new CreateTableCommand({
-        TableName: String(props.TableName ?? id),
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: props.AttributeDefinitions as never,
-        KeySchema: props.KeySchema as never,
-      }),
-    );
-    stack.refs.set(id, TableDescription!.TableName!);
-    stack.arns.set(id, TableDescription!.TableArn!);
-  }
-  for (const [id, resource] of resourcesOfType(template, 'AWS::Events::Rule')) {
-    const props = resource.Properties ?? {};
-    const name = String(props.Name ?? id);
-    const { RuleArn } = await clients.events.send(
-      new PutRuleCommand({
-        Name: name,
-        Description: props.Description as string | undefined,
-        EventPattern: JSON.stringify(props.EventPattern),
-        State: 'ENABLED',
-      }),
-    );
-    const targets = resolveValue(props.Targets ?? [], stack) as { Id: string; Arn: string }[];
-    await clients.events.send(new PutTargetsCommand({ Rule: name, Targets: targets as never }));
-    stack.refs.set(id, name);
-    stack.arns.set(id, RuleArn!);
   }
   return stack;
 }

@@ -9,8 +9,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
  * local emulator when set (the SDK reads it too; passing it explicitly keeps that visible).
  */
 export function clientConfig(env: NodeJS.ProcessEnv = process.env) {
+  const attempts = Number(env.ECS_PILOT_SDK_MAX_ATTEMPTS);
   return {
-    maxAttempts: Number(env.ECS_PILOT_SDK_MAX_ATTEMPTS ?? 5),
+    // 5 attempts unless ECS_PILOT_SDK_MAX_ATTEMPTS is a whole number from 1 to 10.
+    maxAttempts: Number.isInteger(attempts) && attempts >= 1 && attempts <= 10 ? attempts : 5,
     retryMode: 'standard' as const,
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
     ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),

@@ -18,8 +18,10 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => `${where === '(root)' ? key : `${where}.${key}`}: unknown key`);
   }
-  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-    return [`${where}: ${issue.message}`];
+  if (issue.code === 'invalid_key') {
+    // A record key failed its own schema: the reason is in the nested issues.
+    const key = String(issue.path[issue.path.length - 1] ?? '');
+    return issue.issues.map((inner) => `${where}: invalid key "${key}": expected ${inner.message}`);
   }
   // zod says "Invalid input: expected string, received undefined" for a missing field.
   const message = issue.message
@@ -29,11 +31,33 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
   return [`${where}: ${message}`];
 }
 
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Paths of keys that would reach an object's prototype rather than its data. zod silently drops
+ * a `__proto__` key, so they are found on the raw input, before validation.
+ */
+export function unsafeKeys(value: unknown, path: PropertyKey[] = []): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => unsafeKeys(item, [...path, index]));
+  if (!value || typeof value !== 'object') return [];
+  return Object.keys(value).flatMap((key) =>
+    UNSAFE_KEYS.has(key)
+      ? [`${formatPath([...path, key])}: key "${key}" is not allowed`]
+      : unsafeKeys((value as Record<string, unknown>)[key], [...path, key]),
+  );
+}
+
 /** Validates an already-parsed config object; throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, source = 'config'): Config {
+  const unsafe = unsafeKeys(raw);
   const result = configSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  throw new ConfigError(source, result.error.issues.flatMap(formatIssue));
+  if (result.success && unsafe.length === 0) return result.data;
+  // A strict object also reports an unsafe key as unknown; keep only the more specific message.
+  const flagged = unsafe.map((issue) => issue.slice(0, issue.indexOf(': ') + 2));
+  const issues = (result.error?.issues.flatMap(formatIssue) ?? []).filter(
+    (issue) => !flagged.some((prefix) => issue.startsWith(prefix)),
+  );
+  throw new ConfigError(source, [...unsafe, ...issues]);
 }
 
 /** Reads and validates a JSON config file (the packaged form of the YAML config). */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { pascal } from '../naming.js';
 
 /**
  * The declarative config, one YAML file per stage. Every object is strict (unknown keys are errors,
@@ -78,7 +79,17 @@ export const taskSpecSchema = z
     /** Fargate platform version; default LATEST. */
     platformVersion: z.string().default('LATEST'),
     /** Environment overrides for `container`; values may use placeholders. Default none. */
-    environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), templateString).default({}),
+    environment: z
+      .record(
+        z
+          .string()
+          .regex(
+            /^[A-Za-z_][A-Za-z0-9_]{0,254}$/,
+            'a variable name of letters, digits and _ (not starting with a digit)',
+          ),
+        templateString,
+      )
+      .default({}),
     /** Command override for `container`; values may use placeholders. Default: the image's command. */
     command: z.array(templateString).min(1).optional(),
     /**
@@ -166,21 +177,39 @@ export const configSchema = z
     /** Uploads that start tasks; default none. */
     uploads: z.array(uploadTriggerSchema).default([]),
   })
-  .superRefine((config, ctx) => {
-    const seen = new Map<string, number>();
-    config.uploads.forEach((trigger, index) => {
-      const first = seen.get(trigger.name);
-      if (first !== undefined) {
+  .superRefine(
+    (config, ctx) => {
+      // Runs even when other fields are invalid (so `validate` reports everything at once): the
+      // input may be malformed here, so only well-formed names are compared.
+      const uploads: unknown[] = Array.isArray(config.uploads) ? config.uploads : [];
+      const names = uploads.map((u) =>
+        u && typeof u === 'object' && typeof (u as { name?: unknown }).name === 'string'
+          ? (u as { name: string }).name
+          : undefined,
+      );
+      // Names become CloudFormation logical ids, where `video4k` and `video-4k` would collide.
+      const seen = new Map<string, number>();
+      names.forEach((name, index) => {
+        if (name === undefined) return;
+        const first = seen.get(pascal(name));
+        if (first === undefined) {
+          seen.set(pascal(name), index);
+          return;
+        }
+        const other = names[first]!;
         ctx.addIssue({
           code: 'custom',
-          message: `duplicate name "${trigger.name}" (also uploads[${first}].name); names must be unique`,
+          message:
+            other === name
+              ? `duplicate name "${name}" (also uploads[${first}].name); names must be unique`
+              : `name "${name}" differs from "${other}" (uploads[${first}].name) only by hyphens, ` +
+                'so both would get the same resource names; rename one',
           path: ['uploads', index, 'name'],
         });
-      } else {
-        seen.set(trigger.name, index);
-      }
-    });
-  });
+      });
+    },
+    { when: () => true },
+  );
 
 export type Config = z.infer<typeof configSchema>;
 export type TaskSpec = z.infer<typeof taskSpecSchema>;

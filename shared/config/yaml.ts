@@ -13,7 +13,12 @@ export function parseYaml(text: string, source = 'config'): unknown {
       doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`),
     );
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    // Alias problems (unresolved, or an alias bomb over 100 expansions) surface only here.
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError(source, [`YAML: ${error instanceof Error ? error.message : String(error)}`]);
+  }
 }
 
 /** Reads a YAML config file to plain data (not yet validated). */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseConfig } from '../config/load.js';
+import { ConfigError } from '../errors.js';
 import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
 import type { FunctionDefinition } from './cfn.js';
@@ -53,6 +54,10 @@ export function stackForStage(service: string, stage: string, env: NodeJS.Proces
   const source = configFileFor(stage, env);
   const raw = readYamlFile(source);
   const config = parseConfig(raw, source);
+  if (config.uploads.length === 0) {
+    // Nothing to deploy; also, serverless-esbuild fails obscurely on a service without functions.
+    throw new ConfigError(source, ['no automation is configured (uploads is empty): nothing to deploy']);
+  }
   const configFile = packagedConfigFile(stage);
   mkdirSync(dirname(configFile), { recursive: true });
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);

@@ -1,8 +1,15 @@
 import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
+import { pascal } from '../naming.js';
 import { sub, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
 
 /** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
 export const escapeWildcard = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
+
+/**
+ * EventBridge numeric matching is documented for values up to 1.0e9 (older pages say 5.0e9). A
+ * bound beyond it is left out of the pattern; the handler enforces every bound anyway.
+ */
+export const MAX_PATTERN_NUMBER = 1e9;
 
 /** The EventBridge pattern for one trigger: the first, cheap filter (the handler checks again). */
 export function uploadEventPattern(trigger: UploadTrigger): Record<string, unknown> {
@@ -14,12 +21,12 @@ export function uploadEventPattern(trigger: UploadTrigger): Record<string, unkno
   } else if (trigger.suffix) {
     object.key = [{ suffix: trigger.suffix }];
   }
-  if (trigger.minSize !== undefined || trigger.maxSize !== undefined) {
-    const bounds: (string | number)[] = [];
-    if (trigger.minSize !== undefined) bounds.push('>=', trigger.minSize);
-    if (trigger.maxSize !== undefined) bounds.push('<=', trigger.maxSize);
-    object.size = [{ numeric: bounds }];
-  }
+  const bounds: (string | number)[] = [];
+  if (trigger.minSize !== undefined && trigger.minSize <= MAX_PATTERN_NUMBER)
+    bounds.push('>=', trigger.minSize);
+  if (trigger.maxSize !== undefined && trigger.maxSize <= MAX_PATTERN_NUMBER)
+    bounds.push('<=', trigger.maxSize);
+  if (bounds.length > 0) object.size = [{ numeric: bounds }];
   return {
     source: ['aws.s3'],
     'detail-type': ['Object Created'],
@@ -27,13 +34,7 @@ export function uploadEventPattern(trigger: UploadTrigger): Record<string, unkno
   };
 }
 
-/** `media-ingest` → `MediaIngest`: CloudFormation logical ids are alphanumeric. */
-export const pascal = (name: string) =>
-  name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
+export { pascal };
 
 export const uploadRuleId = (trigger: UploadTrigger) => `UploadRule${pascal(trigger.name)}`;
 

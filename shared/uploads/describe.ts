@@ -1,13 +1,17 @@
 import type { UploadTrigger } from '../config/schema.js';
 
-const bytes = (n: number) =>
-  n >= 1024 ** 3
-    ? `${+(n / 1024 ** 3).toFixed(1)} GiB`
-    : n >= 1024 ** 2
-      ? `${+(n / 1024 ** 2).toFixed(1)} MiB`
-      : n >= 1024
-        ? `${+(n / 1024).toFixed(1)} KiB`
-        : `${n} B`;
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Bytes in binary units, one decimal; the unit is chosen after rounding (1048575 → 1 MiB). */
+const bytes = (n: number) => {
+  let value = n;
+  let unit = 0;
+  while (unit < UNITS.length - 1 && +value.toFixed(1) >= 1024) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${+value.toFixed(1)} ${UNITS[unit]}`;
+};
 
 /** One line a human can check a trigger against: what it watches and what it starts. */
 export function describeUploadTrigger(trigger: UploadTrigger): string {

@@ -16,6 +16,10 @@ export function matchTrigger(trigger: UploadTrigger, object: UploadedObject): Tr
   if (trigger.suffix !== undefined && !object.key.endsWith(trigger.suffix)) {
     return no(`key does not end with "${trigger.suffix}"`);
   }
+  // As in the rule's wildcard pattern `prefix*suffix`: prefix and suffix may not overlap.
+  if (trigger.suffix !== undefined && object.key.length < trigger.prefix.length + trigger.suffix.length) {
+    return no(`key is shorter than prefix "${trigger.prefix}" and suffix "${trigger.suffix}" together`);
+  }
   if (trigger.minSize !== undefined && object.size < trigger.minSize) {
     return no(`size ${object.size} is below minSize ${trigger.minSize}`);
   }

@@ -47,13 +47,15 @@ export function placeholderValues(object: UploadedObject): Record<string, string
 
 /** Expands `{placeholder}` in one pass, so a key that itself contains `{key}` is passed through verbatim. */
 export function expandTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
+  return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? values[name]! : whole,
+  );
 }
 
 /** Plans the task one trigger starts for one object. */
 export function planUploadTask(trigger: UploadTrigger, object: UploadedObject): UploadTaskPlan {
   const values = placeholderValues(object);
-  const environment: Record<string, string> = {};
+  const environment: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, template] of Object.entries(trigger.task.environment)) {
     environment[name] = expandTemplate(template, values);
   }

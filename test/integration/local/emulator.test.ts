@@ -73,7 +73,7 @@ describe('Module: local/emulator', () => {
   });
 
   describe('startEmulator and stop', () => {
-    it('gives a second emulator its own free port and stop() makes that port refuse connections', async () => {
+    it('starts a second emulator on its own port that refuses connections after stop()', async () => {
       const second = await startEmulator();
       try {
         const alive = await fetch(`${second.endpoint}/moto-api/`);

@@ -1,0 +1,135 @@
+import type { PackagedTemplate } from '../../local/package.js';
+
+/** One resource of a packaged template. */
+export type TemplateResource = PackagedTemplate['Resources'][string];
+
+/** An IAM policy statement with Action/Resource (and their Not- forms) always as arrays. */
+export interface IamStatement {
+  /** Logical id of the resource the statement comes from. */
+  source: string;
+  Sid?: string;
+  Effect: string;
+  Action: string[];
+  NotAction: string[];
+  Resource: unknown[];
+  NotResource: unknown[];
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Pseudo parameters to resolve `Fn::Sub` with, as they would be at deploy time. */
+export interface Pseudo {
+  Partition: string;
+  Region: string;
+  AccountId: string;
+}
+
+export const toArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** The Properties of a resource, typed by the caller (the template is JSON, shapes are known per Type). */
+export const props = <T>(resource: TemplateResource | undefined): T => (resource?.Properties ?? {}) as T;
+
+/** [logicalId, resource] pairs of one CloudFormation type. */
+export function resourcesOfType(template: PackagedTemplate, type: string): [string, TemplateResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** The logical id a `{ "Fn::GetAtt": [id, attribute] }` points at, else undefined. */
+export function getAttTarget(value: unknown, attribute = 'Arn'): string | undefined {
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt[1] === attribute) return getAtt[0] as string;
+  if (typeof getAtt === 'string' && getAtt.endsWith(`.${attribute}`)) return getAtt.split('.')[0];
+  return undefined;
+}
+
+/** The logical id a `{ "Ref": id }` points at, else undefined. */
+export const refTarget = (value: unknown): string | undefined => {
+  const ref = (value as { Ref?: unknown } | null)?.Ref;
+  return typeof ref === 'string' ? ref : undefined;
+};
+
+/** Statements of a policy document, normalised; `source` names the resource holding it. */
+export function normaliseStatements(document: unknown, source: string): IamStatement[] {
+  const statements = toArray((document as { Statement?: unknown } | undefined)?.Statement) as Record<
+    string,
+    unknown
+  >[];
+  return statements.map((s) => ({
+    source,
+    ...(s.Sid !== undefined ? { Sid: s.Sid as string } : {}),
+    Effect: s.Effect as string,
+    Action: toArray(s.Action as string | string[] | undefined),
+    NotAction: toArray(s.NotAction as string | string[] | undefined),
+    Resource: toArray(s.Resource),
+    NotResource: toArray(s.NotResource),
+    ...(s.Principal !== undefined ? { Principal: s.Principal } : {}),
+    ...(s.Condition !== undefined ? { Condition: s.Condition as IamStatement['Condition'] } : {}),
+  }));
+}
+
+/**
+ * Every statement each IAM role grants, keyed by the role's logical id: its inline `Policies` plus
+ * AWS::IAM::Policy / AWS::IAM::ManagedPolicy resources attached to it with `Roles: [{ Ref }]`.
+ * (Managed policy ARNs are not expanded: check `ManagedPolicyArns` separately.)
+ */
+export function roleStatements(template: PackagedTemplate): Map<string, IamStatement[]> {
+  const byRole = new Map<string, IamStatement[]>();
+  for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+    const policies = toArray(props<{ Policies?: { PolicyDocument: unknown }[] }>(role).Policies);
+    byRole.set(
+      id,
+      policies.flatMap((p) => normaliseStatements(p.PolicyDocument, id)),
+    );
+  }
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, policy] of resourcesOfType(template, type)) {
+      const { PolicyDocument, Roles } = props<{ PolicyDocument: unknown; Roles?: unknown[] }>(policy);
+      for (const role of toArray(Roles)) {
+        const roleId = refTarget(role);
+        if (roleId) byRole.get(roleId)?.push(...normaliseStatements(PolicyDocument, id));
+      }
+    }
+  }
+  return byRole;
+}
+
+/** Statements of every policy document in the template: identity policies and resource policies. */
+export function allPolicyStatements(template: PackagedTemplate): IamStatement[] {
+  const statements = [...roleStatements(template).values()].flat();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(resource.Type)) continue;
+    const document = resource.Properties?.PolicyDocument;
+    if (document !== undefined) statements.push(...normaliseStatements(document, id));
+  }
+  return statements;
+}
+
+/** IAM action pattern matching: case-insensitive, `*` and `?` wildcards. */
+export function actionMatches(pattern: string, action: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`, 'i').test(action);
+}
+
+/** Whether an Allow statement grants `action` (through Action patterns, or NotAction not excluding it). */
+export function grants(statement: IamStatement, action: string): boolean {
+  if (statement.Effect !== 'Allow') return false;
+  if (statement.NotAction.length > 0) return !statement.NotAction.some((p) => actionMatches(p, action));
+  return statement.Action.some((p) => actionMatches(p, action));
+}
+
+/**
+ * Resolves `Fn::Sub` strings that use only pseudo parameters (`${AWS::Region}` ...) to the value they
+ * take at deploy time; literals and other intrinsics are returned unchanged.
+ */
+export function resolveSub(value: unknown, pseudo: Pseudo): unknown {
+  const template = (value as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
+  if (typeof template !== 'string') return value;
+  return template.replace(
+    /\$\{AWS::(Partition|Region|AccountId)\}/g,
+    (_, name: keyof Pseudo) => pseudo[name],
+  );
+}

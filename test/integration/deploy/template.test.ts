@@ -1,0 +1,613 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { runCfnLint } from '../../../local/emulator';
+import { packageStage, projectRoot, readTemplate, type PackagedTemplate } from '../../../local/package';
+import { parseConfig } from '../../../shared/config/load';
+import type { Config, TaskSpec } from '../../../shared/config/schema';
+import {
+  allPolicyStatements,
+  getAttTarget,
+  grants,
+  normaliseStatements,
+  props,
+  refTarget,
+  resolveSub,
+  resourcesOfType,
+  roleStatements,
+  toArray,
+  type IamStatement,
+  type Pseudo,
+} from '../../helpers/template';
+
+/**
+ * The packaged CloudFormation template (`sls package`, offline) against the config it was built from:
+ * per-function least-privilege roles and the upload pipeline's wiring. Expectations are derived here
+ * from the config, independently of shared/deploy.
+ */
+
+/** The account every `Fn::Sub` is resolved against; the ARNs in the test configs use it too. */
+const ACCOUNT = '123456789012';
+const CONFIG_DIR = '.build/test-configs';
+const SUBNET = 'subnet-0123456789abcdef0';
+const SECURITY_GROUP = 'sg-0123456789abcdef0';
+
+/** Every form of task launch the IAM statements must scope: ARNs, family:rev, roles or none, caps or none. */
+const IAM_CONFIG = {
+  region: 'eu-west-1',
+  logLevel: 'DEBUG',
+  delivery: { maxConcurrency: 7, batchSize: 4, maxAttempts: 5, retryBaseSeconds: 2 },
+  uploads: [
+    {
+      name: 'reports',
+      bucket: 'reports-inbox',
+      prefix: 'daily/',
+      minSize: 10,
+      maxSize: 1000,
+      task: {
+        cluster: `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/batch`,
+        taskDefinition: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/report-builder:12`,
+        container: 'builder',
+        subnets: [SUBNET],
+        securityGroups: [SECURITY_GROUP],
+        roles: {
+          task: `arn:aws:iam::${ACCOUNT}:role/report-builder-task`,
+          execution: `arn:aws:iam::${ACCOUNT}:role/service/report-exec`,
+        },
+        maxRunning: 5,
+      },
+    },
+    {
+      name: 'pinned',
+      bucket: 'pinned-bucket',
+      suffix: '.csv',
+      task: {
+        cluster: 'etl',
+        taskDefinition: 'csv-loader:3',
+        container: 'loader',
+        subnets: [SUBNET],
+        securityGroups: [SECURITY_GROUP],
+        capacityProviderStrategy: [
+          { capacityProvider: 'FARGATE_SPOT', weight: 3, base: 1 },
+          { capacityProvider: 'FARGATE', weight: 1 },
+        ],
+      },
+    },
+    {
+      name: 'archives',
+      bucket: 'pinned-bucket',
+      prefix: 'raw*/',
+      suffix: '.gz',
+      task: {
+        cluster: 'etl',
+        taskDefinition: 'unpacker',
+        container: 'unpack',
+        subnets: [SUBNET],
+        securityGroups: [SECURITY_GROUP],
+        roles: { task: 'unpacker-task' },
+      },
+    },
+  ],
+};
+
+/** The least a trigger can say: no key or size filter, no roles, no cap, default delivery and region. */
+const MINIMAL_CONFIG = {
+  uploads: [
+    {
+      name: 'everything',
+      bucket: 'drop-zone',
+      task: {
+        cluster: 'default',
+        taskDefinition: 'worker',
+        container: 'app',
+        subnets: [SUBNET],
+        securityGroups: [SECURITY_GROUP],
+      },
+    },
+  ],
+};
+
+/** A bad subnet id and a misspelt key: both must be named when packaging. */
+const INVALID_CONFIG = {
+  uploads: [
+    {
+      name: 'broken',
+      bucket: 'media-ingest',
+      task: {
+        cluster: 'media',
+        taskDefinition: 'thumbnailer',
+        container: 'app',
+        subnets: ['subnet-XYZ'],
+        securityGroups: [SECURITY_GROUP],
+        memroy: 512,
+      },
+    },
+  ],
+};
+
+interface Case {
+  stage: string;
+  /** Relative to the project root; undefined means config/<stage>.yml. */
+  configFile?: string;
+  /** Written before packaging when given. */
+  content?: unknown;
+}
+
+const CASES: Case[] = [
+  { stage: 'local' },
+  { stage: 'iamtest', configFile: `${CONFIG_DIR}/iam.yml`, content: IAM_CONFIG },
+  { stage: 'minimaltest', configFile: `${CONFIG_DIR}/minimal.yml`, content: MINIMAL_CONFIG },
+];
+
+const outDirFor = (stage: string) => `.serverless-template-test-${stage}`;
+
+interface Packaged {
+  stage: string;
+  outDir: string;
+  templatePath: string;
+  template: PackagedTemplate;
+  /** The config as written (what gets shipped as JSON). */
+  raw: unknown;
+  config: Config;
+  pseudo: Pseudo;
+}
+
+const packaged = new Map<string, Packaged>();
+const get = (stage: string): Packaged => {
+  const found = packaged.get(stage);
+  if (!found) throw new Error(`stage ${stage} was not packaged (see beforeAll)`);
+  return found;
+};
+
+// ---- Expectations, derived from the config -------------------------------------------------------
+
+const clusterArn = (cluster: string, p: Pseudo) =>
+  cluster.startsWith('arn:')
+    ? cluster
+    : `arn:${p.Partition}:ecs:${p.Region}:${p.AccountId}:cluster/${cluster}`;
+
+/** A family means any of its revisions; family:rev and ARNs with a revision are exact. */
+function taskDefinitionArn(taskDefinition: string, p: Pseudo): string {
+  const revisioned = /:\d+$/.test(taskDefinition) ? taskDefinition : `${taskDefinition}:*`;
+  return taskDefinition.startsWith('arn:')
+    ? revisioned
+    : `arn:${p.Partition}:ecs:${p.Region}:${p.AccountId}:task-definition/${revisioned}`;
+}
+
+/** Tasks RunTask creates in the cluster (the ARN's partition, region and account when one is given). */
+const taskArnPattern = (cluster: string, p: Pseudo) =>
+  `${clusterArn(cluster, p).replace(':cluster/', ':task/')}/*`;
+
+const roleArn = (role: string, p: Pseudo) =>
+  role.startsWith('arn:') ? role : `arn:${p.Partition}:iam::${p.AccountId}:role/${role}`;
+
+const passableRoles = (task: TaskSpec, p: Pseudo) =>
+  [task.roles.task, task.roles.execution].filter((r): r is string => Boolean(r)).map((r) => roleArn(r, p));
+
+const escapeWildcard = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
+
+function expectedPattern(trigger: Config['uploads'][number]): unknown {
+  const object: Record<string, unknown> = {};
+  if (trigger.prefix && trigger.suffix)
+    object.key = [{ wildcard: `${escapeWildcard(trigger.prefix)}*${escapeWildcard(trigger.suffix)}` }];
+  else if (trigger.prefix) object.key = [{ prefix: trigger.prefix }];
+  else if (trigger.suffix) object.key = [{ suffix: trigger.suffix }];
+  const bounds: (string | number)[] = [];
+  if (trigger.minSize !== undefined) bounds.push('>=', trigger.minSize);
+  if (trigger.maxSize !== undefined) bounds.push('<=', trigger.maxSize);
+  if (bounds.length > 0) object.size = [{ numeric: bounds }];
+  return {
+    source: ['aws.s3'],
+    'detail-type': ['Object Created'],
+    detail: { bucket: { name: [trigger.bucket] }, ...(Object.keys(object).length > 0 ? { object } : {}) },
+  };
+}
+
+const sorted = <T>(values: Iterable<T>): T[] => [...new Set(values)].sort();
+const json = (value: unknown) => JSON.stringify(value);
+
+// ---- Reading the template ------------------------------------------------------------------------
+
+interface FunctionProps {
+  FunctionName: string;
+  Role: unknown;
+  Runtime: string;
+  Timeout: number;
+  Handler: string;
+  Environment: { Variables: Record<string, unknown> };
+}
+
+/** The upload pipeline as wired in the template, found through references rather than names. */
+function pipeline(template: PackagedTemplate) {
+  const [mapping] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+  if (!mapping) throw new Error('no AWS::Lambda::EventSourceMapping in the template');
+  const [mappingId, mappingResource] = mapping;
+  const mappingProps = props<Record<string, unknown>>(mappingResource);
+  const queueId = getAttTarget(mappingProps.EventSourceArn);
+  const functionId = getAttTarget(mappingProps.FunctionName) ?? refTarget(mappingProps.FunctionName);
+  if (!queueId || !functionId) throw new Error(`${mappingId} does not reference its queue and function`);
+  const queue = props<Record<string, unknown>>(template.Resources[queueId]);
+  const dlqId = getAttTarget(
+    (queue.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn,
+  );
+  if (!dlqId) throw new Error(`${queueId} has no RedrivePolicy to a queue of this template`);
+  const fn = props<FunctionProps>(template.Resources[functionId]);
+  return { mappingProps, queueId, queue, dlqId, functionId, fn };
+}
+
+/** Statements of the role of the function reading the uploads queue. */
+function functionStatements(template: PackagedTemplate): IamStatement[] {
+  const roleId = getAttTarget(pipeline(template).fn.Role);
+  return roleStatements(template).get(roleId ?? '') ?? [];
+}
+
+function conditionValues(statement: IamStatement, operator: string, key: string, p: Pseudo): unknown[] {
+  return toArray(statement.Condition?.[operator]?.[key]).map((v) => resolveSub(v, p));
+}
+
+const MUTATION_FREE = /^[a-z0-9-]+:(Describe|List|Get|Receive)/i;
+
+// ---- Tests ----------------------------------------------------------------------------------------
+
+describe('Packaged template (sls package)', () => {
+  beforeAll(async () => {
+    await mkdir(join(projectRoot, CONFIG_DIR), { recursive: true });
+    // One after another: serverless-esbuild shares its .esbuild work directory between runs.
+    for (const { stage, configFile, content } of CASES) {
+      if (configFile && content) await writeFile(join(projectRoot, configFile), stringify(content));
+      const outDir = outDirFor(stage);
+      await rm(join(projectRoot, outDir), { recursive: true, force: true });
+      const templatePath = await packageStage(stage, { outDir, ...(configFile ? { configFile } : {}) });
+      const raw: unknown = parse(
+        await readFile(join(projectRoot, configFile ?? `config/${stage}.yml`), 'utf8'),
+      );
+      const config = parseConfig(raw);
+      packaged.set(stage, {
+        stage,
+        outDir,
+        templatePath,
+        template: await readTemplate(templatePath),
+        raw,
+        config,
+        pseudo: { Partition: 'aws', Region: config.region, AccountId: ACCOUNT },
+      });
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    const stages = [...CASES.map((c) => c.stage), 'invalidtest'];
+    await Promise.all([
+      ...stages.map((stage) => rm(join(projectRoot, outDirFor(stage)), { recursive: true, force: true })),
+      ...stages
+        .filter((stage) => stage !== 'local')
+        .map((stage) => rm(join(projectRoot, `.build/config/${stage}.json`), { force: true })),
+      rm(join(projectRoot, CONFIG_DIR), { recursive: true, force: true }),
+    ]);
+  });
+
+  describe.each(CASES.map((c) => c.stage))('stage %s', (stage) => {
+    describe('IAM', () => {
+      it('gives every function its own role trusted only by Lambda, on nodejs22.x, with no shared IamRoleLambdaExecution', () => {
+        const { template } = get(stage);
+        const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+        const roles = new Map(resourcesOfType(template, 'AWS::IAM::Role'));
+
+        const roleIds = functions.map(([, fn]) => getAttTarget(props<FunctionProps>(fn).Role));
+
+        expect(functions.length).toBeGreaterThan(0);
+        expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+        for (const [id, fn] of functions) {
+          expect(props<FunctionProps>(fn).Runtime, id).toBe('nodejs22.x');
+        }
+        for (const roleId of roleIds) expect(roles.has(roleId ?? ''), `role ${roleId}`).toBe(true);
+        expect(new Set(roleIds).size).toBe(functions.length);
+        for (const [id, role] of roles) {
+          const trust = props<{ AssumeRolePolicyDocument: unknown }>(role).AssumeRolePolicyDocument;
+          const statements = toArray((trust as { Statement?: unknown }).Statement) as Record<
+            string,
+            unknown
+          >[];
+          expect(statements.length, id).toBeGreaterThan(0);
+          for (const statement of statements) {
+            expect(statement.Effect, id).toBe('Allow');
+            expect(Object.keys(statement.Principal ?? {}), id).toEqual(['Service']);
+            expect(toArray((statement.Principal as { Service: string | string[] }).Service), id).toEqual([
+              'lambda.amazonaws.com',
+            ]);
+            expect(toArray(statement.Action as string | string[]), id).toEqual(['sts:AssumeRole']);
+          }
+        }
+      });
+
+      it('grants no mutating action on Resource "*", no Action "*" or "service:*", and no managed policies', () => {
+        const { template } = get(stage);
+        const violations: string[] = [];
+
+        for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+          const managed = props<{ ManagedPolicyArns?: unknown[] }>(role).ManagedPolicyArns ?? [];
+          if (managed.length > 0)
+            violations.push(`${id}: managed policies ${json(managed)} hide their grants`);
+        }
+        for (const statement of allPolicyStatements(template).filter((s) => s.Effect === 'Allow')) {
+          const where = `${statement.source} ${json(statement.Action)}`;
+          if (statement.NotAction.length > 0) violations.push(`${where}: Allow with NotAction`);
+          for (const action of statement.Action) {
+            if (action === '*' || /^[^:]+:\*$/.test(action)) violations.push(`${where}: action ${action}`);
+          }
+          const onEverything = statement.NotResource.length > 0 || statement.Resource.includes('*');
+          // Resource policies (with a Principal) apply to their own resource whatever Resource says.
+          if (onEverything && statement.Principal === undefined) {
+            for (const action of statement.Action) {
+              if (!MUTATION_FREE.test(action)) violations.push(`${where}: mutating ${action} on *`);
+            }
+          }
+        }
+
+        expect(violations).toEqual([]);
+      });
+
+      it('allows ecs:RunTask only on the configured task definitions, each conditioned on its cluster', () => {
+        const { template, config, pseudo } = get(stage);
+        const runTask = functionStatements(template).filter((s) => grants(s, 'ecs:RunTask'));
+
+        const actual = runTask.flatMap((s) => {
+          const clusters = conditionValues(s, 'ArnEquals', 'ecs:cluster', pseudo);
+          return s.Resource.map((r) => `${json(resolveSub(r, pseudo))} in ${json(clusters)}`);
+        });
+        const expected = config.uploads.map(
+          ({ task }) =>
+            `${json(taskDefinitionArn(task.taskDefinition, pseudo))} in ${json([clusterArn(task.cluster, pseudo)])}`,
+        );
+
+        expect(runTask.length).toBeGreaterThan(0);
+        expect(sorted(actual)).toEqual(sorted(expected));
+      });
+
+      it('allows iam:PassRole only on the configured task and execution roles, only to ecs-tasks.amazonaws.com', () => {
+        const { template, config, pseudo } = get(stage);
+        const passRole = functionStatements(template).filter((s) => grants(s, 'iam:PassRole'));
+
+        const resources = passRole.flatMap((s) => s.Resource.map((r) => resolveSub(r, pseudo)));
+        const expected = config.uploads.flatMap(({ task }) => passableRoles(task, pseudo));
+
+        for (const statement of passRole) {
+          expect(statement.Condition?.StringEquals?.['iam:PassedToService']).toBe('ecs-tasks.amazonaws.com');
+        }
+        expect(sorted(resources)).toEqual(sorted(expected));
+        if (expected.length === 0) expect(passRole).toEqual([]);
+      });
+
+      it('allows ecs:TagResource only on task/<cluster>/* and only while RunTask creates them', () => {
+        const { template, config, pseudo } = get(stage);
+        const tag = functionStatements(template).filter((s) => grants(s, 'ecs:TagResource'));
+
+        const resources = tag.flatMap((s) => s.Resource.map((r) => resolveSub(r, pseudo)));
+        const expected = config.uploads.map(({ task }) => taskArnPattern(task.cluster, pseudo));
+
+        expect(tag.length).toBeGreaterThan(0);
+        for (const statement of tag) {
+          expect(statement.Condition?.StringEquals?.['ecs:CreateAction']).toBe('RunTask');
+        }
+        expect(sorted(resources)).toEqual(sorted(expected));
+      });
+
+      it('allows ecs:ListTasks only in clusters of triggers with maxRunning, conditioned on ecs:cluster', () => {
+        const { template, config, pseudo } = get(stage);
+        const listTasks = functionStatements(template).filter((s) => grants(s, 'ecs:ListTasks'));
+
+        const clusters = listTasks.map((s) => conditionValues(s, 'ArnEquals', 'ecs:cluster', pseudo));
+        const expected = config.uploads
+          .filter(({ task }) => task.maxRunning !== undefined)
+          .map(({ task }) => clusterArn(task.cluster, pseudo));
+
+        for (const values of clusters) expect(values).toHaveLength(1);
+        expect(sorted(clusters.flat())).toEqual(sorted(expected));
+        if (expected.length === 0) expect(listTasks).toEqual([]);
+      });
+
+      it("allows logs actions only on the function's own log group", () => {
+        const { template, pseudo } = get(stage);
+        const { fn } = pipeline(template);
+        const logGroup = `/aws/lambda/${fn.FunctionName}`;
+        const logs = functionStatements(template).filter((s) => s.Action.some((a) => /^logs:/i.test(a)));
+
+        const resources = logs.flatMap((s) => s.Resource.map((r) => resolveSub(r, pseudo)));
+        const groupArn = `arn:aws:logs:${pseudo.Region}:${ACCOUNT}:log-group:${logGroup}`;
+
+        expect(logs.length).toBeGreaterThan(0);
+        for (const resource of resources) {
+          expect([groupArn, `${groupArn}:*`]).toContain(resource);
+        }
+        expect(
+          resourcesOfType(template, 'AWS::Logs::LogGroup').map(([, g]) => props<{ LogGroupName: string }>(g)),
+        ).toContainEqual(expect.objectContaining({ LogGroupName: logGroup }));
+      });
+    });
+
+    describe('upload pipeline', () => {
+      it('buffers in an encrypted queue redriving to a 14-day DLQ after maxAttempts + 2 receives, visible 6x the timeout', () => {
+        const { template, config } = get(stage);
+        const { queue, dlqId, fn } = pipeline(template);
+        const dlq = props<Record<string, unknown>>(template.Resources[dlqId]);
+
+        expect(template.Resources[dlqId]?.Type).toBe('AWS::SQS::Queue');
+        expect(queue.RedrivePolicy).toEqual({
+          deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+          maxReceiveCount: config.delivery.maxAttempts + 2,
+        });
+        expect(queue.SqsManagedSseEnabled === true || queue.KmsMasterKeyId !== undefined).toBe(true);
+        expect(dlq.SqsManagedSseEnabled === true || dlq.KmsMasterKeyId !== undefined).toBe(true);
+        expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Timeout);
+        expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      });
+
+      it('has one EventBridge rule per trigger matching its bucket, key and size, targeting the queue with retries and a DLQ', () => {
+        const { template, config } = get(stage);
+        const { queueId, dlqId } = pipeline(template);
+        const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) =>
+          props<{ EventPattern: unknown; Targets: Record<string, unknown>[] }>(rule),
+        );
+
+        expect(sorted(rules.map((r) => json(r.EventPattern)))).toEqual(
+          sorted(config.uploads.map((t) => json(expectedPattern(t)))),
+        );
+        expect(rules).toHaveLength(config.uploads.length);
+        for (const rule of rules) {
+          expect(rule.Targets).toHaveLength(1);
+          const [target] = rule.Targets;
+          const retry = target?.RetryPolicy as {
+            MaximumRetryAttempts: number;
+            MaximumEventAgeInSeconds: number;
+          };
+          expect(target?.Arn).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+          expect(retry.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+          expect(retry.MaximumRetryAttempts).toBeLessThanOrEqual(185);
+          expect(retry.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
+          expect(retry.MaximumEventAgeInSeconds).toBeLessThanOrEqual(86_400);
+          expect(target?.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } });
+        }
+      });
+
+      it("lets only events.amazonaws.com send to the queues, and only from the upload rules' ARNs", () => {
+        const { template } = get(stage);
+        const { queueId, dlqId } = pipeline(template);
+        const ruleArns = resourcesOfType(template, 'AWS::Events::Rule').map(([id]) =>
+          json({ 'Fn::GetAtt': [id, 'Arn'] }),
+        );
+        const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
+          toArray(props<{ Queues: unknown[] }>(p).Queues).some((q) => refTarget(q) === queueId),
+        );
+        const statements = policies.flatMap(([id, p]) =>
+          normaliseStatements(props<{ PolicyDocument: unknown }>(p).PolicyDocument, id),
+        );
+
+        expect(policies).toHaveLength(1);
+        expect(statements.length).toBeGreaterThan(0);
+        for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
+          const sourceArns = Object.entries(statement.Condition ?? {})
+            .filter(([operator]) => /^Arn(Equals|Like)$/.test(operator))
+            .flatMap(([, c]) => toArray(c['aws:SourceArn']));
+          expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+          expect(statement.Action).toEqual(['sqs:SendMessage']);
+          expect(sorted(statement.Resource.map(json))).toEqual(
+            sorted([queueId, dlqId].map((id) => json({ 'Fn::GetAtt': [id, 'Arn'] }))),
+          );
+          expect(sorted(sourceArns.map(json))).toEqual(sorted(ruleArns));
+        }
+      });
+
+      it('maps the queue to the function reporting batch item failures, with batch size and max concurrency from the config', () => {
+        const { template, config } = get(stage);
+        const { mappingProps, functionId } = pipeline(template);
+
+        expect(template.Resources[functionId]?.Type).toBe('AWS::Lambda::Function');
+        expect(mappingProps.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+        expect(mappingProps.BatchSize).toBe(config.delivery.batchSize);
+        expect(mappingProps.ScalingConfig).toEqual({ MaximumConcurrency: config.delivery.maxConcurrency });
+      });
+
+      it('keeps idempotency records in an encrypted on-demand table expiring on `expiration`', () => {
+        const { template } = get(stage);
+        const tableId = refTarget(pipeline(template).fn.Environment.Variables.IDEMPOTENCY_TABLE);
+        const table = template.Resources[tableId ?? ''];
+
+        expect(table?.Type).toBe('AWS::DynamoDB::Table');
+        expect(props<Record<string, unknown>>(table)).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+          SSESpecification: { SSEEnabled: true },
+        });
+      });
+
+      it('points the function at the queue, DLQ and table by Ref and ships the packaged config JSON and bundle in its zip', () => {
+        const { template, outDir, raw } = get(stage);
+        const { fn, queueId, dlqId } = pipeline(template);
+        const env = fn.Environment.Variables;
+        const configFile = `.build/config/${stage}.json`;
+        const zip = join(projectRoot, outDir, 'uploadToTask.zip');
+
+        const entries = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).split('\n');
+        const shipped: unknown = JSON.parse(
+          execFileSync('unzip', ['-p', zip, configFile], { encoding: 'utf8' }),
+        );
+
+        expect(env.UPLOADS_QUEUE_URL).toEqual({ Ref: queueId });
+        expect(env.UPLOADS_DLQ_URL).toEqual({ Ref: dlqId });
+        expect(template.Resources[refTarget(env.IDEMPOTENCY_TABLE) ?? '']?.Type).toBe('AWS::DynamoDB::Table');
+        expect(env.ECS_PILOT_CONFIG_FILE).toBe(configFile);
+        expect(fn.Handler).toBe('functions/upload-to-task.handler');
+        expect(entries).toContain(configFile);
+        expect(entries).toContain('functions/upload-to-task.cjs');
+        expect(shipped).toEqual(raw);
+      });
+    });
+
+    it('passes cfn-lint', async () => {
+      const { templatePath } = get(stage);
+
+      const { ok, output } = await runCfnLint(templatePath);
+
+      expect(ok, `cfn-lint ${templatePath}:\n${output}`).toBe(true);
+    });
+  });
+
+  describe('stage iamtest specifics', () => {
+    it('scopes RunTask to the ARN with revision as given, family:3 exactly and a bare family to all its revisions', () => {
+      const { template, pseudo } = get('iamtest');
+      const resources = functionStatements(template)
+        .filter((s) => grants(s, 'ecs:RunTask'))
+        .flatMap((s) => s.Resource.map((r) => resolveSub(r, pseudo)));
+
+      expect(sorted(resources)).toEqual(
+        sorted([
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/report-builder:12`,
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/csv-loader:3`,
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/unpacker:*`,
+        ]),
+      );
+    });
+
+    it('passes only the role ARNs given and the named task role; the trigger without roles adds none', () => {
+      const { template, pseudo } = get('iamtest');
+      const resources = functionStatements(template)
+        .filter((s) => grants(s, 'iam:PassRole'))
+        .flatMap((s) => s.Resource.map((r) => resolveSub(r, pseudo)));
+
+      expect(sorted(resources)).toEqual(
+        sorted([
+          `arn:aws:iam::${ACCOUNT}:role/report-builder-task`,
+          `arn:aws:iam::${ACCOUNT}:role/service/report-exec`,
+          `arn:aws:iam::${ACCOUNT}:role/unpacker-task`,
+        ]),
+      );
+    });
+
+    it('escapes a literal * of the prefix in the wildcard key pattern', () => {
+      const { template } = get('iamtest');
+      const patterns = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) =>
+        json(props<{ EventPattern: unknown }>(r).EventPattern),
+      );
+
+      expect(patterns.some((p) => p.includes(json([{ wildcard: 'raw\\*/*.gz' }])))).toBe(true);
+    });
+  });
+
+  it('fails packaging on an invalid config, naming uploads[0].task.subnets and the unknown key', async () => {
+    const configFile = `${CONFIG_DIR}/invalid.yml`;
+    const outDir = outDirFor('invalidtest');
+    await writeFile(join(projectRoot, configFile), stringify(INVALID_CONFIG));
+
+    const error = await packageStage('invalidtest', { outDir, configFile }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('uploads[0].task.subnets');
+    expect((error as Error).message).toContain('uploads[0].task.memroy: unknown key');
+    expect(existsSync(join(projectRoot, outDir, 'cloudformation-template-update-stack.json'))).toBe(false);
+  });
+});

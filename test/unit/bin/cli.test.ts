@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../bin/cli';
+
+/** Runs the CLI and captures what it prints. */
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { log: (l) => out.push(l), error: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const file = (text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'ecs-pilot-cli-')), 'config.yml');
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('Command: ecs-pilot validate', () => {
+  it('prints "valid" and one line per automation for a good config', async () => {
+    const { code, out } = await run('validate', 'config/local.yml');
+
+    expect(code).toBe(0);
+    expect(out).toMatch(/^valid: config\/local.yml/);
+    expect(out).toContain(
+      'uploads/thumbnails: s3://media-ingest/incoming/*.jpg (≤ 50 MiB) → media/thumbnailer',
+    );
+    expect(out).toContain('uploads/transcode: s3://media-ingest/videos/*');
+  });
+
+  it('prints every error with its field path and exits 1 for a bad config', async () => {
+    const bad = file(
+      'uploads:\n  - name: a\n    bucket: media-ingest\n    extra: 1\n    task: { cluster: c }\n',
+    );
+
+    const { code, err } = await run('validate', bad);
+
+    expect(code).toBe(1);
+    expect(err).toContain(`invalid: ${bad}`);
+    expect(err).toContain('uploads[0].extra: unknown key');
+    expect(err).toContain('uploads[0].task.taskDefinition: required (string)');
+    expect(err).toContain('uploads[0].task.subnets: required (array)');
+  });
+
+  it('says a missing file cannot be read', async () => {
+    const { code, err } = await run('validate', '/nonexistent/ecs-pilot.yml');
+
+    expect(code).toBe(1);
+    expect(err).toContain('cannot read the file (ENOENT)');
+  });
+
+  it('explains itself with --help and exits 0', async () => {
+    const { code, out } = await run('validate', '--help');
+
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Usage: ecs-pilot validate <file>/);
+  });
+
+  it('exits 2 with usage when the file is missing', async () => {
+    expect((await run('validate')).code).toBe(2);
+  });
+});
+
+describe('Command: ecs-pilot', () => {
+  it('lists its commands with --help', async () => {
+    const { code, out } = await run('--help');
+
+    expect(code).toBe(0);
+    expect(out).toContain('validate <file>');
+  });
+
+  it('rejects an unknown command with exit code 2', async () => {
+    const { code, err } = await run('frobnicate');
+
+    expect(code).toBe(2);
+    expect(err).toContain('Unknown command "frobnicate"');
+  });
+});

@@ -1,0 +1,347 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  ConflictException,
+  ECSClient,
+  ECSServiceException,
+  ListTasksCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { fakeContext, s3ObjectCreatedEvent, sqsEvent, sqsRecord } from '../../helpers/events.js';
+import { useFakeIdempotencyTable } from '../../helpers/idempotency.js';
+
+type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-test-uploads';
+const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-test-uploads-dlq';
+const TASK_ARN = 'arn:aws:ecs:us-east-1:123456789012:task/media/0123456789abcdef0123456789abcdef';
+const TASK = {
+  cluster: 'media',
+  taskDefinition: 'thumbnailer',
+  container: 'app',
+  subnets: ['subnet-0a1b2c3d4e5f60001'],
+  securityGroups: ['sg-0a1b2c3d4e5f60001'],
+  environment: { INPUT_BUCKET: '{bucket}', INPUT_KEY: '{key}', INPUT_VERSION: '{versionId}' },
+};
+
+/** The deployed config: one uncapped trigger, one capped at 2 running tasks; 3 attempts, 1 s base backoff. */
+const CONFIG = {
+  region: 'us-east-1',
+  delivery: { maxAttempts: 3, retryBaseSeconds: 1 },
+  uploads: [
+    { name: 'thumbnails', bucket: 'media-ingest', prefix: 'incoming/', suffix: '.jpg', task: TASK },
+    { name: 'capped', bucket: 'media-ingest', prefix: 'capped/', task: { ...TASK, maxRunning: 2 } },
+  ],
+};
+
+const ENV = {
+  IDEMPOTENCY_TABLE: 'ecs-pilot-test-idempotency',
+  UPLOADS_QUEUE_URL: QUEUE_URL,
+  UPLOADS_DLQ_URL: DLQ_URL,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_LAMBDA_FUNCTION_NAME: 'ecs-pilot-test-uploadToTask',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+};
+
+const ecsMock = mockClient(ECSClient);
+const sqsMock = mockClient(SQSClient);
+const dynamoMock = mockClient(DynamoDBClient);
+
+const started = { tasks: [{ taskArn: TASK_ARN }], failures: [] };
+const throttled = () =>
+  new ECSServiceException({
+    name: 'ThrottlingException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: 'Rate exceeded',
+  });
+
+const attributesOf = (input: { MessageAttributes?: Record<string, { StringValue?: string }> } | undefined) =>
+  Object.fromEntries(
+    Object.entries(input?.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
+  );
+
+let dir: string;
+let configFile: string;
+
+/** Imports the handler the way Lambda cold-starts it: env and config file first, module state fresh. */
+async function coldStart(overrides: Record<string, string | undefined> = {}): Promise<Handler> {
+  vi.resetModules();
+  const env = { ECS_PILOT_CONFIG_FILE: configFile, ...ENV, ...overrides };
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  const module = (await import('../../../functions/upload-to-task.js')) as { handler: Handler };
+  return module.handler;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ecs-pilot-handler-'));
+  configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(CONFIG));
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  ecsMock.reset();
+  sqsMock.reset();
+  dynamoMock.reset();
+});
+
+describe('Handler: upload-to-task', () => {
+  let handler: Handler;
+
+  beforeAll(async () => {
+    handler = await coldStart();
+  });
+
+  beforeEach(() => {
+    useFakeIdempotencyTable(dynamoMock);
+    sqsMock.resolves({});
+  });
+
+  it('starts one task for the match, skips the non-match, dead-letters the malformed record', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).resolves(started);
+    const event = sqsEvent(
+      sqsRecord(s3ObjectCreatedEvent({ key: 'incoming/cat.jpg' }), { messageId: 'match' }),
+      sqsRecord(s3ObjectCreatedEvent({ key: 'docs/readme.txt' }), { messageId: 'non-match' }),
+      sqsRecord('{"detail-type": "Object Created", ', { messageId: 'malformed' }),
+    );
+
+    // Act
+    const response = await handler(event, fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+    expect(
+      ecsMock.commandCalls(RunTaskCommand)[0]?.args[0].input.overrides?.containerOverrides?.[0],
+    ).toMatchObject({
+      environment: expect.arrayContaining([{ name: 'INPUT_KEY', value: 'incoming/cat.jpg' }]),
+    });
+    const sent = sqsMock.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.args[0].input).toMatchObject({
+      QueueUrl: DLQ_URL,
+      MessageBody: '{"detail-type": "Object Created", ',
+    });
+    expect(attributesOf(sent[0]?.args[0].input)).toMatchObject({
+      'ecs-pilot-reason': expect.stringMatching(/^permanent failure: message body is not JSON/),
+      'ecs-pilot-attempts': '1',
+    });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+  });
+
+  it('starts no second task when the same upload is delivered twice', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).resolves(started);
+    const body = s3ObjectCreatedEvent({ key: 'incoming/cat.jpg' });
+
+    // Act
+    const first = await handler(sqsEvent(sqsRecord(body, { messageId: 'first' })), fakeContext());
+    const second = await handler(
+      sqsEvent(sqsRecord(body, { messageId: 'redelivered' })),
+      fakeContext({ awsRequestId: 'second-invocation' }),
+    );
+
+    // Assess
+    expect(first).toEqual({ batchItemFailures: [] });
+    expect(second).toEqual({ batchItemFailures: [] });
+    expect(dynamoMock.commandCalls(PutItemCommand)).toHaveLength(2);
+    await expect(dynamoMock.commandCalls(PutItemCommand)[1]?.returnValue).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+      Item: { status: { S: 'COMPLETED' } },
+    });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+
+  it('starts no second task when the same upload appears twice in one batch', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).resolves(started);
+    const body = s3ObjectCreatedEvent({ key: 'incoming/cat.jpg' });
+
+    // Act
+    const response = await handler(
+      sqsEvent(sqsRecord(body, { messageId: 'a' }), sqsRecord(body, { messageId: 'b' })),
+      fakeContext(),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it('returns the record for a retry with a visibility backoff when RunTask reports failures[] on attempt 1', async () => {
+    // Prepare
+    ecsMock
+      .on(RunTaskCommand)
+      .resolves({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY' }], $metadata: { httpStatusCode: 200 } });
+    const record = sqsRecord(s3ObjectCreatedEvent(), { messageId: 'capacity', receiveCount: 1 });
+
+    // Act
+    const response = await handler(sqsEvent(record), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'capacity' }] });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)[0]?.args[0].input).toEqual({
+      QueueUrl: QUEUE_URL,
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: 1,
+    });
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('starts the task on the redelivery after a failures[] response', async () => {
+    // Prepare
+    ecsMock
+      .on(RunTaskCommand)
+      .resolvesOnce({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY' }] })
+      .resolves(started);
+    const body = s3ObjectCreatedEvent();
+
+    // Act
+    const first = await handler(
+      sqsEvent(sqsRecord(body, { messageId: 'm', receiveCount: 1 })),
+      fakeContext(),
+    );
+    const retry = await handler(
+      sqsEvent(sqsRecord(body, { messageId: 'm', receiveCount: 2 })),
+      fakeContext(),
+    );
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm' }]);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(2);
+    const [firstToken, retryToken] = ecsMock
+      .commandCalls(RunTaskCommand)
+      .map((call) => call.args[0].input.clientToken);
+    expect(retryToken).toBe(firstToken);
+  });
+
+  it('dead-letters with bucket, key, version id and reason once throttling outlasts the last attempt', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).rejects(throttled());
+    const record = sqsRecord(
+      s3ObjectCreatedEvent({ key: 'incoming/holiday photo+1.jpg', versionId: 'v-42' }),
+      { messageId: 'throttled', receiveCount: 3 },
+    );
+
+    // Act
+    const response = await handler(sqsEvent(record), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+    const sent = sqsMock.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.args[0].input).toMatchObject({ QueueUrl: DLQ_URL, MessageBody: record.body });
+    expect(attributesOf(sent[0]?.args[0].input)).toMatchObject({
+      'ecs-pilot-bucket': 'media-ingest',
+      'ecs-pilot-key': 'incoming/holiday photo+1.jpg',
+      'ecs-pilot-version-id': 'v-42',
+      'ecs-pilot-trigger': 'thumbnails',
+      'ecs-pilot-attempts': '3',
+      'ecs-pilot-reason': expect.stringMatching(
+        /^gave up after 3 attempts; last error: .*ThrottlingException/,
+      ),
+      'ecs-pilot-failed-at': expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
+  });
+
+  it('re-queues the event with a delay and ecs-pilot-deferrals=1 when maxRunning is reached', async () => {
+    // Prepare
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: ['t1', 't2'] });
+    const record = sqsRecord(s3ObjectCreatedEvent({ key: 'capped/job.bin' }), { messageId: 'capped' });
+
+    // Act
+    const response = await handler(sqsEvent(record), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(0);
+    const sent = sqsMock.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    const input = sent[0]?.args[0].input;
+    expect(input).toMatchObject({ QueueUrl: QUEUE_URL, MessageBody: record.body });
+    expect(input?.DelaySeconds).toBeGreaterThanOrEqual(30);
+    expect(input?.DelaySeconds).toBeLessThanOrEqual(60);
+    expect(attributesOf(input)).toMatchObject({
+      'ecs-pilot-deferrals': '1',
+      'ecs-pilot-bucket': 'media-ingest',
+      'ecs-pilot-key': 'capped/job.bin',
+      'ecs-pilot-trigger': 'capped',
+    });
+  });
+
+  it('dead-letters at once when RunTask raises ConflictException', async () => {
+    // Prepare
+    ecsMock
+      .on(RunTaskCommand)
+      .rejects(new ConflictException({ message: 'client token already used', $metadata: {} }));
+    const record = sqsRecord(s3ObjectCreatedEvent(), { messageId: 'conflict', receiveCount: 1 });
+
+    // Act
+    const response = await handler(sqsEvent(record), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const sent = sqsMock.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.args[0].input.QueueUrl).toBe(DLQ_URL);
+    expect(attributesOf(sent[0]?.args[0].input)['ecs-pilot-reason']).toMatch(
+      /^permanent failure: .*different parameters/,
+    );
+  });
+
+  it('keeps the message when the dead-letter send fails', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).rejects(new Error('Service Unavailable'));
+
+    // Act
+    const response = await handler(sqsEvent(sqsRecord('not json', { messageId: 'keep-me' })), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'keep-me' }] });
+  });
+
+  it('handles an event without records', async () => {
+    const response = await handler({} as SQSEvent, fakeContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('Handler: upload-to-task cold start', () => {
+  it.each(['IDEMPOTENCY_TABLE', 'UPLOADS_QUEUE_URL', 'UPLOADS_DLQ_URL'])(
+    'refuses to start without %s',
+    async (name) => {
+      await expect(coldStart({ [name]: undefined })).rejects.toThrow(`${name}: required`);
+    },
+  );
+
+  it('refuses to start with an invalid config, naming the field', async () => {
+    // Prepare
+    const file = join(dir, 'broken.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ uploads: [{ name: 'Bad Name', bucket: 'media-ingest', task: TASK }] }),
+    );
+
+    // Act & Assess
+    await expect(coldStart({ ECS_PILOT_CONFIG_FILE: file })).rejects.toThrow('uploads[0].name');
+  });
+});

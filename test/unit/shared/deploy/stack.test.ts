@@ -1,0 +1,117 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../../shared/config/load';
+import { loadConfigFile } from '../../../../shared/config/yaml';
+import { buildStack, configFileFor, packagedConfigFile } from '../../../../shared/deploy/stack';
+import { UPLOADS_FUNCTION } from '../../../../shared/deploy/uploads';
+import { rawTrigger } from '../fixtures';
+
+const repoFile = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
+const OPTIONS = { service: 'ecs-pilot', stage: 'dev', configFile: '.build/config/dev.json' };
+
+describe('Function: buildStack', () => {
+  it('builds an empty stack for a config without automations', () => {
+    // Act
+    const stack = buildStack(parseConfig({ region: 'eu-west-1', logLevel: 'WARN' }), OPTIONS);
+
+    // Assess
+    expect(stack).toEqual({
+      region: 'eu-west-1',
+      logLevel: 'WARN',
+      configFile: '.build/config/dev.json',
+      functions: {},
+      resources: { Resources: {}, Outputs: {} },
+    });
+  });
+
+  it('adds the upload function, its resources and the dead-letter queue output when uploads are configured', () => {
+    // Act
+    const stack = buildStack(parseConfig({ uploads: [rawTrigger()] }), OPTIONS);
+
+    // Assess
+    expect(Object.keys(stack.functions)).toEqual([UPLOADS_FUNCTION]);
+    expect(stack.resources.Resources).toHaveProperty('UploadsQueue');
+    expect(stack.resources.Resources).toHaveProperty('UploadRuleThumbnails');
+    expect(stack.resources.Outputs).toEqual({
+      UploadsDeadLetterQueueUrl: {
+        Description: 'Uploads that could not start a task, with the reason in message attributes',
+        Value: { Ref: 'UploadsDeadLetterQueue' },
+      },
+    });
+  });
+
+  it('prefixes resource names with <service>-<stage>', () => {
+    const stack = buildStack(parseConfig({ uploads: [rawTrigger()] }), {
+      ...OPTIONS,
+      service: 'svc',
+      stage: 'prod',
+    });
+
+    expect(stack.resources.Resources).toMatchObject({
+      UploadsQueue: { Properties: { QueueName: 'svc-prod-uploads' } },
+      UploadRuleThumbnails: { Properties: { Name: 'svc-prod-upload-thumbnails' } },
+    });
+  });
+
+  it('builds the same stack twice from the same config', () => {
+    const config = loadConfigFile(repoFile('config/local.yml'));
+
+    expect(JSON.stringify(buildStack(config, OPTIONS))).toBe(JSON.stringify(buildStack(config, OPTIONS)));
+  });
+
+  it('builds one rule per trigger of config/local.yml, with the delivery settings from the config', () => {
+    // Prepare
+    const config = loadConfigFile(repoFile('config/local.yml'));
+
+    // Act
+    const stack = buildStack(config, OPTIONS);
+
+    // Assess
+    expect(stack.region).toBe('us-east-1');
+    expect(Object.keys(stack.resources.Resources).filter((id) => id.startsWith('UploadRule'))).toEqual([
+      'UploadRuleThumbnails',
+      'UploadRuleTranscode',
+    ]);
+    expect(stack.resources.Resources.UploadsQueue).toMatchObject({
+      Properties: { RedrivePolicy: { maxReceiveCount: 5 } },
+    });
+    expect(stack.functions[UPLOADS_FUNCTION]?.events[0]).toMatchObject({
+      sqs: { batchSize: 10, maximumConcurrency: 2, functionResponseType: 'ReportBatchItemFailures' },
+    });
+  });
+});
+
+describe('Function: configFileFor', () => {
+  it('uses config/<stage>.yml by default', () => {
+    expect(configFileFor('prod', {})).toBe('config/prod.yml');
+  });
+
+  it('uses ECS_PILOT_CONFIG when set', () => {
+    expect(configFileFor('prod', { ECS_PILOT_CONFIG: 'elsewhere/prod.yml' })).toBe('elsewhere/prod.yml');
+  });
+
+  it('ignores an empty ECS_PILOT_CONFIG', () => {
+    expect(configFileFor('dev', { ECS_PILOT_CONFIG: '' })).toBe('config/dev.yml');
+  });
+});
+
+describe('Function: packagedConfigFile', () => {
+  it('places the JSON form of the stage config under .build/config', () => {
+    expect(packagedConfigFile('dev')).toBe('.build/config/dev.json');
+  });
+});
+
+describe('Function: stackForStage', () => {
+  it('refuses to package a config with no automation, naming why', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { stackForStage } = await import('../../../../shared/deploy/stack');
+    const file = join(mkdtempSync(join(tmpdir(), 'ecs-pilot-stack-')), 'empty.yml');
+    writeFileSync(file, 'uploads: []\n');
+
+    expect(() => stackForStage('ecs-pilot', 'empty', { ECS_PILOT_CONFIG: file })).toThrow(
+      /no automation is configured \(uploads is empty\): nothing to deploy/,
+    );
+  });
+});

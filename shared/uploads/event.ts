@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PermanentError } from '../errors.js';
 import { formatPath } from '../config/load.js';
 
@@ -8,23 +8,25 @@ import { formatPath } from '../config/load.js';
  * The key is used exactly as it arrives: unlike the legacy S3 notification format, EventBridge
  * does not URL-encode it.
  */
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+
 const objectCreatedSchema = z.object({
-  id: z.string().min(1).max(256),
+  id: text(1, 256),
   source: z.literal('aws.s3'),
   'detail-type': z.literal('Object Created'),
-  time: z.string().max(64).optional(),
+  time: z.optional(text(0, 64)),
   detail: z.object({
-    bucket: z.object({ name: z.string().min(3).max(63) }),
+    bucket: z.object({ name: text(3, 63) }),
     object: z.object({
-      key: z.string().min(1).max(1024),
-      size: z.number().int().nonnegative().optional(),
-      etag: z.string().max(256).optional(),
+      key: text(1, 1024),
+      size: z.optional(z.int().check(z.gte(0))),
+      etag: z.optional(text(0, 256)),
       // AWS sends `etag`; the moto emulator sends `eTag`. Accept both, prefer AWS's spelling.
-      eTag: z.string().max(256).optional(),
-      'version-id': z.string().min(1).max(1024).optional(),
-      sequencer: z.string().max(256).optional(),
+      eTag: z.optional(text(0, 256)),
+      'version-id': z.optional(text(1, 1024)),
+      sequencer: z.optional(text(0, 256)),
     }),
-    reason: z.string().max(256).optional(),
+    reason: z.optional(text(0, 256)),
   }),
 });
 

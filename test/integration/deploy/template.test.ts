@@ -540,7 +540,8 @@ describe('Packaged template (sls package)', () => {
         expect(env.ECS_PILOT_CONFIG_FILE).toBe(configFile);
         expect(fn.Handler).toBe('functions/upload-to-task.handler');
         expect(entries).toContain(configFile);
-        expect(entries).toContain('functions/upload-to-task.cjs');
+        expect(entries).toContain('functions/upload-to-task.js');
+        expect(entries).toContain('functions/package.json');
         expect(shipped).toEqual(raw);
       });
     });

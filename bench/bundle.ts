@@ -26,6 +26,7 @@ import {
   KB,
   kb,
   ms,
+  offlineHandlerEnv,
   projectRoot,
   say,
   summarize,
@@ -258,18 +259,10 @@ function coldEnv(functionName: string, configFile: string): NodeJS.ProcessEnv {
   delete plain.NODE_OPTIONS; // passed explicitly per run, so both modes are measured
   return {
     PATH: process.env.PATH,
+    ...offlineHandlerEnv(configFile, plain.POWERTOOLS_LOG_LEVEL),
     ...plain,
     ECS_PILOT_CONFIG_FILE: configFile,
-    IDEMPOTENCY_TABLE: 'ecs-pilot-local-idempotency',
-    UPLOADS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads',
-    UPLOADS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads-dlq',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
     AWS_LAMBDA_FUNCTION_NAME: `ecs-pilot-local-${functionName}`,
-    // Lambda runs Node 22, where the SDK prints no Node-20 end-of-support warning.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DescribeTasksCommand, paginateListTasks, type DesiredStatus, type Task } from '@aws-sdk/client-ecs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { queueCounts } from '../local/lambda.js';
 import { startEmulator, type Emulator } from '../local/emulator.js';
 import { setUpLocalUploads, type LocalUploads } from '../local/harness.js';
 import { packageStage } from '../local/package.js';
@@ -37,23 +37,6 @@ if (!(timeoutMs > 0)) throw new Error(`--timeout-minutes must be positive`);
 
 const BUCKET = 'media-ingest';
 const keyOf = (i: number) => `burst/${i}.jpg`;
-
-async function queueCounts(local: LocalUploads, queueUrl: string) {
-  const { Attributes = {} } = await local.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  const visible = Number(Attributes.ApproximateNumberOfMessages ?? 0);
-  const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-  const delayed = Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-  return { visible, inFlight, delayed, total: visible + inFlight + delayed };
-}
 
 /** Runs `fn` over 0..count-1 with at most `limit` in flight. */
 async function pool(count: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -128,7 +111,7 @@ try {
     );
   });
   const uploadedMs = performance.now() - started;
-  const queuedAfterUpload = await queueCounts(local, local.queueUrl);
+  const queuedAfterUpload = await queueCounts(local.clients.sqs, local.queueUrl);
   say(
     `  uploaded in ${(uploadedMs / 1000).toFixed(1)} s; uploads queue then holds ${queuedAfterUpload.total}`,
   );
@@ -142,7 +125,7 @@ try {
     },
   });
   const wallMs = performance.now() - started;
-  const remaining = await queueCounts(local, local.queueUrl);
+  const remaining = await queueCounts(local.clients.sqs, local.queueUrl);
   const drained = remaining.total === 0;
   say(
     `  drain ${drained ? 'finished' : `TIMED OUT with ${remaining.total} messages left`} after ` +
@@ -150,7 +133,7 @@ try {
   );
 
   // --- what reached ECS and the dead-letter queue -------------------------------------------------
-  const dlq = await queueCounts(local, local.deadLetterQueueUrl);
+  const dlq = await queueCounts(local.clients.sqs, local.deadLetterQueueUrl);
   const cluster = local.config.uploads[0]!.task.cluster;
   const found = await tasksInCluster(local, cluster);
   const perKey = new Map<string, number>();

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 import { readYamlFile } from '../shared/config/yaml.js';
-import { kb, ms, projectRoot, say, summarize } from './lib.js';
+import { kb, ms, offlineHandlerEnv, projectRoot, say, summarize } from './lib.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' } } });
 const runs = Number(values.runs);
@@ -49,19 +49,7 @@ try {
   const configFile = join(dir, 'local.json');
   writeFileSync(configFile, JSON.stringify(readYamlFile(join(projectRoot, 'config', 'local.yml'))));
   writeFileSync(join(dir, 'measure.mjs'), MEASURE);
-  const env = {
-    PATH: process.env.PATH,
-    ECS_PILOT_CONFIG_FILE: configFile,
-    IDEMPOTENCY_TABLE: 'ecs-pilot-local-idempotency',
-    UPLOADS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads',
-    UPLOADS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads-dlq',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
-    AWS_LAMBDA_FUNCTION_NAME: 'ecs-pilot-local-uploadToTask',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const env = { PATH: process.env.PATH, ...offlineHandlerEnv(configFile) };
   say(
     `cold import by slice: median of ${runs} fresh node processes each (+1 warm-up), node ${process.version}`,
   );

@@ -128,3 +128,25 @@ export function emit(result: BenchResult): void {
 /** `npx tsx bench/<file> args…`: how to reproduce one benchmark on its own. */
 export const commandLine = (file: string, args: readonly string[]) =>
   ['npx tsx', file, ...args].join(' ').trim();
+
+/**
+ * Environment that lets the uploadToTask handler finish its cold start outside AWS: the packaged
+ * config and dummy names, region and credentials (the handler makes no call at import).
+ */
+export function offlineHandlerEnv(configFile: string, logLevel = 'INFO'): Record<string, string> {
+  return {
+    ECS_PILOT_CONFIG_FILE: configFile,
+    IDEMPOTENCY_TABLE: 'ecs-pilot-local-idempotency',
+    UPLOADS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads',
+    UPLOADS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads-dlq',
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
+    AWS_LAMBDA_FUNCTION_NAME: 'ecs-pilot-local-uploadToTask',
+    POWERTOOLS_LOG_LEVEL: logLevel,
+    POWERTOOLS_METRICS_NAMESPACE: 'ecs-pilot',
+    // Lambda runs Node 22, where the SDK prints no Node-20 end-of-support warning.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}

@@ -26,7 +26,18 @@ import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { readYamlFile } from '../shared/config/yaml.js';
 import { lambdaContext } from '../local/lambda.js';
-import { commandLine, emit, info, judged, ms, projectRoot, say, summarize, type Row } from './lib.js';
+import {
+  commandLine,
+  emit,
+  info,
+  judged,
+  ms,
+  offlineHandlerEnv,
+  projectRoot,
+  say,
+  summarize,
+  type Row,
+} from './lib.js';
 
 const LIMIT = { op: '<=' as const, value: 1, display: '1 ms' };
 const BATCH_SIZE = 10;
@@ -64,19 +75,7 @@ try {
 const dir = mkdtempSync(join(tmpdir(), 'ecs-pilot-overhead-'));
 const configFile = join(dir, 'local.json');
 writeFileSync(configFile, JSON.stringify(readYamlFile(join(projectRoot, 'config', 'local.yml'))));
-Object.assign(process.env, {
-  ECS_PILOT_CONFIG_FILE: configFile,
-  IDEMPOTENCY_TABLE: 'ecs-pilot-local-idempotency',
-  UPLOADS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads',
-  UPLOADS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-local-uploads-dlq',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
-  AWS_LAMBDA_FUNCTION_NAME: 'ecs-pilot-local-uploadToTask',
-  POWERTOOLS_LOG_LEVEL: logLevel,
-  POWERTOOLS_METRICS_NAMESPACE: 'ecs-pilot',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-});
+Object.assign(process.env, offlineHandlerEnv(configFile, logLevel));
 delete process.env.AWS_ENDPOINT_URL;
 delete process.env.POWERTOOLS_DEV;
 

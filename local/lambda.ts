@@ -82,7 +82,8 @@ export interface DrainResult {
   errors: number;
 }
 
-async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+/** A queue's messages: visible, in flight (received, not yet deleted) and delayed. */
+export async function queueCounts(sqs: SQSClient, queueUrl: string) {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -93,11 +94,10 @@ async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
       ],
     }),
   );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
+  const visible = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+  const inFlight = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const delayed = Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+  return { visible, inFlight, delayed, total: visible + inFlight + delayed };
 }
 
 /**
@@ -122,7 +122,7 @@ export async function drainQueue(options: EventSourceOptions, timeoutMs = 60_000
         }),
       );
       if (Messages.length === 0) {
-        if ((await queueDepth(options.sqs, options.queueUrl)) === 0) return;
+        if ((await queueCounts(options.sqs, options.queueUrl)).total === 0) return;
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }

@@ -39,43 +39,54 @@ export function emulatorClients(endpoint: string) {
 
 export type EmulatorClients = ReturnType<typeof emulatorClients>;
 
-export interface LocalUploads {
+/** The emulated account: clients, world, and the template's event-carrying resources. */
+export interface LocalAccount {
+  endpoint: string;
   clients: EmulatorClients;
   config: Config;
   world: World;
   stack: LocalStack;
-  handler: SqsHandler;
+  /** The config (as JSON, with the emulator's network ids) that local functions read. */
+  configFile: string;
+}
+
+/** A function running in-process behind its SQS event source mapping. */
+export interface LocalSqsFunction<H = SqsHandler> {
+  handler: H;
   queueUrl: string;
-  deadLetterQueueUrl: string;
-  /** Runs the event source mapping until the uploads queue is empty or the timeout passes. */
+  queueArn: string;
+  /** Runs the event source mapping until the queue is empty or the timeout passes. */
   drain(options?: { timeoutMs?: number; onInvoke?: EventSourceOptions['onInvoke'] }): Promise<DrainResult>;
 }
 
-const UPLOADS_FUNCTION_ID = 'UploadToTaskLambdaFunction';
+export interface LocalUploads extends LocalAccount, LocalSqsFunction {
+  deadLetterQueueUrl: string;
+}
 
 /** The stage a template was packaged for, as every function's ECS_PILOT_STAGE says. */
 function stageOf(template: PackagedTemplate): string {
-  const fn = template.Resources[UPLOADS_FUNCTION_ID]?.Properties as
-    { Environment?: { Variables?: Record<string, unknown> } } | undefined;
-  const stage = fn?.Environment?.Variables?.ECS_PILOT_STAGE;
-  if (typeof stage !== 'string') throw new Error('the template names no ECS_PILOT_STAGE');
-  return stage;
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const env = (resource.Properties as { Environment?: { Variables?: Record<string, unknown> } } | undefined)
+      ?.Environment?.Variables;
+    if (typeof env?.ECS_PILOT_STAGE === 'string') return env.ECS_PILOT_STAGE;
+  }
+  throw new Error('the template names no ECS_PILOT_STAGE');
 }
 
 /**
- * Builds the upload automation's whole event path in the emulator from a packaged template and a
- * config file: world, queues, table and rules; then loads the real handler in-process with the
- * environment the template gives it. Call once per process (the handler reads its config once).
+ * Creates, in the emulator, everything a packaged template and its config need: the world the config
+ * names (network, clusters, task definitions, buckets) and the template's queues, tables and rules
+ * (as a CloudFormation stack). Functions are then loaded with {@link loadSqsFunction}.
  */
-export async function setUpLocalUploads(options: {
+export async function setUpLocal(options: {
   endpoint: string;
   templatePath: string;
   configPath: string;
   versionedBuckets?: readonly string[];
   /** Task definition families to leave unregistered (to exercise start failures). */
   skipFamilies?: readonly string[];
-  logLevel?: string;
-}): Promise<LocalUploads> {
+}): Promise<LocalAccount> {
   const clients = emulatorClients(options.endpoint);
   const raw = readYamlFile(options.configPath);
   const config = parseConfig(raw, options.configPath);
@@ -85,42 +96,75 @@ export async function setUpLocalUploads(options: {
   });
   const template = await readTemplate(options.templatePath);
   const stack = await deployLocalStack(template, clients, `ecs-pilot-${stageOf(template)}`);
-
   const configDir = join(projectRoot, '.build', 'local');
   mkdirSync(configDir, { recursive: true });
   const configFile = join(configDir, `config-${new URL(options.endpoint).port}.json`);
   writeFileSync(configFile, JSON.stringify(mapNetworkIds(raw, world), null, 2));
+  return { endpoint: options.endpoint, clients, config, world, stack, configFile };
+}
 
-  Object.assign(process.env, functionEnvironment(stack, UPLOADS_FUNCTION_ID), emulatorEnv(options.endpoint), {
-    ECS_PILOT_CONFIG_FILE: configFile,
-    POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
-    // Keep the emulator's latency from stretching into long SDK backoffs.
-    ECS_PILOT_SDK_MAX_ATTEMPTS: '3',
-  });
+/**
+ * Loads a function's real handler in-process with the environment the template gives it (plus the
+ * emulator's endpoint and dummy credentials), behind its SQS event source mapping. Handlers read
+ * their environment once, at import, so load each function once per process.
+ */
+export async function loadSqsFunction<H = SqsHandler>(
+  account: LocalAccount,
+  functionLogicalId: string,
+  load: () => Promise<{ handler: H }>,
+  options: { logLevel?: string } = {},
+): Promise<LocalSqsFunction<H>> {
+  Object.assign(
+    process.env,
+    functionEnvironment(account.stack, functionLogicalId),
+    emulatorEnv(account.endpoint),
+    {
+      ECS_PILOT_CONFIG_FILE: account.configFile,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      // Keep the emulator's latency from stretching into long SDK backoffs.
+      ECS_PILOT_SDK_MAX_ATTEMPTS: '3',
+    },
+  );
   delete process.env.NODE_OPTIONS;
-  const { handler } = (await import('../functions/upload-to-task.js')) as { handler: SqsHandler };
-  const mapping = eventSourceMapping(stack, UPLOADS_FUNCTION_ID);
+  const { handler } = await load();
+  const mapping = eventSourceMapping(account.stack, functionLogicalId);
+  const functionName = String(
+    (
+      account.stack.template.Resources[functionLogicalId]?.Properties as
+        { FunctionName?: unknown } | undefined
+    )?.FunctionName ?? functionLogicalId,
+  );
   return {
-    clients,
-    config,
-    world,
-    stack,
     handler,
     queueUrl: mapping.queueUrl,
-    deadLetterQueueUrl: stack.refs.get('UploadsDeadLetterQueue')!,
+    queueArn: mapping.queueArn,
     drain: ({ timeoutMs, onInvoke } = {}) =>
       drainQueue(
         {
-          sqs: clients.sqs,
+          sqs: account.clients.sqs,
           queueUrl: mapping.queueUrl,
           queueArn: mapping.queueArn,
           batchSize: mapping.batchSize,
           maximumConcurrency: mapping.maximumConcurrency,
-          functionName: 'ecs-pilot-local-uploadToTask',
-          handler,
+          functionName,
+          handler: handler as SqsHandler,
           ...(onInvoke ? { onInvoke } : {}),
         },
         timeoutMs,
       ),
   };
+}
+
+/** The upload automation's whole event path in the emulator, with its handler loaded. */
+export async function setUpLocalUploads(
+  options: Parameters<typeof setUpLocal>[0] & { logLevel?: string },
+): Promise<LocalUploads> {
+  const account = await setUpLocal(options);
+  const uploads = await loadSqsFunction(
+    account,
+    'UploadToTaskLambdaFunction',
+    () => import('../functions/upload-to-task.js') as Promise<{ handler: SqsHandler }>,
+    options.logLevel ? { logLevel: options.logLevel } : {},
+  );
+  return { ...account, ...uploads, deadLetterQueueUrl: account.stack.refs.get('UploadsDeadLetterQueue')! };
 }

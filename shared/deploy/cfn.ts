@@ -22,3 +22,10 @@ export interface FunctionDefinition {
   environment: Record<string, unknown>;
   events: Record<string, unknown>[];
 }
+
+/** What one automation adds to the service: its functions and CloudFormation resources and outputs. */
+export interface AutomationStack {
+  functions: Record<string, FunctionDefinition>;
+  resources: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}

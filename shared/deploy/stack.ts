@@ -4,7 +4,8 @@ import { parseConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
-import type { FunctionDefinition } from './cfn.js';
+import type { AutomationStack, FunctionDefinition } from './cfn.js';
+import { alertsStack } from './alerts.js';
 import { uploadsStack } from './uploads.js';
 
 /** Everything serverless.yml takes from the config: one source, no pattern written twice. */
@@ -23,26 +24,22 @@ export const configFileFor = (stage: string, env: NodeJS.ProcessEnv = process.en
 /** Where packaging writes the JSON form of a stage's config, shipped inside each function. */
 export const packagedConfigFile = (stage: string) => `.build/config/${stage}.json`;
 
-/** Builds the stack from a validated config. Pure. */
+/** Builds the stack from a validated config: each automation contributes its part. Pure. */
 export function buildStack(
   config: Config,
   options: { service: string; stage: string; configFile: string },
 ): Stack {
-  const prefix = `${options.service}-${options.stage}`;
-  const uploads = uploadsStack(config, { prefix, configFile: options.configFile });
-  const outputs: Record<string, unknown> = {};
-  if (config.uploads.length > 0) {
-    outputs.UploadsDeadLetterQueueUrl = {
-      Description: 'Uploads that could not start a task, with the reason in message attributes',
-      Value: { Ref: 'UploadsDeadLetterQueue' },
-    };
-  }
+  const names = { prefix: `${options.service}-${options.stage}`, configFile: options.configFile };
+  const parts: AutomationStack[] = [uploadsStack(config, names), alertsStack(config, names)];
   return {
     region: config.region,
     logLevel: config.logLevel,
     configFile: options.configFile,
-    functions: { ...uploads.functions },
-    resources: { Resources: { ...uploads.resources }, Outputs: outputs },
+    functions: Object.assign({}, ...parts.map((p) => p.functions)) as Record<string, FunctionDefinition>,
+    resources: {
+      Resources: Object.assign({}, ...parts.map((p) => p.resources)) as Record<string, unknown>,
+      Outputs: Object.assign({}, ...parts.map((p) => p.outputs ?? {})) as Record<string, unknown>,
+    },
   };
 }
 
@@ -54,12 +51,13 @@ export function stackForStage(service: string, stage: string, env: NodeJS.Proces
   const source = configFileFor(stage, env);
   const raw = readYamlFile(source);
   const config = parseConfig(raw, source);
-  if (config.uploads.length === 0) {
+  const configFile = packagedConfigFile(stage);
+  const stack = buildStack(config, { service, stage, configFile });
+  if (Object.keys(stack.functions).length === 0) {
     // Nothing to deploy; also, serverless-esbuild fails obscurely on a service without functions.
     throw new ConfigError(source, ['no automation is configured (uploads is empty): nothing to deploy']);
   }
-  const configFile = packagedConfigFile(stage);
   mkdirSync(dirname(configFile), { recursive: true });
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
-  return buildStack(config, { service, stage, configFile });
+  return stack;
 }

@@ -1,6 +1,6 @@
 import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
 import { pascal } from '../naming.js';
-import { sub, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
+import { sub, type AutomationStack, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
 
 /** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
 export const escapeWildcard = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
@@ -100,16 +100,11 @@ export function launchStatements(spec: TaskSpec): Statement[] {
   return statements;
 }
 
-export interface UploadsStack {
-  functions: Record<string, FunctionDefinition>;
-  resources: Record<string, unknown>;
-}
-
 export const UPLOADS_FUNCTION = 'uploadToTask';
 const FUNCTION_TIMEOUT_SECONDS = 60;
 
 /** Resources of the upload automation: rules → buffer queue → function, with DLQ and idempotency table. */
-export function uploadsStack(config: Config, names: { prefix: string; configFile: string }): UploadsStack {
+export function uploadsStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
   if (config.uploads.length === 0) return { functions: {}, resources: {} };
   const { prefix } = names;
   const queueArn = { 'Fn::GetAtt': ['UploadsQueue', 'Arn'] };
@@ -235,7 +230,13 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
       ],
     },
   };
-  return { functions, resources };
+  const outputs = {
+    UploadsDeadLetterQueueUrl: {
+      Description: 'Uploads that could not start a task, with the reason in message attributes',
+      Value: { Ref: 'UploadsDeadLetterQueue' },
+    },
+  };
+  return { functions, resources, outputs };
 }
 
 /** One role per function, trusted by Lambda only, writing only to its own log group. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { taskSpecSchema, type TaskSpec } from '../../../../shared/config/schema';
+import { taskSpecSchema, UPLOAD_PLACEHOLDERS, type TaskSpec } from '../../../../shared/config/schema';
 import { PermanentError } from '../../../../shared/errors';
 import {
   buildRunTaskRequest,
@@ -13,7 +13,7 @@ import {
 } from '../../../../shared/tasks/launch';
 import { rawTask, type RawTask } from '../fixtures';
 
-const spec = (fields: Partial<RawTask> = {}): TaskSpec => taskSpecSchema.parse({ ...rawTask, ...fields });
+const spec = (fields: Partial<RawTask> = {}): TaskSpec => taskSpecSchema(UPLOAD_PLACEHOLDERS).parse({ ...rawTask, ...fields });
 
 const input = (fields: Partial<LaunchInput> = {}): LaunchInput => ({
   clientToken: 'a'.repeat(64),

@@ -2,11 +2,14 @@ import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from '../shared/errors.js';
 import { loadConfigFile } from '../shared/config/yaml.js';
 import { describeUploadTrigger } from '../shared/uploads/describe.js';
+import { describeSchedule } from '../shared/schedules/describe.js';
+import { schedule } from './commands/schedule.js';
 
 const HELP = `Usage: ecs-pilot <command> [options]
 
 Commands:
   validate <file>    Check a config file; prints "valid" and one line per automation, or every error.
+  schedule next      The next run times of a schedule, in its time zone and UTC (schedule --help).
 
 Options:
   -h, --help         Show this help.`;
@@ -36,8 +39,15 @@ function validate(args: string[], out: Out): number {
   try {
     const config = loadConfigFile(file);
     out.log(`valid: ${file}`);
-    for (const trigger of config.uploads) out.log(`  ${describeUploadTrigger(trigger)}`);
-    if (config.uploads.length === 0) out.log('  (no automations configured)');
+    const lines = [
+      ...config.uploads.map(describeUploadTrigger),
+      ...config.schedules.map((s) => describeSchedule(s)),
+      ...(config.alerts
+        ? [`alerts: ${config.alerts.emails.join(', ')} on ${config.alerts.notifyOn.join(', ')}`]
+        : []),
+    ];
+    for (const line of lines) out.log(`  ${line}`);
+    if (lines.length === 0) out.log('  (no automations configured)');
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -50,7 +60,10 @@ function validate(args: string[], out: Out): number {
   }
 }
 
-const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<number>> = { validate };
+const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<number>> = {
+  validate,
+  schedule,
+};
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */
 export async function main(

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { pascal } from '../naming.js';
 import { whole } from './common.js';
 import { alertsSchema } from './alerts.js';
+import { scheduleSchema } from './schedules.js';
 import { uploadTriggerSchema } from './uploads.js';
 
 /**
@@ -13,6 +14,7 @@ import { uploadTriggerSchema } from './uploads.js';
 export { taskSpecSchema, type TaskSpec } from './common.js';
 export { UPLOAD_PLACEHOLDERS, uploadTriggerSchema, type UploadTrigger } from './uploads.js';
 export { alertsSchema, NOTIFY_ON, type AlertsConfig } from './alerts.js';
+export { OVERLAP_POLICIES, SCHEDULE_PLACEHOLDERS, scheduleSchema, type ScheduleConfig } from './schedules.js';
 
 const DELIVERY_DEFAULTS = { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 };
 
@@ -31,35 +33,39 @@ export const deliverySchema = z._default(
   DELIVERY_DEFAULTS,
 );
 
-/** Reports names that collide once turned into resource names (`video4k` and `video-4k`). */
-function checkUniqueNames(config: { uploads?: unknown }, ctx: z.core.$RefinementCtx) {
+/** Sections whose names become resource names and `startedBy` values: unique across all of them. */
+const NAMED_SECTIONS = ['uploads', 'schedules'] as const;
+
+/** Reports names that collide once turned into resource names (`video4k` and `video-4k`) or repeat. */
+function checkUniqueNames(config: Record<string, unknown>, ctx: z.core.$RefinementCtx) {
   // Runs even when other fields are invalid (so `validate` reports everything at once): the
   // input may be malformed here, so only well-formed names are compared.
-  const uploads: unknown[] = Array.isArray(config.uploads) ? config.uploads : [];
-  const names = uploads.map((u) =>
-    u && typeof u === 'object' && typeof (u as { name?: unknown }).name === 'string'
-      ? (u as { name: string }).name
-      : undefined,
-  );
-  const seen = new Map<string, number>();
-  names.forEach((name, index) => {
-    if (name === undefined) return;
-    const first = seen.get(pascal(name));
-    if (first === undefined) {
-      seen.set(pascal(name), index);
-      return;
-    }
-    const other = names[first]!;
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        other === name
-          ? `duplicate name "${name}" (also uploads[${first}].name); names must be unique`
-          : `name "${name}" differs from "${other}" (uploads[${first}].name) only by hyphens, ` +
-            'so both would get the same resource names; rename one',
-      path: ['uploads', index, 'name'],
+  const seen = new Map<string, { name: string; where: string }>();
+  for (const section of NAMED_SECTIONS) {
+    const items: unknown[] = Array.isArray(config[section]) ? (config[section] as unknown[]) : [];
+    items.forEach((item, index) => {
+      const name =
+        item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string'
+          ? (item as { name: string }).name
+          : undefined;
+      if (name === undefined) return;
+      const where = `${section}[${index}].name`;
+      const first = seen.get(pascal(name));
+      if (!first) {
+        seen.set(pascal(name), { name, where });
+        return;
+      }
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          first.name === name
+            ? `duplicate name "${name}" (also ${first.where}); names must be unique across uploads and schedules`
+            : `name "${name}" differs from "${first.name}" (${first.where}) only by hyphens, ` +
+              'so both would get the same resource names; rename one',
+        path: [section, index, 'name'],
+      });
     });
-  });
+  }
 }
 
 export const configSchema = z
@@ -74,6 +80,8 @@ export const configSchema = z
     delivery: deliverySchema,
     /** Uploads that start tasks; default none. */
     uploads: z._default(z.array(uploadTriggerSchema), []),
+    /** Fargate tasks on a schedule; default none. */
+    schedules: z._default(z.array(scheduleSchema), []),
     /** Stop alerts by email; default off. */
     alerts: z.optional(alertsSchema),
   })

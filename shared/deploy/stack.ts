@@ -6,6 +6,7 @@ import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
 import type { AutomationStack, FunctionDefinition } from './cfn.js';
 import { alertsStack } from './alerts.js';
+import { schedulesStack } from './schedules.js';
 import { uploadsStack } from './uploads.js';
 
 /** Everything serverless.yml takes from the config: one source, no pattern written twice. */
@@ -30,7 +31,11 @@ export function buildStack(
   options: { service: string; stage: string; configFile: string },
 ): Stack {
   const names = { prefix: `${options.service}-${options.stage}`, configFile: options.configFile };
-  const parts: AutomationStack[] = [uploadsStack(config, names), alertsStack(config, names)];
+  const parts: AutomationStack[] = [
+    uploadsStack(config, names),
+    schedulesStack(config, names),
+    alertsStack(config, names),
+  ];
   return {
     region: config.region,
     logLevel: config.logLevel,
@@ -55,7 +60,9 @@ export function stackForStage(service: string, stage: string, env: NodeJS.Proces
   const stack = buildStack(config, { service, stage, configFile });
   if (Object.keys(stack.functions).length === 0) {
     // Nothing to deploy; also, serverless-esbuild fails obscurely on a service without functions.
-    throw new ConfigError(source, ['no automation is configured (uploads is empty): nothing to deploy']);
+    throw new ConfigError(source, [
+      'no automation is configured (uploads, schedules and alerts are all empty): nothing to deploy',
+    ]);
   }
   mkdirSync(dirname(configFile), { recursive: true });
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);

@@ -1,6 +1,14 @@
 import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
 import { pascal } from '../naming.js';
 import { sub, type AutomationStack, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
+import {
+  bufferQueues,
+  bufferStatements,
+  FUNCTION_TIMEOUT_SECONDS,
+  idempotencyStatement,
+  idempotencyTable,
+  sqsEvent,
+} from './queues.js';
 
 /** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
 export const escapeWildcard = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
@@ -101,7 +109,6 @@ export function launchStatements(spec: TaskSpec): Statement[] {
 }
 
 export const UPLOADS_FUNCTION = 'uploadToTask';
-const FUNCTION_TIMEOUT_SECONDS = 60;
 
 /** Resources of the upload automation: rules → buffer queue → function, with DLQ and idempotency table. */
 export function uploadsStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
@@ -111,26 +118,8 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
   const dlqArn = { 'Fn::GetAtt': ['UploadsDeadLetterQueue', 'Arn'] };
   const ruleArns = config.uploads.map((t) => ({ 'Fn::GetAtt': [uploadRuleId(t), 'Arn'] }));
   const resources: Record<string, unknown> = {
-    UploadsDeadLetterQueue: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        QueueName: `${prefix}-uploads-dlq`,
-        MessageRetentionPeriod: 1_209_600,
-        SqsManagedSseEnabled: true,
-      },
-    },
-    UploadsQueue: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        QueueName: `${prefix}-uploads`,
-        // Six times the function timeout, as Lambda recommends for SQS sources.
-        VisibilityTimeout: FUNCTION_TIMEOUT_SECONDS * 6,
-        MessageRetentionPeriod: 1_209_600,
-        SqsManagedSseEnabled: true,
-        // The handler dead-letters with a reason after maxAttempts; this catches crashes and timeouts.
-        RedrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: config.delivery.maxAttempts + 2 },
-      },
-    },
+    ...bufferQueues('Uploads', `${prefix}-uploads`, config.delivery),
+    ...idempotencyTable(prefix),
     UploadsQueuePolicy: {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
@@ -148,17 +137,6 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
             },
           ],
         },
-      },
-    },
-    IdempotencyTable: {
-      Type: 'AWS::DynamoDB::Table',
-      Properties: {
-        TableName: `${prefix}-idempotency`,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-        SSESpecification: { SSEEnabled: true },
       },
     },
   };
@@ -184,23 +162,8 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
   }
   const functionName = `${prefix}-${UPLOADS_FUNCTION}`;
   resources.UploadToTaskRole = lambdaRole(functionName, [
-    {
-      Effect: 'Allow',
-      Action: [
-        'sqs:ReceiveMessage',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:ChangeMessageVisibility',
-        'sqs:SendMessage',
-      ],
-      Resource: [queueArn],
-    },
-    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [dlqArn] },
-    {
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      Resource: [{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }],
-    },
+    ...bufferStatements('Uploads'),
+    idempotencyStatement,
     ...config.uploads.flatMap((t) => launchStatements(t.task)),
   ]);
   const functions: Record<string, FunctionDefinition> = {
@@ -217,17 +180,7 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
         UPLOADS_DLQ_URL: { Ref: 'UploadsDeadLetterQueue' },
         IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
       },
-      events: [
-        {
-          sqs: {
-            arn: queueArn,
-            batchSize: config.delivery.batchSize,
-            maximumBatchingWindow: 1,
-            functionResponseType: 'ReportBatchItemFailures',
-            maximumConcurrency: config.delivery.maxConcurrency,
-          },
-        },
-      ],
+      events: [sqsEvent('Uploads', config.delivery)],
     },
   };
   const outputs = {

@@ -72,6 +72,7 @@ describe('Function: parseConfig', () => {
         logLevel: 'INFO',
         delivery: DEFAULT_DELIVERY,
         uploads: [],
+        schedules: [],
       });
     });
 
@@ -536,8 +537,8 @@ describe('Function: parseConfig', () => {
       };
 
       expect(issuesOf(raw)).toEqual([
-        'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique',
-        'uploads[2].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique',
+        'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads and schedules',
+        'uploads[2].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads and schedules',
       ]);
     });
 
@@ -591,7 +592,7 @@ describe('Function: parseConfig', () => {
           'uploads[0].task.securityGroups: at least one security group',
           'uploads[0].maxSize: minSize must not be greater than maxSize',
           `uploads[1].task.environment.X: unknown placeholder {nope}; expected one of ${PLACEHOLDER_LIST}`,
-          'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique',
+          'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads and schedules',
         ]),
       );
       expect(issues).toHaveLength(7);

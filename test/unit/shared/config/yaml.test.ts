@@ -66,6 +66,7 @@ describe('Function: parseConfigText', () => {
       logLevel: 'INFO',
       delivery: { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 },
       uploads: [],
+      schedules: [],
     });
   });
 

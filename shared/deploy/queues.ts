@@ -1,0 +1,92 @@
+import type { Delivery } from '../config/schema.js';
+import type { Statement } from './cfn.js';
+
+/** Lambda's recommendation for SQS sources: visibility timeout six times the function timeout. */
+export const FUNCTION_TIMEOUT_SECONDS = 60;
+
+const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] as [string, string] });
+
+/**
+ * An SQS buffer in front of a function and its dead-letter queue (`<id>Queue`, `<id>DeadLetterQueue`).
+ * The handler dead-letters with a reason after `maxAttempts`; the redrive policy catches crashes.
+ */
+export function bufferQueues(id: string, queueName: string, delivery: Delivery): Record<string, unknown> {
+  return {
+    [`${id}DeadLetterQueue`]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `${queueName}-dlq`,
+        MessageRetentionPeriod: 1_209_600,
+        SqsManagedSseEnabled: true,
+      },
+    },
+    [`${id}Queue`]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: queueName,
+        VisibilityTimeout: FUNCTION_TIMEOUT_SECONDS * 6,
+        MessageRetentionPeriod: 1_209_600,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: arn(`${id}DeadLetterQueue`),
+          maxReceiveCount: delivery.maxAttempts + 2,
+        },
+      },
+    },
+  };
+}
+
+/** The SQS event source of a function draining `<id>Queue`, reporting partial batch failures. */
+export function sqsEvent(id: string, delivery: Delivery): Record<string, unknown> {
+  return {
+    sqs: {
+      arn: arn(`${id}Queue`),
+      batchSize: delivery.batchSize,
+      maximumBatchingWindow: 1,
+      functionResponseType: 'ReportBatchItemFailures',
+      maximumConcurrency: delivery.maxConcurrency,
+    },
+  };
+}
+
+/** What a function needs on its buffer: consume it, re-queue to it (deferrals), dead-letter to its DLQ. */
+export function bufferStatements(id: string): Statement[] {
+  return [
+    {
+      Effect: 'Allow',
+      Action: [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ChangeMessageVisibility',
+        'sqs:SendMessage',
+      ],
+      Resource: [arn(`${id}Queue`)],
+    },
+    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn(`${id}DeadLetterQueue`)] },
+  ];
+}
+
+/** The table of Powertools idempotency records, shared by every function that starts tasks. */
+export function idempotencyTable(prefix: string): Record<string, unknown> {
+  return {
+    IdempotencyTable: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        TableName: `${prefix}-idempotency`,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    },
+  };
+}
+
+/** Reading and writing idempotency records. */
+export const idempotencyStatement: Statement = {
+  Effect: 'Allow',
+  Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  Resource: [arn('IdempotencyTable')],
+};

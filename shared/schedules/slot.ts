@@ -1,0 +1,144 @@
+import * as z from 'zod/mini';
+import type { ScheduleConfig } from '../config/schedules.js';
+import { PermanentError } from '../errors.js';
+import { formatPath } from '../config/load.js';
+import {
+  buildRunTaskRequest,
+  digest,
+  startedByFor,
+  TAG_PREFIX,
+  type RunTaskRequest,
+} from '../tasks/launch.js';
+
+/**
+ * One firing of a schedule, as EventBridge Scheduler sends it to the schedules queue: the target's
+ * Input template fills `scheduledTime` from `<aws.scheduler.scheduled-time>` and `executionId`
+ * from `<aws.scheduler.execution-id>`.
+ */
+const slotEventSchema = z.object({
+  schedule: z.string().check(z.minLength(1), z.maxLength(64)),
+  scheduledTime: z
+    .string()
+    .check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'an ISO-8601 UTC time')),
+  executionId: z.optional(z.string().check(z.maxLength(256))),
+});
+
+export interface Slot {
+  schedule: string;
+  /** When the slot was due, in UTC. */
+  scheduledTime: Date;
+  executionId: string | undefined;
+}
+
+/** Parses a slot message; anything else is a PermanentError naming the field. */
+export function parseSlot(event: unknown): Slot {
+  const result = slotEventSchema.safeParse(event);
+  if (!result.success) {
+    const problems = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+      .join('; ');
+    throw new PermanentError(`not a schedule slot event: ${problems}`);
+  }
+  const scheduledTime = new Date(result.data.scheduledTime);
+  if (Number.isNaN(scheduledTime.getTime())) {
+    throw new PermanentError(`not a schedule slot event: scheduledTime: not a valid time`);
+  }
+  return { schedule: result.data.schedule, scheduledTime, executionId: result.data.executionId };
+}
+
+/** The slot's identity in ISO-8601 UTC, second precision (what Scheduler sends). */
+export const slotTime = (slot: Slot) => slot.scheduledTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Idempotency key of a slot: the schedule and its scheduled time, so every retry of it maps to one task. */
+export function slotClientToken(schedule: string, scheduledTime: Date): string {
+  return digest(['schedule/v1', schedule, scheduledTime.toISOString()]);
+}
+
+/** Plans the task a slot starts. Deterministic: the same slot always yields the same request. */
+export function planScheduledTask(schedule: ScheduleConfig, slot: Slot): RunTaskRequest {
+  const values: Record<string, string> = { schedule: schedule.name, scheduledTime: slotTime(slot) };
+  const expand = (template: string) =>
+    template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
+      Object.hasOwn(values, name) ? values[name]! : whole,
+    );
+  const environment: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, template] of Object.entries(schedule.task.environment))
+    environment[name] = expand(template);
+  return buildRunTaskRequest(schedule.task, {
+    clientToken: slotClientToken(schedule.name, slot.scheduledTime),
+    startedBy: startedByFor(schedule.name),
+    environment,
+    command: schedule.task.command?.map(expand),
+    tags: {
+      [`${TAG_PREFIX}automation`]: 'schedules',
+      [`${TAG_PREFIX}schedule`]: schedule.name,
+      [`${TAG_PREFIX}slot`]: slotTime(slot),
+    },
+  });
+}
+
+/** A task of this schedule that ECS reports as not yet stopped. */
+export interface ActiveTask {
+  taskArn: string;
+  lastStatus: string;
+  /** The slot it was started for (its ecs-pilot:slot tag), when known. */
+  slot: string | undefined;
+}
+
+/** What to do with a slot, and why. */
+export type SlotDecision =
+  | { action: 'start'; stop: string[]; reason: string }
+  | { action: 'skip'; reason: string }
+  | { action: 'duplicate'; taskArn: string; reason: string }
+  | { action: 'expired'; reason: string };
+
+/**
+ * Decides a slot from what is running. Pure. A task already started for this very slot makes the
+ * slot a duplicate under every policy (a redelivery must never stop its own task). Otherwise:
+ * `skip` starts nothing while a previous run is active; `allow` always starts; `replace` stops the
+ * previous runs and starts. A slot older than its retry window is not started late.
+ */
+export function decideSlot(
+  schedule: Pick<ScheduleConfig, 'name' | 'overlap' | 'retryWindowMinutes'>,
+  slot: Slot,
+  active: readonly ActiveTask[],
+  now: Date,
+): SlotDecision {
+  const own = active.find((task) => task.slot === slotTime(slot));
+  if (own) {
+    return {
+      action: 'duplicate',
+      taskArn: own.taskArn,
+      reason: `slot ${slotTime(slot)} already has ${own.taskArn}`,
+    };
+  }
+  const lateMs = now.getTime() - slot.scheduledTime.getTime();
+  if (lateMs > schedule.retryWindowMinutes * 60_000) {
+    return {
+      action: 'expired',
+      reason: `slot ${slotTime(slot)} is ${Math.round(lateMs / 60_000)} min old, past its ${schedule.retryWindowMinutes} min window`,
+    };
+  }
+  const others = active.map((t) => t.taskArn);
+  switch (schedule.overlap) {
+    case 'allow':
+      return {
+        action: 'start',
+        stop: [],
+        reason: others.length
+          ? `overlap allowed (${others.length} previous run(s) active)`
+          : 'no previous run active',
+      };
+    case 'replace':
+      return {
+        action: 'start',
+        stop: others,
+        reason: others.length ? `replacing ${others.length} previous run(s)` : 'no previous run active',
+      };
+    case 'skip':
+      return others.length
+        ? { action: 'skip', reason: `previous run still ${active[0]!.lastStatus}: ${others.join(', ')}` }
+        : { action: 'start', stop: [], reason: 'no previous run active' };
+  }
+}

@@ -33,7 +33,7 @@ export interface WorldClients {
   s3: S3Client;
 }
 
-const taskSpecs = (config: Config): TaskSpec[] => config.uploads.map((u) => u.task);
+const taskSpecs = (config: Config): TaskSpec[] => [...config.uploads, ...config.schedules].map((a) => a.task);
 const unique = <T>(values: T[]) => [...new Set(values)];
 const familyOf = (taskDefinition: string) => taskDefinition.split('/').pop()!.replace(/:\d+$/, '');
 
@@ -118,13 +118,14 @@ export async function provisionWorld(
 
 /** The raw config with the configured network ids replaced by the ones the emulator created. */
 export function mapNetworkIds(raw: unknown, world: World): unknown {
-  const copy = structuredClone(raw) as {
-    uploads?: { task?: { subnets?: string[]; securityGroups?: string[] } }[];
-  };
-  for (const upload of copy.uploads ?? []) {
-    if (!upload.task) continue;
-    upload.task.subnets = upload.task.subnets?.map((id) => world.subnets.get(id) ?? id);
-    upload.task.securityGroups = upload.task.securityGroups?.map((id) => world.securityGroups.get(id) ?? id);
+  type Launching = { task?: { subnets?: string[]; securityGroups?: string[] } };
+  const copy = structuredClone(raw) as { uploads?: Launching[]; schedules?: Launching[] };
+  for (const automation of [...(copy.uploads ?? []), ...(copy.schedules ?? [])]) {
+    if (!automation.task) continue;
+    automation.task.subnets = automation.task.subnets?.map((id) => world.subnets.get(id) ?? id);
+    automation.task.securityGroups = automation.task.securityGroups?.map(
+      (id) => world.securityGroups.get(id) ?? id,
+    );
   }
   return copy;
 }

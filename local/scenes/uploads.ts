@@ -1,0 +1,99 @@
+import { DescribeTasksCommand, paginateListTasks, type Task } from '@aws-sdk/client-ecs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SqsHandler } from '../lambda.js';
+import { loadSqsFunction, type LocalAccount } from '../harness.js';
+import { captureDecisions, short } from './capture.js';
+
+/**
+ * Uploads → tasks: uploads a few objects (one with an awkward key, one matching no rule), redelivers
+ * one event, and reads back from ECS what the tasks received.
+ */
+export async function uploadsScene(account: LocalAccount, verbose: boolean): Promise<{ ok: boolean }> {
+  const local = await loadSqsFunction(
+    account,
+    'UploadToTaskLambdaFunction',
+    () => import('../../functions/upload-to-task.js') as Promise<{ handler: SqsHandler }>,
+  );
+  const clients = account.clients;
+  const deadLetterQueueUrl = account.stack.refs.get('UploadsDeadLetterQueue')!;
+  console.log('\n── Uploads → tasks ──');
+  const objects = [
+    { key: 'incoming/cat.jpg', body: 'a cat' },
+    { key: 'incoming/été 2026/a+b%20c:d 😀.jpg', body: 'an awkward key' },
+    { key: 'videos/clip.mp4', body: 'a video' },
+    { key: 'incoming/notes.txt', body: 'matches no rule' },
+  ];
+  console.log(`• uploading ${objects.length} objects to s3://media-ingest/…`);
+  for (const object of objects) {
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: 'media-ingest', Key: object.key, Body: object.body }),
+    );
+  }
+
+  let redelivered = '';
+  const [, firstDecisions] = await captureDecisions(verbose, () =>
+    local.drain({
+      onInvoke: (event) => {
+        redelivered ||= event.Records.find((r) => r.body.includes('cat.jpg'))?.body ?? '';
+      },
+    }),
+  );
+  console.log('• redelivering the event of incoming/cat.jpg, as at-least-once delivery may…');
+  await clients.sqs.send(new SendMessageCommand({ QueueUrl: local.queueUrl, MessageBody: redelivered }));
+  const [, secondDecisions] = await captureDecisions(verbose, () => local.drain());
+
+  // What actually reached ECS, read back from the emulator: the tasks the upload triggers started.
+  const tasks: Task[] = [];
+  for (const trigger of account.config.uploads) {
+    const cluster = trigger.task.cluster;
+    const arns: string[] = [];
+    for await (const page of paginateListTasks(
+      { client: clients.ecs },
+      { cluster, startedBy: `ecs-pilot/${trigger.name}` },
+    )) {
+      arns.push(...(page.taskArns ?? []));
+    }
+    if (arns.length === 0) continue;
+    const { tasks: described = [] } = await clients.ecs.send(
+      new DescribeTasksCommand({ cluster, tasks: arns, include: ['TAGS'] }),
+    );
+    tasks.push(...described);
+  }
+  const dead = await clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: deadLetterQueueUrl, MaxNumberOfMessages: 10 }),
+  );
+
+  console.log('\nObject → task');
+  for (const d of firstDecisions) {
+    const task = tasks.find((t) => t.taskArn === d.taskArn);
+    console.log(`  ${JSON.stringify(d.key)}  [${d.trigger}] ${d.decision} → ${short(d.taskArn)}`);
+    const env = task?.overrides?.containerOverrides?.[0]?.environment ?? [];
+    console.log(`      environment: ${env.map((e) => `${e.name}=${JSON.stringify(e.value)}`).join(' ')}`);
+    const tags = (task?.tags ?? []).filter((t) => t.key?.startsWith('ecs-pilot:'));
+    console.log(
+      `      startedBy ${task?.startedBy}; tags ${tags.map((t) => `${t.key}=${t.value?.slice(0, 16)}`).join(' ')}`,
+    );
+  }
+  console.log(`  "incoming/notes.txt"  no rule matches: EventBridge never delivered it`);
+  console.log('\nRedelivered event');
+  for (const d of secondDecisions) {
+    console.log(
+      `  ${JSON.stringify(d.key)}  [${d.trigger}] ${d.decision} → ${short(d.taskArn)} (no second task)`,
+    );
+  }
+
+  const startedCount = firstDecisions.filter((d) => d.decision === 'started').length;
+  const duplicates = secondDecisions.filter((d) => d.decision === 'duplicate').length;
+  const keyIntact = tasks.some((t) =>
+    t.overrides?.containerOverrides?.[0]?.environment?.some((e) => e.value === objects[1]!.key),
+  );
+  console.log(
+    `\nUploads: ${objects.length} uploads, ${startedCount} tasks started, ${duplicates} duplicate suppressed, ` +
+      `${tasks.length} tasks in ECS, ${dead.Messages?.length ?? 0} dead-lettered; awkward key passed ` +
+      `${keyIntact ? 'byte-for-byte' : 'ALTERED'}.`,
+  );
+  const ok =
+    startedCount === 3 && duplicates === 1 && tasks.length === 3 && keyIntact && !dead.Messages?.length;
+  return { ok };
+}

@@ -1,12 +1,8 @@
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deployedConfig } from '../shared/config/load.js';
 import { requiredEnv } from '../shared/env.js';
-import { dynamoDbClient, ecsClient, sqsClient } from '../shared/aws/clients.js';
+import { dynamoDbClient, ecsClient } from '../shared/aws/clients.js';
 import { TaskLauncher } from '../shared/aws/launcher.js';
-import { SqsQueueActions } from '../shared/aws/queue.js';
-import { createLogger, createMetrics } from '../shared/aws/observability.js';
-import { processBatch } from '../shared/delivery/batch.js';
+import { decisionMetric, sqsFunction } from '../shared/aws/sqs-function.js';
 import { processUploadMessage } from '../shared/uploads/service.js';
 
 /** Idempotency records outlive ECS's ~24 h clientToken window, so late redrives stay deduplicated. */
@@ -14,8 +10,6 @@ const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
 
 // Cold start: a broken config or missing variable fails here, loudly, before any event is touched.
 const config = deployedConfig();
-const logger = createLogger('uploads');
-const metrics = createMetrics('uploads');
 const launcher = new TaskLauncher({
   ecs: ecsClient(),
   idempotency: {
@@ -24,43 +18,19 @@ const launcher = new TaskLauncher({
     expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
   },
 });
-const queue = new SqsQueueActions(
-  sqsClient(),
-  requiredEnv('UPLOADS_QUEUE_URL'),
-  requiredEnv('UPLOADS_DLQ_URL'),
-);
-
-const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
 
 /** SQS (fed by the uploads EventBridge rules) → one Fargate task per matching object version. */
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  logger.addContext(context);
-  launcher.registerContext(context);
-  try {
-    return await processBatch(
-      event.Records ?? [],
-      (body, attributes, record) => {
-        logger.appendKeys({ messageId: record.messageId });
-        return processUploadMessage(body, attributes, {
-          triggers: config.uploads,
-          launcher,
-          logger,
-          onDecision: (decision) => count(`Uploads${decision[0]?.toUpperCase()}${decision.slice(1)}`),
-        });
-      },
-      {
-        queue,
-        settings: config.delivery,
-        logger,
-        onAction: (action) =>
-          action !== 'ack' &&
-          count(
-            `Events${action === 'dead-letter' ? 'DeadLettered' : action === 'retry' ? 'Retried' : 'Deferred'}`,
-          ),
-      },
-    );
-  } finally {
-    logger.removeKeys(['messageId']);
-    metrics.publishStoredMetrics();
-  }
-};
+export const handler = sqsFunction({
+  service: 'uploads',
+  queueUrlEnv: 'UPLOADS_QUEUE_URL',
+  deadLetterQueueUrlEnv: 'UPLOADS_DLQ_URL',
+  settings: config.delivery,
+  onInvoke: (context) => launcher.registerContext(context),
+  process: (body, attributes, { logger, count }) =>
+    processUploadMessage(body, attributes, {
+      triggers: config.uploads,
+      launcher,
+      logger,
+      onDecision: (decision) => count(decisionMetric('Uploads', decision)),
+    }),
+});

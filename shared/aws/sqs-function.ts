@@ -26,6 +26,8 @@ export interface SqsFunctionOptions {
   settings: Pick<Delivery, 'maxAttempts' | 'retryBaseSeconds'>;
   /** Called at the start of every invocation (e.g. to register the context with idempotency). */
   onInvoke?: (context: Context) => void;
+  /** Called once a message is safely dead-lettered (see BatchOptions.onDeadLetter). */
+  onDeadLetter?: (context: Record<string, string>, reason: string, tools: { logger: Log }) => Promise<void>;
   /** Handles one message body; see RecordProcessor for how its errors are delivered. */
   process: (
     body: string,
@@ -63,6 +65,12 @@ export function sqsFunction(
         settings: options.settings,
         logger,
         onAction: (action) => action !== 'ack' && count(ACTION_METRICS[action]),
+        ...(options.onDeadLetter
+          ? {
+              onDeadLetter: (context: Record<string, string>, reason: string) =>
+                options.onDeadLetter!(context, reason, { logger }),
+            }
+          : {}),
       });
     } finally {
       logger.removeKeys(['messageId']);

@@ -53,6 +53,11 @@ export interface BatchOptions {
   now?: () => Date;
   random?: () => number;
   onAction?: (action: DeliveryAction['action'] | 'ack') => void;
+  /**
+   * Called once a message is safely in the dead-letter queue, with what is known about it (e.g. to
+   * alert a human). Its failure is logged; the message is already kept, so nothing is lost.
+   */
+  onDeadLetter?: (context: Record<string, string>, reason: string) => Promise<void>;
 }
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -113,6 +118,14 @@ export async function processBatch(
             [ATTR.attempts]: String(attempt),
             [ATTR.failedAt]: (options.now?.() ?? new Date()).toISOString(),
           });
+          await options
+            .onDeadLetter?.(context, decision.reason)
+            .catch((error: unknown) =>
+              options.logger.error('dead-letter notification failed', {
+                ...where,
+                error: errorMessage(error),
+              }),
+            );
           break;
       }
     } catch (error) {

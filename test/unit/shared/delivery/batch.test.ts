@@ -406,3 +406,82 @@ describe('Function: processBatch', () => {
     });
   });
 });
+
+describe('Function: processBatch (dead-letter notification)', () => {
+  const record = (body: string): SQSRecord =>
+    ({
+      messageId: 'm-1',
+      receiptHandle: 'r-1',
+      body,
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {},
+    }) as unknown as SQSRecord;
+  const queue = () => ({
+    delay: vi.fn(async () => undefined),
+    requeue: vi.fn(async () => undefined),
+    deadLetter: vi.fn(async () => undefined),
+  });
+  const logger = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() });
+
+  it('tells onDeadLetter what it knows once the message is in the dead-letter queue', async () => {
+    const onDeadLetter = vi.fn(async () => undefined);
+    const actions = queue();
+
+    await processBatch(
+      [record('x')],
+      async (_body, context) => {
+        context['ecs-pilot-schedule'] = 'nightly';
+        throw new PermanentError('no such task definition');
+      },
+      { queue: actions, settings: { maxAttempts: 3, retryBaseSeconds: 1 }, logger: logger(), onDeadLetter },
+    );
+
+    expect(actions.deadLetter).toHaveBeenCalledTimes(1);
+    expect(onDeadLetter).toHaveBeenCalledWith(
+      { 'ecs-pilot-schedule': 'nightly' },
+      'permanent failure: no such task definition',
+    );
+  });
+
+  it('keeps the message dead-lettered and acknowledged when the notification fails', async () => {
+    const log = logger();
+
+    const response = await processBatch(
+      [record('x')],
+      async () => {
+        throw new PermanentError('broken');
+      },
+      {
+        queue: queue(),
+        settings: { maxAttempts: 3, retryBaseSeconds: 1 },
+        logger: log,
+        onDeadLetter: async () => {
+          throw new Error('SNS is down');
+        },
+      },
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(log.error).toHaveBeenCalledWith(
+      'dead-letter notification failed',
+      expect.objectContaining({ error: 'Error: SNS is down' }),
+    );
+  });
+
+  it('does not notify when the dead-letter send itself fails (the message returns to the queue)', async () => {
+    const onDeadLetter = vi.fn(async () => undefined);
+    const actions = queue();
+    actions.deadLetter.mockRejectedValueOnce(new Error('SQS is down'));
+
+    const response = await processBatch(
+      [record('x')],
+      async () => {
+        throw new PermanentError('broken');
+      },
+      { queue: actions, settings: { maxAttempts: 3, retryBaseSeconds: 1 }, logger: logger(), onDeadLetter },
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(onDeadLetter).not.toHaveBeenCalled();
+  });
+});

@@ -22,20 +22,25 @@ Prints the next N run times (default 5) after --from (default now) of a schedule
 UTC, across daylight-saving changes. --json prints [{"local": ..., "utc": ...}].`;
 
 /** `ecs-pilot schedule next …`; returns the exit code (0 ok, 1 bad schedule, 2 usage). */
+const OPTIONS = {
+  count: { type: 'string', default: '5' },
+  from: { type: 'string' },
+  config: { type: 'string', default: 'config/local.yml' },
+  expression: { type: 'string' },
+  timezone: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function schedule(args: string[], out: Out): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      count: { type: 'string', default: '5' },
-      from: { type: 'string' },
-      config: { type: 'string', default: 'config/local.yml' },
-      expression: { type: 'string' },
-      timezone: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    out.error(`${error instanceof Error ? error.message : String(error)}\n\n${SCHEDULE_HELP}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
   if (values.help) {
     out.log(SCHEDULE_HELP);
     return 0;

@@ -65,7 +65,9 @@ export async function processSlotMessage(
     case 'skip':
       return finish({ decision: 'skipped', ...where, reason: decision.reason });
     case 'expired':
-      return finish({ decision: 'expired', ...where, reason: decision.reason });
+      // The slot did not run and will not: dead-letter it, with the reason, for a human to see.
+      finish({ decision: 'expired', ...where, reason: decision.reason });
+      throw new PermanentError(decision.reason);
     case 'start': {
       for (const taskArn of decision.stop) {
         await deps.tasks.stop(

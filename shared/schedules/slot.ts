@@ -41,7 +41,9 @@ export function parseSlot(event: unknown): Slot {
     throw new PermanentError(`not a schedule slot event: ${problems}`);
   }
   const scheduledTime = new Date(result.data.scheduledTime);
-  if (Number.isNaN(scheduledTime.getTime())) {
+  // Date rolls impossible times over (Feb 30 → Mar 2); a slot must name a real instant, as sent.
+  const sent = result.data.scheduledTime.replace(/(\.\d+)?Z$/, '');
+  if (Number.isNaN(scheduledTime.getTime()) || !scheduledTime.toISOString().startsWith(sent)) {
     throw new PermanentError(`not a schedule slot event: scheduledTime: not a valid time`);
   }
   return { schedule: result.data.schedule, scheduledTime, executionId: result.data.executionId };
@@ -50,9 +52,9 @@ export function parseSlot(event: unknown): Slot {
 /** The slot's identity in ISO-8601 UTC, second precision (what Scheduler sends). */
 export const slotTime = (slot: Slot) => slot.scheduledTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Idempotency key of a slot: the schedule and its scheduled time, so every retry of it maps to one task. */
+/** Idempotency key of a slot: the schedule and its scheduled time (to the second, as its tag), so every retry of it maps to one task. */
 export function slotClientToken(schedule: string, scheduledTime: Date): string {
-  return digest(['schedule/v1', schedule, scheduledTime.toISOString()]);
+  return digest(['schedule/v1', schedule, scheduledTime.toISOString().replace(/\.\d{3}Z$/, 'Z')]);
 }
 
 /** Plans the task a slot starts. Deterministic: the same slot always yields the same request. */
@@ -119,6 +121,12 @@ export function decideSlot(
       action: 'expired',
       reason: `slot ${slotTime(slot)} is ${Math.round(lateMs / 60_000)} min old, past its ${schedule.retryWindowMinutes} min window`,
     };
+  }
+  // A run of a later slot is active: this slot is stale (a late retry or redelivery). Only `allow`
+  // starts it; `skip` and `replace` must never start an older run over, or instead of, a newer one.
+  const newer = active.filter((t) => t.slot !== undefined && t.slot > slotTime(slot));
+  if (newer.length > 0 && schedule.overlap !== 'allow') {
+    return { action: 'skip', reason: `a later slot (${newer[0]!.slot}) already runs: ${newer[0]!.taskArn}` };
   }
   const others = active.map((t) => t.taskArn);
   switch (schedule.overlap) {

@@ -184,13 +184,15 @@ describe('Function: runSchedule (against the emulator)', () => {
     expect(current.desiredStatus).toBe('RUNNING');
   });
 
-  it('does not start a slot that is past its retry window', async () => {
+  it('does not start a slot past its retry window, and dead-letters it with the reason', async () => {
     const slot = slotAt(-60);
     await fire('report-allow', slot);
 
     const late = (await tasksOf('report-allow')).filter((t) => tag(t, 'ecs-pilot:slot') === slot);
     expect(late).toHaveLength(0);
-    expect(await takeDeadLetters()).toHaveLength(0);
+    const dead = await takeDeadLetters();
+    expect(dead).toHaveLength(1);
+    expect(attr(dead[0]!, 'ecs-pilot-reason')).toMatch(/past its 15 min window$/);
   });
 
   it('dead-letters a slot whose task cannot start, naming the schedule, the slot and the reason', async () => {

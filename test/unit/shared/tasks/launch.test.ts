@@ -13,7 +13,8 @@ import {
 } from '../../../../shared/tasks/launch';
 import { rawTask, type RawTask } from '../fixtures';
 
-const spec = (fields: Partial<RawTask> = {}): TaskSpec => taskSpecSchema(UPLOAD_PLACEHOLDERS).parse({ ...rawTask, ...fields });
+const spec = (fields: Partial<RawTask> = {}): TaskSpec =>
+  taskSpecSchema(UPLOAD_PLACEHOLDERS).parse({ ...rawTask, ...fields });
 
 const input = (fields: Partial<LaunchInput> = {}): LaunchInput => ({
   clientToken: 'a'.repeat(64),

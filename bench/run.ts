@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { commandLine, formatTable, projectRoot, type BenchResult, type Row } from './lib.js';
 
-const BENCHES = ['bundle', 'cold', 'overhead', 'burst'] as const;
+const BENCHES = ['bundle', 'cold', 'overhead', 'burst', 'scaling'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const HELP = `npm run bench [-- options]
@@ -87,6 +87,16 @@ if (selected.has('burst')) {
     stdout: 'ignore',
     // The burst bounds its own drain at 15 min; this only catches a hang around it.
     timeoutMs: 30 * 60_000,
+  });
+}
+
+if (selected.has('scaling')) {
+  steps.push({
+    benches: ['scaling'],
+    file: 'bench/scaling.ts',
+    args: [],
+    stdout: 'inherit',
+    timeoutMs: 5 * 60_000,
   });
 }
 

@@ -4,12 +4,14 @@ import { loadConfigFile } from '../shared/config/yaml.js';
 import { describeUploadTrigger } from '../shared/uploads/describe.js';
 import { describeSchedule } from '../shared/schedules/describe.js';
 import { schedule } from './commands/schedule.js';
+import { scaling } from './commands/scaling.js';
 
 const HELP = `Usage: ecs-pilot <command> [options]
 
 Commands:
   validate <file>    Check a config file; prints "valid" and one line per automation, or every error.
   schedule next      The next run times of a schedule, in its time zone and UTC (schedule --help).
+  scaling simulate   Replay a queue trace against ecs-pilot's scaling policy and reference policies.
 
 Options:
   -h, --help         Show this help.`;
@@ -63,6 +65,7 @@ function validate(args: string[], out: Out): number {
 const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<number>> = {
   validate,
   schedule,
+  scaling,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */

@@ -1,0 +1,63 @@
+import * as z from 'zod/mini';
+import { automationName, nonEmpty, whole } from './common.js';
+
+// ECS allows at most 5,000 tasks per service (service quota "Tasks per service").
+const MAX_TASKS = 5000;
+
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+// https://sqs.<region>.amazonaws.com/<account>/<name>, the legacy queue.amazonaws.com forms and a local
+// emulator's http://127.0.0.1:PORT/<account>/<name> all end in /<12-digit account>/<name>.
+const QUEUE_URL = /^https?:\/\/[^/\s]+\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+const SERVICE =
+  /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/[A-Za-z0-9_/-]{1,511})$/;
+
+/**
+ * An ECS service whose desired count follows the depth of an SQS queue. Defaults are written here
+ * once; `decideScale` (shared/scaling/decide.ts) reads them.
+ */
+export const scalerSchema = z
+  .strictObject({
+    name: automationName,
+    /** The queue: its name, URL or ARN. */
+    queue: z
+      .string()
+      .check(
+        z.refine(
+          (queue: string) => QUEUE_NAME.test(queue) || QUEUE_URL.test(queue) || QUEUE_ARN.test(queue),
+          'an SQS queue name, queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>) or queue ARN',
+        ),
+      ),
+    /** Cluster name or ARN. */
+    cluster: nonEmpty,
+    /** Service name or ARN. */
+    service: z
+      .string()
+      .check(z.regex(SERVICE, 'an ECS service name (letters, digits, - and _) or service ARN')),
+    /** Backlog one task is expected to hold: desired = ceil(backlog / messagesPerTask). Required, ≥ 1. */
+    messagesPerTask: whole(1, 1_000_000),
+    /** Fewest tasks (0 lets the service sleep when the queue is empty). Required. */
+    min: whole(0, MAX_TASKS),
+    /** Most tasks; at least min and at least 1. Required. */
+    max: whole(1, MAX_TASKS),
+    /** Minutes the backlog must need fewer tasks than are desired before scaling in (0-1440); default 5. */
+    scaleInAfterMinutes: z._default(whole(0, 1440), 5),
+    /** Count in-flight (received, not yet deleted) messages in the backlog; default true. */
+    countInFlight: z._default(z.boolean(), true),
+    /** Count delayed (not yet visible) messages in the backlog; default false. */
+    countDelayed: z._default(z.boolean(), false),
+    /** Most tasks added by one change; default: no limit. */
+    maxStepOut: z.optional(whole(1, MAX_TASKS)),
+    /** Most tasks removed by one change; default: no limit. */
+    maxStepIn: z.optional(whole(1, MAX_TASKS)),
+    /** Seconds between evaluations (10-60); default 60. */
+    intervalSeconds: z._default(whole(10, 60), 60),
+  })
+  .check(
+    z.refine((scaler) => scaler.max >= scaler.min, {
+      message: 'max must be at least min',
+      path: ['max'],
+    }),
+  );
+
+export type ScalerConfig = z.infer<typeof scalerSchema>;

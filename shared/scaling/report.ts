@@ -1,0 +1,86 @@
+import type { Comparison, PolicyFigures } from './simulate.js';
+
+/** Figures of one policy for scripts (`scaling simulate --json`). */
+export interface PolicyFiguresJson extends PolicyFigures {
+  policy: string;
+  description: string;
+}
+
+export interface ComparisonJson {
+  trace: string;
+  totalMessages: number;
+  lastArrivalSeconds: number;
+  horizonSeconds: number;
+  model: Comparison['model'];
+  scaler: Comparison['scaler'];
+  policies: PolicyFiguresJson[];
+}
+
+export function comparisonJson(trace: string, comparison: Comparison): ComparisonJson {
+  return {
+    trace,
+    totalMessages: comparison.totalMessages,
+    lastArrivalSeconds: comparison.lastArrival,
+    horizonSeconds: comparison.horizonSeconds,
+    model: comparison.model,
+    scaler: comparison.scaler,
+    policies: comparison.runs.map((run) => ({
+      policy: run.policy,
+      description: run.description,
+      ...run.figures,
+    })),
+  };
+}
+
+const round1 = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+
+/** Seconds as printed in the table: whole seconds as they are, others with one decimal. */
+export const seconds = (value: number) => `${round1(value)} s`;
+
+/** A duration in minutes with one decimal, for long figures. */
+export const minutes = (valueSeconds: number) => `${(valueSeconds / 60).toFixed(1)} min`;
+
+function columns(f: PolicyFigures): string[] {
+  // Messages never processed count as waiting until the end: their waits are lower bounds.
+  const atLeast = f.unprocessed > 0 ? '≥ ' : '';
+  return [
+    `${atLeast}${seconds(f.p50WaitSeconds)}`,
+    `${atLeast}${seconds(f.p95WaitSeconds)}`,
+    `${atLeast}${seconds(f.maxWaitSeconds)}`,
+    f.taskMinutes.toFixed(1),
+    String(f.scalingActions),
+    f.drainSeconds === null ? 'never' : minutes(f.drainSeconds),
+    String(f.unprocessed),
+  ];
+}
+
+const HEADER = [
+  'policy',
+  'p50 wait',
+  'p95 wait',
+  'max wait',
+  'task-min',
+  'actions',
+  'time to drain',
+  'unprocessed',
+];
+
+/** The comparison as a text table, one row per policy, then each policy's description. */
+export function formatComparison(trace: string, comparison: Comparison): string {
+  const { model, scaler } = comparison;
+  const rows = comparison.runs.map((run) => [run.policy, ...columns(run.figures)]);
+  const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [
+    `${trace}: ${comparison.totalMessages} message${comparison.totalMessages === 1 ? '' : 's'} over ${minutes(comparison.lastArrival)}, ` +
+      `simulated ${minutes(comparison.horizonSeconds)}; ${model.secondsPerMessage} s per message` +
+      `${model.jitter > 0 ? ` ±${model.jitter * 100} % (seed ${model.seed})` : ''}, task start-up ${model.startupSeconds} s; ` +
+      `scaler ${scaler.name}: ${scaler.messagesPerTask} messages per task, ${scaler.min}-${scaler.max} tasks`,
+    line(HEADER),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+    '',
+    ...comparison.runs.map((run) => `  ${run.policy}: ${run.description}`),
+  ].join('\n');
+}

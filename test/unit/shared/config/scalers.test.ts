@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { formatPath } from '../../../../shared/config/load';
+import { scalerSchema } from '../../../../shared/config/scalers';
+
+/** The issue's example, as written in the YAML config. */
+const rawScaler = (fields: Record<string, unknown> = {}) => ({
+  name: 'video-workers',
+  queue: 'video-jobs',
+  cluster: 'media',
+  service: 'video-worker',
+  messagesPerTask: 10,
+  min: 0,
+  max: 40,
+  ...fields,
+});
+
+/** Every issue for a raw scaler as "path: message", or [] when it is valid. */
+function issuesOf(raw: unknown): string[] {
+  const result = scalerSchema.safeParse(raw);
+  return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+}
+
+describe('Config section: scalers', () => {
+  describe('defaults', () => {
+    it('scales in after 5 min, counts in-flight but not delayed messages, evaluates every 60 s, no step limits', () => {
+      // Act
+      const scaler = scalerSchema.parse(rawScaler());
+
+      // Assess
+      expect(scaler).toEqual({
+        ...rawScaler(),
+        scaleInAfterMinutes: 5,
+        countInFlight: true,
+        countDelayed: false,
+        intervalSeconds: 60,
+      });
+      expect(scaler).not.toHaveProperty('maxStepOut');
+      expect(scaler).not.toHaveProperty('maxStepIn');
+    });
+
+    it('keeps every value that is given', () => {
+      const fields = {
+        scaleInAfterMinutes: 0,
+        countInFlight: false,
+        countDelayed: true,
+        maxStepOut: 5,
+        maxStepIn: 2,
+        intervalSeconds: 10,
+      };
+
+      expect(scalerSchema.parse(rawScaler(fields))).toMatchObject(fields);
+    });
+  });
+
+  describe('queue', () => {
+    it.each([
+      'video-jobs',
+      'video_jobs.fifo',
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/video-jobs',
+      'https://sqs.cn-north-1.amazonaws.com.cn/123456789012/video-jobs.fifo',
+      'http://127.0.0.1:5000/123456789012/video-jobs',
+      'arn:aws:sqs:eu-west-1:123456789012:video-jobs',
+      'arn:aws-us-gov:sqs:us-gov-west-1:123456789012:video-jobs',
+    ])('accepts %s', (queue) => {
+      expect(issuesOf(rawScaler({ queue }))).toEqual([]);
+    });
+
+    it.each([
+      '',
+      'video jobs',
+      'a'.repeat(81),
+      'https://example.com/video-jobs',
+      'arn:aws:sns:eu-west-1:123456789012:video-jobs',
+      'arn:aws:sqs:eu-west-1:1234:video-jobs',
+    ])('refuses %j and says what it expects', (queue) => {
+      expect(issuesOf(rawScaler({ queue }))).toEqual([
+        'queue: an SQS queue name, queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>) or queue ARN',
+      ]);
+    });
+  });
+
+  describe('numbers and bounds', () => {
+    it.each([
+      ['messagesPerTask 0', { messagesPerTask: 0 }, 'messagesPerTask'],
+      ['a fractional messagesPerTask', { messagesPerTask: 2.5 }, 'messagesPerTask'],
+      ['a negative min', { min: -1 }, 'min'],
+      ['max 0', { max: 0 }, 'max'],
+      ['max above 5000 tasks', { max: 5001 }, 'max'],
+      ['a negative scaleInAfterMinutes', { scaleInAfterMinutes: -1 }, 'scaleInAfterMinutes'],
+      ['maxStepOut 0', { maxStepOut: 0 }, 'maxStepOut'],
+      ['maxStepIn 0', { maxStepIn: 0 }, 'maxStepIn'],
+      ['intervalSeconds 9', { intervalSeconds: 9 }, 'intervalSeconds'],
+      ['intervalSeconds 61', { intervalSeconds: 61 }, 'intervalSeconds'],
+      ['countInFlight "yes"', { countInFlight: 'yes' }, 'countInFlight'],
+    ])('refuses %s at its field', (_label, fields, path) => {
+      const issues = issuesOf(rawScaler(fields));
+
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatch(new RegExp(`^${path}: `));
+    });
+
+    it.each([10, 60])('accepts intervalSeconds %i', (intervalSeconds) => {
+      expect(issuesOf(rawScaler({ intervalSeconds }))).toEqual([]);
+    });
+
+    it('refuses max below min at max', () => {
+      expect(issuesOf(rawScaler({ min: 5, max: 4 }))).toEqual(['max: max must be at least min']);
+    });
+
+    it('accepts max equal to min', () => {
+      expect(issuesOf(rawScaler({ min: 3, max: 3 }))).toEqual([]);
+    });
+  });
+
+  describe('names and required fields', () => {
+    it('lists every missing required field', () => {
+      expect(issuesOf({ name: 'x' })).toEqual([
+        'queue: Invalid input: expected string, received undefined',
+        'cluster: Invalid input: expected string, received undefined',
+        'service: Invalid input: expected string, received undefined',
+        'messagesPerTask: Invalid input: expected number, received undefined',
+        'min: Invalid input: expected number, received undefined',
+        'max: Invalid input: expected number, received undefined',
+      ]);
+    });
+
+    it.each([
+      ['a name with upper case', { name: 'Video' }, 'name'],
+      ['an empty cluster', { cluster: '' }, 'cluster'],
+      ['a service with a slash', { service: 'a/b' }, 'service'],
+    ])('refuses %s', (_label, fields, path) => {
+      expect(issuesOf(rawScaler(fields))[0]).toMatch(new RegExp(`^${path}: `));
+    });
+
+    it('accepts a service ARN', () => {
+      expect(
+        issuesOf(rawScaler({ service: 'arn:aws:ecs:eu-west-1:123456789012:service/media/video-worker' })),
+      ).toEqual([]);
+    });
+
+    it('refuses unknown keys (a typo never silently disables a setting)', () => {
+      expect(issuesOf(rawScaler({ scaleInAfterMinute: 5 }))).toEqual([
+        '(root): Unrecognized key: "scaleInAfterMinute"',
+      ]);
+    });
+  });
+});

@@ -5,6 +5,8 @@ import { describeUploadTrigger } from '../shared/uploads/describe.js';
 import { describeSchedule } from '../shared/schedules/describe.js';
 import { schedule } from './commands/schedule.js';
 import { scaling } from './commands/scaling.js';
+import { alert } from './commands/alert.js';
+import { describeAlerts } from '../shared/alerts/describe.js';
 
 const HELP = `Usage: ecs-pilot <command> [options]
 
@@ -12,6 +14,7 @@ Commands:
   validate <file>    Check a config file; prints "valid" and one line per automation, or every error.
   schedule next      The next run times of a schedule, in its time zone and UTC (schedule --help).
   scaling simulate   Replay a queue trace against ecs-pilot's scaling policy and reference policies.
+  alert render <file>  Print the email a stopped-task event would send, or why it is ignored (alert --help).
 
 Options:
   -h, --help         Show this help.`;
@@ -44,9 +47,7 @@ function validate(args: string[], out: Out): number {
     const lines = [
       ...config.uploads.map(describeUploadTrigger),
       ...config.schedules.map((s) => describeSchedule(s)),
-      ...(config.alerts
-        ? [`alerts: ${config.alerts.emails.join(', ')} on ${config.alerts.notifyOn.join(', ')}`]
-        : []),
+      ...(config.alerts ? [describeAlerts(config.alerts)] : []),
     ];
     for (const line of lines) out.log(`  ${line}`);
     if (lines.length === 0) out.log('  (no automations configured)');
@@ -66,6 +67,7 @@ const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<nu
   validate,
   schedule,
   scaling,
+  alert,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */

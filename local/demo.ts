@@ -4,6 +4,7 @@ import { startEmulator, type Emulator } from './emulator.js';
 import { setUpLocal } from './harness.js';
 import { packageStage, projectRoot } from './package.js';
 import { schedulesScene } from './scenes/schedules.js';
+import { alertsScene } from './scenes/alerts.js';
 import { uploadsScene } from './scenes/uploads.js';
 
 const HELP = `npm start [-- options]
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
     const results: Record<string, boolean> = {};
     if (account.config.uploads.length) results.uploads = (await uploadsScene(account, verbose)).ok;
     if (account.config.schedules.length) results.schedules = (await schedulesScene(account, verbose)).ok;
+    if (account.config.alerts) results.alerts = (await alertsScene(account, console.log, { verbose })).ok;
     const ok = Object.values(results).every(Boolean);
     const failed = Object.entries(results)
       .filter(([, passed]) => !passed)

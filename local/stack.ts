@@ -38,6 +38,10 @@ export const LOCAL_RESOURCE_TYPES = [
   'AWS::SQS::QueuePolicy',
   'AWS::DynamoDB::Table',
   'AWS::Events::Rule',
+  // The stop-alerts topic and the key that encrypts it (moto's CloudFormation creates both; it does
+  // not support AWS::SNS::Subscription, and email subscriptions deliver nothing locally anyway).
+  'AWS::KMS::Key',
+  'AWS::SNS::Topic',
 ];
 
 /** Resolves Ref, Fn::GetAtt [x, Arn] and plain values against what was deployed so far. */

@@ -220,10 +220,21 @@ interface FunctionProps {
   Environment: { Variables: Record<string, unknown> };
 }
 
+/** The EventBridge rules that deliver to the uploads queue (other automations have rules too). */
+function uploadRules(template: PackagedTemplate, queueId: string) {
+  return resourcesOfType(template, 'AWS::Events::Rule').filter(
+    ([, rule]) =>
+      getAttTarget(props<{ Targets: Record<string, unknown>[] }>(rule).Targets[0]?.Arn) === queueId,
+  );
+}
+
 /** The upload pipeline as wired in the template, found through references rather than names. */
 function pipeline(template: PackagedTemplate) {
-  const [mapping] = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
-  if (!mapping) throw new Error('no AWS::Lambda::EventSourceMapping in the template');
+  // Other automations have mappings too: take the one that feeds the upload function.
+  const mapping = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').find(
+    ([, m]) => getAttTarget(props<Record<string, unknown>>(m).FunctionName) === 'UploadToTaskLambdaFunction',
+  );
+  if (!mapping) throw new Error('no AWS::Lambda::EventSourceMapping for UploadToTaskLambdaFunction');
   const [mappingId, mappingResource] = mapping;
   const mappingProps = props<Record<string, unknown>>(mappingResource);
   const queueId = getAttTarget(mappingProps.EventSourceArn);
@@ -304,7 +315,8 @@ describe('Packaged template (sls package)', () => {
         }
         for (const roleId of roleIds) expect(roles.has(roleId ?? ''), `role ${roleId}`).toBe(true);
         expect(new Set(roleIds).size).toBe(functions.length);
-        for (const [id, role] of roles) {
+        // Function roles trust Lambda only (SchedulerRole, trusted by Scheduler, is tested with schedules).
+        for (const [id, role] of [...roles].filter(([roleId]) => roleIds.includes(roleId))) {
           const trust = props<{ AssumeRolePolicyDocument: unknown }>(role).AssumeRolePolicyDocument;
           const statements = toArray((trust as { Statement?: unknown }).Statement) as Record<
             string,
@@ -447,7 +459,7 @@ describe('Packaged template (sls package)', () => {
       it('has one EventBridge rule per trigger matching its bucket, key and size, targeting the queue with retries and a DLQ', () => {
         const { template, config } = get(stage);
         const { queueId, dlqId } = pipeline(template);
-        const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, rule]) =>
+        const rules = uploadRules(template, queueId).map(([, rule]) =>
           props<{ EventPattern: unknown; Targets: Record<string, unknown>[] }>(rule),
         );
 
@@ -474,9 +486,7 @@ describe('Packaged template (sls package)', () => {
       it("lets only events.amazonaws.com send to the queues, and only from the upload rules' ARNs", () => {
         const { template } = get(stage);
         const { queueId, dlqId } = pipeline(template);
-        const ruleArns = resourcesOfType(template, 'AWS::Events::Rule').map(([id]) =>
-          json({ 'Fn::GetAtt': [id, 'Arn'] }),
-        );
+        const ruleArns = uploadRules(template, queueId).map(([id]) => json({ 'Fn::GetAtt': [id, 'Arn'] }));
         const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy').filter(([, p]) =>
           toArray(props<{ Queues: unknown[] }>(p).Queues).some((q) => refTarget(q) === queueId),
         );

@@ -1,0 +1,56 @@
+import { deployedConfig } from '../shared/config/load.js';
+import { ConfigError } from '../shared/errors.js';
+import { requiredEnv } from '../shared/env.js';
+import { dynamoDbClient, ecsClient } from '../shared/aws/clients.js';
+import { DynamoNoiseGate } from '../shared/aws/alerts-noise.js';
+import { AlertOnce } from '../shared/aws/alerts-once.js';
+import { SnsAlertPublisher, snsClient, TaskDefinitionReader } from '../shared/aws/alerts-publisher.js';
+import { sqsFunction } from '../shared/aws/sqs-function.js';
+import { processStopAlertMessage, type AlertDecisionName } from '../shared/alerts/service.js';
+
+/** Records outlive the queues' 14-day retention, so a late DLQ redrive of an alerted task stays quiet. */
+const ONCE_TTL_SECONDS = 15 * 24 * 3600;
+
+const METRICS: Record<AlertDecisionName, string> = {
+  sent: 'AlertsSent',
+  summary: 'AlertsSummarySent',
+  suppressed: 'AlertsSuppressed',
+  duplicate: 'AlertsDuplicate',
+  ignored: 'AlertsIgnored',
+  failed: 'AlertsFailed',
+};
+
+// Cold start: a broken config or missing variable fails here, loudly, before any event is touched.
+const config = deployedConfig();
+const alerts = config.alerts;
+if (!alerts) throw new ConfigError('config', ['alerts: required by the stopAlert function']);
+const table = requiredEnv('ALERTS_TABLE');
+const once = new AlertOnce({
+  client: dynamoDbClient(),
+  tableName: table,
+  expiresAfterSeconds: ONCE_TTL_SECONDS,
+});
+const adapters = {
+  once,
+  gate: new DynamoNoiseGate(dynamoDbClient(), table),
+  publisher: new SnsAlertPublisher(snsClient(), requiredEnv('ALERTS_TOPIC_ARN')),
+  taskDefinitions: new TaskDefinitionReader(ecsClient()),
+};
+
+/** SQS (fed by the stop-alerts EventBridge rule) → one actionable email per failed task, via SNS. */
+export const handler = sqsFunction({
+  service: 'alerts',
+  queueUrlEnv: 'ALERTS_QUEUE_URL',
+  deadLetterQueueUrlEnv: 'ALERTS_DLQ_URL',
+  settings: config.delivery,
+  onInvoke: (context) => once.registerContext(context),
+  process: (body, attributes, { logger, count }) =>
+    processStopAlertMessage(body, attributes, {
+      rules: alerts,
+      noise: alerts.noise,
+      region: process.env.AWS_REGION,
+      ...adapters,
+      logger,
+      onDecision: (decision) => count(METRICS[decision]),
+    }),
+});

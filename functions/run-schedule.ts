@@ -5,6 +5,8 @@ import { TaskLauncher } from '../shared/aws/launcher.js';
 import { decisionMetric, sqsFunction } from '../shared/aws/sqs-function.js';
 import { listActiveTasks, stopTask } from '../shared/aws/tasks.js';
 import { processSlotMessage } from '../shared/schedules/service.js';
+import { renderSlotFailure } from '../shared/schedules/alert.js';
+import { SnsAlertPublisher, snsClient } from '../shared/aws/alerts-publisher.js';
 
 /** Idempotency records outlive ECS's ~24 h clientToken window, so late redrives stay deduplicated. */
 const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
@@ -25,6 +27,10 @@ const tasks = {
   stop: (cluster: string, taskArn: string, reason: string) => stopTask(ecs, cluster, taskArn, reason),
 };
 
+// With stop alerts configured, a slot that finally cannot start is mailed to the same topic.
+const alertsTopic = process.env.ALERTS_TOPIC_ARN;
+const publisher = alertsTopic ? new SnsAlertPublisher(snsClient(), alertsTopic) : undefined;
+
 /** EventBridge Scheduler (through the schedules queue) → overlap policy → at most one task per slot. */
 export const handler = sqsFunction({
   service: 'schedules',
@@ -32,6 +38,23 @@ export const handler = sqsFunction({
   deadLetterQueueUrlEnv: 'SCHEDULES_DLQ_URL',
   settings: config.delivery,
   onInvoke: (context) => launcher.registerContext(context),
+  ...(publisher
+    ? {
+        onDeadLetter: async (context: Record<string, string>, reason: string) => {
+          const schedule = config.schedules.find((s) => s.name === context['ecs-pilot-schedule']);
+          await publisher.publish(
+            renderSlotFailure({
+              schedule: context['ecs-pilot-schedule'] ?? '(unknown schedule)',
+              slot: context['ecs-pilot-slot'] ?? '(unknown slot)',
+              reason,
+              attempts: context['ecs-pilot-attempts'],
+              cluster: schedule?.task.cluster,
+              taskDefinition: schedule?.task.taskDefinition,
+            }),
+          );
+        },
+      }
+    : {}),
   process: (body, attributes, { logger, count }) =>
     processSlotMessage(body, attributes, {
       schedules: config.schedules,

@@ -118,12 +118,14 @@ export async function processBatch(
             [ATTR.attempts]: String(attempt),
             [ATTR.failedAt]: (options.now?.() ?? new Date()).toISOString(),
           });
-          await options.onDeadLetter?.(context, decision.reason).catch((error: unknown) =>
-            options.logger.error('dead-letter notification failed', {
-              ...where,
-              error: errorMessage(error),
-            }),
-          );
+          await options
+            .onDeadLetter?.({ ...context, [ATTR.attempts]: String(attempt) }, decision.reason)
+            .catch((error: unknown) =>
+              options.logger.error('dead-letter notification failed', {
+                ...where,
+                error: errorMessage(error),
+              }),
+            );
           break;
       }
     } catch (error) {

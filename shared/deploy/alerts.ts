@@ -30,6 +30,22 @@ export const emailSubscriptionId = (email: string) =>
  * (KMS-encrypted, email subscriptions from the config), with a DynamoDB table for the per-task
  * idempotency records and the noise-control counters.
  */
+/**
+ * What publishing to the alerts topic takes: sns:Publish on the topic, and on its customer managed
+ * key the two actions SNS needs from a publisher (SNS developer guide, "Key management":
+ * kms:GenerateDataKey* and kms:Decrypt).
+ */
+export function alertPublishStatements(): Statement[] {
+  return [
+    { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
+    {
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      Resource: [{ 'Fn::GetAtt': ['AlertsKey', 'Arn'] }],
+    },
+  ];
+}
+
 export function alertsStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
   const alerts = config.alerts;
   if (!alerts) return { functions: {}, resources: {} };
@@ -37,7 +53,6 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
   const queueArn = { 'Fn::GetAtt': ['AlertsQueue', 'Arn'] };
   const dlqArn = { 'Fn::GetAtt': ['AlertsDeadLetterQueue', 'Arn'] };
   const ruleArn = { 'Fn::GetAtt': ['AlertsRule', 'Arn'] };
-  const keyArn = { 'Fn::GetAtt': ['AlertsKey', 'Arn'] };
   const functionName = `${prefix}-${ALERTS_FUNCTION}`;
 
   const resources: Record<string, unknown> = {
@@ -169,10 +184,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       Resource: [{ 'Fn::GetAtt': ['AlertsStateTable', 'Arn'] }],
     },
-    { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
-    // Publishing to a topic encrypted with a customer managed key needs these two on the key
-    // (SNS developer guide, "Key management": the publisher needs kms:GenerateDataKey* and kms:Decrypt).
-    { Effect: 'Allow', Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: [keyArn] },
+    ...alertPublishStatements(),
     // Read-only, and without resource-level permissions: it must be "*".
     { Effect: 'Allow', Action: ['ecs:DescribeTaskDefinition'], Resource: ['*'] },
   ];

@@ -10,6 +10,7 @@ import {
   idempotencyTable,
   sqsEvent,
 } from './queues.js';
+import { alertPublishStatements } from './alerts.js';
 import { clusterArn, lambdaRole, launchStatements } from './uploads.js';
 
 export const SCHEDULES_FUNCTION = 'runSchedule';
@@ -142,6 +143,8 @@ export function schedulesStack(
     ...bufferStatements('Schedules'),
     idempotencyStatement,
     ...config.schedules.flatMap((s) => [...launchStatements(s.task), ...overlapStatements(s)]),
+    // A slot that finally cannot start is also mailed, when stop alerts are configured.
+    ...(config.alerts ? alertPublishStatements() : []),
   ]);
   return {
     functions: {
@@ -157,6 +160,7 @@ export function schedulesStack(
           SCHEDULES_QUEUE_URL: { Ref: 'SchedulesQueue' },
           SCHEDULES_DLQ_URL: { Ref: 'SchedulesDeadLetterQueue' },
           IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+          ...(config.alerts ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' } } : {}),
         },
         events: [sqsEvent('Schedules', config.delivery)],
       },

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { slotClientToken } from '../../../shared/schedules/slot.js';
 import { fakeContext, sqsEvent, sqsRecord } from '../../helpers/events.js';
@@ -65,6 +66,7 @@ const ENV = {
 const ecsMock = mockClient(ECSClient);
 const sqsMock = mockClient(SQSClient);
 const dynamoMock = mockClient(DynamoDBClient);
+const snsMock = mockClient(SNSClient);
 
 /**
  * A slot due a minute ago (whole minutes, as Scheduler sends them): the handler measures the retry
@@ -130,6 +132,7 @@ afterEach(() => {
   ecsMock.reset();
   sqsMock.reset();
   dynamoMock.reset();
+  snsMock.reset();
 });
 
 describe('Handler: run-schedule', () => {
@@ -425,5 +428,73 @@ describe('Handler: run-schedule cold start', () => {
 
     // Act & Assess
     await expect(coldStart({ ECS_PILOT_CONFIG_FILE: file })).rejects.toThrow('schedules[0].overlap');
+  });
+});
+
+describe('Handler: run-schedule with stop alerts configured', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:123456789012:ecs-pilot-test-alerts';
+  let handler: Handler;
+
+  beforeAll(async () => {
+    handler = await coldStart({ ALERTS_TOPIC_ARN: TOPIC });
+  });
+
+  beforeEach(() => {
+    useFakeIdempotencyTable(dynamoMock);
+    sqsMock.resolves({});
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  });
+
+  it('mails the alerts topic when a slot finally cannot start, naming the schedule, the slot and the reason', async () => {
+    // Prepare: the last attempt, and ECS has no capacity.
+    const slot = recentSlot();
+    activeTasks();
+    ecsMock
+      .on(RunTaskCommand)
+      .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
+
+    // Act
+    const response = await handler(
+      sqsEvent(sqsRecord(slotMessage('nightly', slot.text), { receiveCount: 3 })),
+      fakeContext(),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    const published = snsMock.commandCalls(PublishCommand);
+    expect(published).toHaveLength(1);
+    const input = published[0]!.args[0].input;
+    expect(input.TopicArn).toBe(TOPIC);
+    expect(input.Subject).toBe(`ecs-pilot schedule nightly: slot ${slot.text} did not start`);
+    expect(input.Message).toContain('Capacity is unavailable at this time');
+    expect(input.Message).toContain('Attempts         3');
+    expect(input.MessageAttributes?.schedule?.StringValue).toBe('nightly');
+  });
+
+  it('mails nothing while the slot is still being retried', async () => {
+    const slot = recentSlot();
+    activeTasks();
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY' }] });
+
+    const response = await handler(sqsEvent(sqsRecord(slotMessage('nightly', slot.text))), fakeContext());
+
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('keeps the slot dead-lettered when the alert cannot be published', async () => {
+    const slot = recentSlot();
+    activeTasks();
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'RESOURCE:CPU' }] });
+    snsMock.on(PublishCommand).rejects(new Error('SNS is down'));
+
+    const response = await handler(
+      sqsEvent(sqsRecord(slotMessage('nightly', slot.text), { receiveCount: 3 })),
+      fakeContext(),
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 });

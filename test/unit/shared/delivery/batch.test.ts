@@ -438,7 +438,7 @@ describe('Function: processBatch (dead-letter notification)', () => {
 
     expect(actions.deadLetter).toHaveBeenCalledTimes(1);
     expect(onDeadLetter).toHaveBeenCalledWith(
-      { 'ecs-pilot-schedule': 'nightly' },
+      { 'ecs-pilot-schedule': 'nightly', 'ecs-pilot-attempts': '1' },
       'permanent failure: no such task definition',
     );
   });

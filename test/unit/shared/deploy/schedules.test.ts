@@ -495,3 +495,53 @@ describe('Function: schedulesStack', () => {
     });
   });
 });
+
+describe('Function: schedulesStack (stop alerts configured)', () => {
+  const base = {
+    schedules: [
+      {
+        name: 'nightly',
+        schedule: 'cron(0 2 * * ? *)',
+        task: {
+          cluster: 'reports',
+          taskDefinition: 'reporter',
+          container: 'app',
+          subnets: ['subnet-0123abcd'],
+          securityGroups: ['sg-0123abcd'],
+        },
+      },
+    ],
+  };
+  const roleStatements = (raw: unknown) => {
+    const stack = schedulesStack(parseConfig(raw), { prefix: 'ecs-pilot-test', configFile: 'c.json' });
+    const role = stack.resources.RunScheduleRole as {
+      Properties: {
+        Policies: { PolicyDocument: { Statement: { Action: string[]; Resource: unknown[] }[] } }[];
+      };
+    };
+    return { stack, statements: role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement) };
+  };
+
+  it('lets runSchedule publish to the alerts topic and use its key, and tells it the topic', () => {
+    const { stack, statements } = roleStatements({ ...base, alerts: { emails: ['oncall@example.com'] } });
+
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['sns:Publish'],
+      Resource: [{ Ref: 'AlertsTopic' }],
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      Resource: [{ 'Fn::GetAtt': ['AlertsKey', 'Arn'] }],
+    });
+    expect(stack.functions.runSchedule!.environment.ALERTS_TOPIC_ARN).toEqual({ Ref: 'AlertsTopic' });
+  });
+
+  it('grants no SNS or KMS action and sets no topic without stop alerts', () => {
+    const { stack, statements } = roleStatements(base);
+
+    expect(statements.flatMap((s) => s.Action).filter((a) => /^(sns|kms):/.test(a))).toEqual([]);
+    expect(stack.functions.runSchedule!.environment).not.toHaveProperty('ALERTS_TOPIC_ARN');
+  });
+});

@@ -22,7 +22,14 @@ export default tseslint.config(
   },
   {
     // Handlers and domain code must not reach for the SDK directly: adapters live in shared/aws.
-    files: ['shared/uploads/**/*.ts', 'shared/config/**/*.ts'],
+    files: [
+      'shared/uploads/**/*.ts',
+      'shared/config/**/*.ts',
+      'shared/schedules/**/*.ts',
+      'shared/alerts/**/*.ts',
+      'shared/scaling/**/*.ts',
+      'shared/images/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { commandLine, formatTable, projectRoot, type BenchResult, type Row } from './lib.js';
 
-const BENCHES = ['bundle', 'cold', 'overhead', 'burst', 'scaling'] as const;
+const BENCHES = ['bundle', 'cold', 'overhead', 'burst', 'scaling', 'lifecycle'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const HELP = `npm run bench [-- options]
@@ -90,6 +90,15 @@ if (selected.has('burst')) {
   });
 }
 
+if (selected.has('lifecycle')) {
+  steps.push({
+    benches: ['lifecycle'],
+    file: 'bench/lifecycle.ts',
+    args: [],
+    stdout: 'ignore',
+    timeoutMs: 5 * 60_000,
+  });
+}
 if (selected.has('scaling')) {
   steps.push({
     benches: ['scaling'],

@@ -6,6 +6,7 @@ import { describeSchedule } from '../shared/schedules/describe.js';
 import { schedule } from './commands/schedule.js';
 import { scaling } from './commands/scaling.js';
 import { alert } from './commands/alert.js';
+import { lifecycle } from './commands/lifecycle.js';
 import { describeAlerts } from '../shared/alerts/describe.js';
 
 const HELP = `Usage: ecs-pilot <command> [options]
@@ -15,6 +16,7 @@ Commands:
   schedule next      The next run times of a schedule, in its time zone and UTC (schedule --help).
   scaling simulate   Replay a queue trace against ecs-pilot's scaling policy and reference policies.
   alert render <file>  Print the email a stopped-task event would send, or why it is ignored (alert --help).
+  lifecycle preview  Preview an ECR lifecycle policy over DescribeImages output, offline (lifecycle --help).
 
 Options:
   -h, --help         Show this help.`;
@@ -68,6 +70,7 @@ const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<nu
   schedule,
   scaling,
   alert,
+  lifecycle,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */

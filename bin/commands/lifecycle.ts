@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { errorMessage } from '../../shared/errors.js';
+import { previewLifecycle, previewResponse, type LifecyclePlan } from '../../shared/images/engine.js';
+import { ImagesFileError, parseImagesFile, parseIsoTime } from '../../shared/images/images.js';
+import { LifecyclePolicyError, parseLifecyclePolicy } from '../../shared/images/policy.js';
+
+export interface Out {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+export const LIFECYCLE_HELP = `Usage:
+  ecs-pilot lifecycle preview --policy FILE --images FILE [--now ISO-8601] [--json]
+
+Previews a standard ECR lifecycle policy offline: which images it would expire, and why each image is
+kept or expired, evaluated as ECR does (rule priority, tag filters, counts, ages).
+
+  --policy FILE   the lifecycle policy JSON, as given to aws ecr put-lifecycle-policy
+  --images FILE   DescribeImages output, e.g.
+                  aws ecr describe-images --repository-name NAME --output json > images.json
+                  ({"imageDetails": [...]}, or a bare list of the same objects)
+  --now TIME      evaluate at this time (default: now), e.g. 2026-03-28T12:00:00Z
+  --json          print {"previewResults": [...], "summary": {...}}, the shape of
+                  GetLifecyclePolicyPreview (expiring images, oldest first)
+
+Exit codes: 0 preview printed, 1 invalid policy or images file, 2 usage error.`;
+
+const REPOSITORY_NOT_YET =
+  '--repository (reading images from the registry) is not available yet; save the images with\n' +
+  '  aws ecr describe-images --repository-name NAME --output json > images.json\n' +
+  'and pass --images images.json';
+
+/** Problems printed for a bad file; the rest are counted (a broken 100,000-image file has many). */
+const MAX_ISSUES = 20;
+
+function readText(path: string, what: 'policy' | 'images'): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code ?? errorMessage(error);
+    throw what === 'policy'
+      ? new LifecyclePolicyError(path, [`cannot read the file (${why})`])
+      : new ImagesFileError(path, [`cannot read the file (${why})`]);
+  }
+}
+
+const shortDigest = (digest: string) => {
+  const [algorithm, hex = ''] = digest.split(':');
+  return `${algorithm}:${hex.slice(0, 12)}`;
+};
+
+const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
+
+/** A readable table of every image, oldest first, and a summary line. */
+function table(plan: LifecyclePlan): string[] {
+  const header = ['PUSHED AT (UTC)', 'DIGEST', 'TAGS', 'ACTION', 'RULE', 'REASON'];
+  const rows = plan.results.map((r) => [
+    r.image.imagePushedAt.toISOString().replace('T', ' ').slice(0, 19),
+    shortDigest(r.image.imageDigest),
+    clip(r.image.imageTags.join(', ') || '(untagged)', 40),
+    r.expire ? 'EXPIRE' : 'keep',
+    r.rulePriority === undefined ? '-' : String(r.rulePriority),
+    r.reason,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const expiring = plan.results.filter((r) => r.expire);
+  const byRule = new Map<number, number>();
+  for (const r of expiring) byRule.set(r.rulePriority!, (byRule.get(r.rulePriority!) ?? 0) + 1);
+  const perRule = [...byRule.entries()].sort(([a], [b]) => a - b).map(([rule, n]) => `rule ${rule}: ${n}`);
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `${expiring.length} of ${plan.results.length} images would expire${perRule.length > 0 ? ` (${perRule.join(', ')})` : ''}.`,
+  ];
+}
+
+function printIssues(out: Out, heading: string, issues: readonly string[]): void {
+  out.error(heading);
+  for (const issue of issues.slice(0, MAX_ISSUES)) out.error(`  - ${issue}`);
+  if (issues.length > MAX_ISSUES) out.error(`  - … and ${issues.length - MAX_ISSUES} more`);
+}
+
+const parse = (args: string[]) =>
+  parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      policy: { type: 'string' },
+      images: { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      repository: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+
+/** `ecs-pilot lifecycle preview …`; returns the exit code (0 ok, 1 invalid policy or images, 2 usage). */
+export async function lifecycle(args: string[], out: Out): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    // parseArgs explains unknown options and missing values itself.
+    out.error(`${(error as Error).message}\n\n${LIFECYCLE_HELP}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (values.help) {
+    out.log(LIFECYCLE_HELP);
+    return 0;
+  }
+  if (values.repository !== undefined) {
+    out.error(REPOSITORY_NOT_YET);
+    return 2;
+  }
+  const [verb, ...extra] = positionals;
+  if (verb !== 'preview' || extra.length > 0 || !values.policy || !values.images) {
+    const missing = [values.policy ? [] : ['--policy'], values.images ? [] : ['--images']].flat();
+    const why =
+      verb !== 'preview'
+        ? verb === undefined
+          ? 'missing the subcommand "preview"'
+          : `unknown subcommand "${verb}"`
+        : extra.length > 0
+          ? `unexpected argument "${extra[0]}"`
+          : `missing ${missing.join(' and ')}`;
+    out.error(`${why}\n\n${LIFECYCLE_HELP}`);
+    return 2;
+  }
+  const now = values.now === undefined ? new Date() : parseIsoTime(values.now);
+  if (!now) {
+    out.error(
+      `--now must be an ISO-8601 time with a time zone, like 2026-03-28T12:00:00Z (got "${values.now}")`,
+    );
+    return 2;
+  }
+
+  try {
+    const policy = parseLifecyclePolicy(readText(values.policy, 'policy'), values.policy);
+    const images = parseImagesFile(readText(values.images, 'images'), values.images);
+    const plan = previewLifecycle(policy, images, now);
+    if (values.json) {
+      out.log(JSON.stringify(previewResponse(plan), null, 2));
+      return 0;
+    }
+    const rules = policy.rules.length;
+    out.log(
+      `${values.policy}: ${rules} rule${rules === 1 ? '' : 's'}; ${values.images}: ${images.length} image${images.length === 1 ? '' : 's'}; evaluated at ${now.toISOString()}`,
+    );
+    out.log('');
+    for (const line of table(plan)) out.log(line);
+    return 0;
+  } catch (error) {
+    if (error instanceof LifecyclePolicyError) {
+      printIssues(out, `invalid lifecycle policy: ${error.source}`, error.issues);
+      return 1;
+    }
+    if (error instanceof ImagesFileError) {
+      printIssues(out, `invalid images file: ${error.source}`, error.issues);
+      return 1;
+    }
+    throw error;
+  }
+}

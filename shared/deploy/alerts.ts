@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { AlertsConfig, Config } from '../config/schema.js';
 import { sub, type AutomationStack, type FunctionDefinition, type Statement } from './cfn.js';
+import { bufferQueues, bufferStatements, FUNCTION_TIMEOUT_SECONDS, sqsEvent } from './queues.js';
 import { lambdaRole } from './uploads.js';
 
 export const ALERTS_FUNCTION = 'stopAlert';
-const FUNCTION_TIMEOUT_SECONDS = 60;
 
 /**
  * The EventBridge pattern of the stop-alerts rule: stopped ECS tasks, in the configured clusters
@@ -89,26 +89,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
         KmsMasterKeyId: { Ref: 'AlertsKey' },
       },
     },
-    AlertsDeadLetterQueue: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        QueueName: `${prefix}-alerts-dlq`,
-        MessageRetentionPeriod: 1_209_600,
-        SqsManagedSseEnabled: true,
-      },
-    },
-    AlertsQueue: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        QueueName: `${prefix}-alerts`,
-        // Six times the function timeout, as Lambda recommends for SQS sources.
-        VisibilityTimeout: FUNCTION_TIMEOUT_SECONDS * 6,
-        MessageRetentionPeriod: 1_209_600,
-        SqsManagedSseEnabled: true,
-        // The handler dead-letters with a reason after maxAttempts; this catches crashes and timeouts.
-        RedrivePolicy: { deadLetterTargetArn: dlqArn, maxReceiveCount: config.delivery.maxAttempts + 2 },
-      },
-    },
+    ...bufferQueues('Alerts', `${prefix}-alerts`, config.delivery),
     AlertsQueuePolicy: {
       Type: 'AWS::SQS::QueuePolicy',
       Properties: {
@@ -167,18 +148,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
   }
 
   const statements: Statement[] = [
-    {
-      Effect: 'Allow',
-      Action: [
-        'sqs:ReceiveMessage',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:ChangeMessageVisibility',
-        'sqs:SendMessage',
-      ],
-      Resource: [queueArn],
-    },
-    { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [dlqArn] },
+    ...bufferStatements('Alerts'),
     {
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -205,17 +175,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
         ALERTS_TABLE: { Ref: 'AlertsStateTable' },
         ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
       },
-      events: [
-        {
-          sqs: {
-            arn: queueArn,
-            batchSize: config.delivery.batchSize,
-            maximumBatchingWindow: 1,
-            functionResponseType: 'ReportBatchItemFailures',
-            maximumConcurrency: config.delivery.maxConcurrency,
-          },
-        },
-      ],
+      events: [sqsEvent('Alerts', config.delivery)],
     },
   };
   const outputs = {

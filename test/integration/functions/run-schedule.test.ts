@@ -1,12 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DescribeTasksCommand, paginateListTasks, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type Message,
-} from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { takeMessages } from '../../helpers/queues.js';
 import { resetEmulator, setEmulatorTransition } from '../../../local/emulator.js';
 import {
   loadSqsFunction,
@@ -93,23 +89,8 @@ describe('Function: runSchedule (against the emulator)', () => {
     );
 
   /** Takes (receives and deletes) what is in the schedules dead-letter queue. */
-  const takeDeadLetters = async (): Promise<Message[]> => {
-    const url = account.stack.refs.get('SchedulesDeadLetterQueue')!;
-    const taken: Message[] = [];
-    for (;;) {
-      const { Messages = [] } = await account.clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
-      );
-      if (Messages.length === 0) return taken;
-      taken.push(...Messages);
-      await account.clients.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: url,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }),
-      );
-    }
-  };
+  const takeDeadLetters = () =>
+    takeMessages(account.clients.sqs, account.stack.refs.get('SchedulesDeadLetterQueue')!);
   const attr = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
 
   describe('overlap: skip', () => {

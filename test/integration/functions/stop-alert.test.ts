@@ -6,12 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, DeleteTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type Message,
-} from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { takeMessages } from '../../helpers/queues.js';
 import { resetEmulator, runCfnLint } from '../../../local/emulator.js';
 import {
   loadSqsFunction,
@@ -140,26 +136,7 @@ describe('Function: stopAlert (against the emulator)', () => {
   const emails = () => takeEmails(account.clients.sqs, inbox, 1);
 
   /** Takes (receives and deletes) what is in the dead-letter queue, so each test sees only its own. */
-  const takeDeadLetters = async (): Promise<Message[]> => {
-    const taken: Message[] = [];
-    for (;;) {
-      const { Messages = [] } = await account.clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: deadLetterQueueUrl,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (Messages.length === 0) return taken;
-      taken.push(...Messages);
-      await account.clients.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: deadLetterQueueUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }),
-      );
-    }
-  };
+  const takeDeadLetters = () => takeMessages(account.clients.sqs, deadLetterQueueUrl);
   const attr = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
 
   describe('the event path', () => {

@@ -4,13 +4,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DescribeTasksCommand, paginateListTasks, type Task } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   PurgeQueueCommand,
-  ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { takeMessages } from '../../helpers/queues.js';
 import { resetEmulator, setEmulatorTransition } from '../../../local/emulator.js';
 import { setUpLocalUploads, type LocalUploads } from '../../../local/harness.js';
 import { packageStage, projectRoot } from '../../../local/package.js';
@@ -80,26 +79,7 @@ describe('Function: uploadToTask (against the emulator)', () => {
   const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
   /** Takes (receives and deletes) what is in the dead-letter queue, so each test sees only its own. */
-  const takeDeadLetters = async (): Promise<Message[]> => {
-    const taken: Message[] = [];
-    for (;;) {
-      const { Messages = [] } = await local.clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: local.deadLetterQueueUrl,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (Messages.length === 0) return taken;
-      taken.push(...Messages);
-      await local.clients.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: local.deadLetterQueueUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }),
-      );
-    }
-  };
+  const takeDeadLetters = () => takeMessages(local.clients.sqs, local.deadLetterQueueUrl);
   const attr = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
 
   it('starts one task per uploaded object with the object identity in its environment and tags', async () => {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { PermanentError } from '../errors.js';
-import { formatPath } from '../config/load.js';
+import { summarizeIssues } from '../config/load.js';
 
 /**
  * The "ECS Task State Change" event as EventBridge delivers it. Only the fields ecs-pilot reads are
@@ -119,10 +119,7 @@ const arnPart = (arn: string, index: number) => {
 export function parseTaskStateChange(event: unknown): TaskStateChange {
   const result = taskStateChangeSchema.safeParse(event);
   if (!result.success) {
-    const problems = result.error.issues
-      .slice(0, 5)
-      .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
-      .join('; ');
+    const problems = summarizeIssues(result.error.issues);
     throw new PermanentError(`not an ECS "Task State Change" EventBridge event: ${problems}`);
   }
   const { detail, ...envelope } = result.data;

@@ -13,6 +13,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)';
 }
 
+/** The first `max` issues of a failed parse as one line (`path: message; …`), for event errors. */
+export function summarizeIssues(issues: readonly z.core.$ZodIssue[], max = 5): string {
+  return issues
+    .slice(0, max)
+    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
+    .join('; ');
+}
+
 function formatIssue(issue: z.core.$ZodIssue): string[] {
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {

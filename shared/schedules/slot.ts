@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
 import type { ScheduleConfig } from '../config/schedules.js';
 import { PermanentError } from '../errors.js';
-import { formatPath } from '../config/load.js';
+import { summarizeIssues } from '../config/load.js';
 import {
   buildRunTaskRequest,
   digest,
+  expandLaunchTemplates,
   startedByFor,
   TAG_PREFIX,
   type RunTaskRequest,
@@ -34,10 +35,7 @@ export interface Slot {
 export function parseSlot(event: unknown): Slot {
   const result = slotEventSchema.safeParse(event);
   if (!result.success) {
-    const problems = result.error.issues
-      .slice(0, 5)
-      .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
-      .join('; ');
+    const problems = summarizeIssues(result.error.issues);
     throw new PermanentError(`not a schedule slot event: ${problems}`);
   }
   const scheduledTime = new Date(result.data.scheduledTime);
@@ -59,19 +57,10 @@ export function slotClientToken(schedule: string, scheduledTime: Date): string {
 
 /** Plans the task a slot starts. Deterministic: the same slot always yields the same request. */
 export function planScheduledTask(schedule: ScheduleConfig, slot: Slot): RunTaskRequest {
-  const values: Record<string, string> = { schedule: schedule.name, scheduledTime: slotTime(slot) };
-  const expand = (template: string) =>
-    template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
-      Object.hasOwn(values, name) ? values[name]! : whole,
-    );
-  const environment: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, template] of Object.entries(schedule.task.environment))
-    environment[name] = expand(template);
   return buildRunTaskRequest(schedule.task, {
     clientToken: slotClientToken(schedule.name, slot.scheduledTime),
     startedBy: startedByFor(schedule.name),
-    environment,
-    command: schedule.task.command?.map(expand),
+    ...expandLaunchTemplates(schedule.task, { schedule: schedule.name, scheduledTime: slotTime(slot) }),
     tags: {
       [`${TAG_PREFIX}automation`]: 'schedules',
       [`${TAG_PREFIX}schedule`]: schedule.name,

@@ -56,6 +56,26 @@ export function startedByFor(name: string): string {
   return value;
 }
 
+/** Expands `{placeholder}` in one pass, so a value that itself contains `{key}` is passed through verbatim. */
+export function expandTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
+    Object.hasOwn(values, name) ? values[name]! : whole,
+  );
+}
+
+/** A launch spec's environment and command with their placeholders expanded. */
+export function expandLaunchTemplates(
+  spec: TaskSpec,
+  values: Record<string, string>,
+): Pick<LaunchInput, 'environment' | 'command'> {
+  // No prototype: a variable named like an Object method is data, not an inherited property.
+  const environment = Object.create(null) as Record<string, string>;
+  for (const [name, template] of Object.entries(spec.environment)) {
+    environment[name] = expandTemplate(template, values);
+  }
+  return { environment, command: spec.command?.map((part) => expandTemplate(part, values)) };
+}
+
 export interface LaunchInput {
   clientToken: string;
   startedBy: string;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { PermanentError } from '../errors.js';
-import { formatPath } from '../config/load.js';
+import { summarizeIssues } from '../config/load.js';
 
 /**
  * The S3 "Object Created" event as EventBridge delivers it. Only the fields ecs-pilot reads are
@@ -46,10 +46,7 @@ export interface UploadedObject {
 export function parseObjectCreated(event: unknown): UploadedObject {
   const result = objectCreatedSchema.safeParse(event);
   if (!result.success) {
-    const problems = result.error.issues
-      .slice(0, 5)
-      .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
-      .join('; ');
+    const problems = summarizeIssues(result.error.issues);
     throw new PermanentError(`not an S3 "Object Created" EventBridge event: ${problems}`);
   }
   const { id, detail } = result.data;

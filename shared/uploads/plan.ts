@@ -2,6 +2,8 @@ import type { UploadTrigger } from '../config/schema.js';
 import {
   buildRunTaskRequest,
   digest,
+  expandLaunchTemplates,
+  expandTemplate,
   sha256Hex,
   startedByFor,
   TAG_PREFIX,
@@ -45,26 +47,15 @@ export function placeholderValues(object: UploadedObject): Record<string, string
   };
 }
 
-/** Expands `{placeholder}` in one pass, so a key that itself contains `{key}` is passed through verbatim. */
-export function expandTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
-    Object.hasOwn(values, name) ? values[name]! : whole,
-  );
-}
+export { expandTemplate };
 
 /** Plans the task one trigger starts for one object. */
 export function planUploadTask(trigger: UploadTrigger, object: UploadedObject): UploadTaskPlan {
-  const values = placeholderValues(object);
-  const environment: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, template] of Object.entries(trigger.task.environment)) {
-    environment[name] = expandTemplate(template, values);
-  }
   const clientToken = uploadClientToken(trigger.name, object);
   const request = buildRunTaskRequest(trigger.task, {
     clientToken,
     startedBy: startedByFor(trigger.name),
-    environment,
-    command: trigger.task.command?.map((part) => expandTemplate(part, values)),
+    ...expandLaunchTemplates(trigger.task, placeholderValues(object)),
     tags: {
       [`${TAG_PREFIX}automation`]: 'uploads',
       [`${TAG_PREFIX}trigger`]: trigger.name,

@@ -1,27 +1,16 @@
 import { deployedConfig } from '../shared/config/load.js';
-import { requiredEnv } from '../shared/env.js';
-import { dynamoDbClient, ecsClient } from '../shared/aws/clients.js';
-import { TaskLauncher } from '../shared/aws/launcher.js';
+import { ecsClient } from '../shared/aws/clients.js';
+import { deployedLauncher } from '../shared/aws/launcher.js';
 import { decisionMetric, sqsFunction } from '../shared/aws/sqs-function.js';
 import { listActiveTasks, stopTask } from '../shared/aws/tasks.js';
 import { processSlotMessage } from '../shared/schedules/service.js';
 import { renderSlotFailure } from '../shared/schedules/alert.js';
 import { SnsAlertPublisher, snsClient } from '../shared/aws/alerts-publisher.js';
 
-/** Idempotency records outlive ECS's ~24 h clientToken window, so late redrives stay deduplicated. */
-const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
-
 // Cold start: a broken config or missing variable fails here, loudly, before any slot is touched.
 const config = deployedConfig();
 const ecs = ecsClient();
-const launcher = new TaskLauncher({
-  ecs,
-  idempotency: {
-    client: dynamoDbClient(),
-    tableName: requiredEnv('IDEMPOTENCY_TABLE'),
-    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
-  },
-});
+const launcher = deployedLauncher(ecs);
 const tasks = {
   listActive: (cluster: string, startedBy: string) => listActiveTasks(ecs, cluster, startedBy),
   stop: (cluster: string, taskArn: string, reason: string) => stopTask(ecs, cluster, taskArn, reason),

@@ -9,6 +9,8 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { PermanentError, RetryableError, errorMessage } from '../errors.js';
 import { DeferError } from '../delivery/batch.js';
+import { requiredEnv } from '../env.js';
+import { dynamoDbClient } from './clients.js';
 import type { RunTaskRequest } from '../tasks/launch.js';
 
 /** The automation's cap on concurrently running tasks is reached; retry later without counting an attempt. */
@@ -164,4 +166,19 @@ export class TaskLauncher {
 interface LaunchInput {
   request: RunTaskRequest;
   maxRunning: number | undefined;
+}
+
+/** Idempotency records outlive ECS's ~24 h clientToken window, so late redrives stay deduplicated. */
+export const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The launcher of a deployed function: its idempotency records live in the IDEMPOTENCY_TABLE table. */
+export function deployedLauncher(ecs: ECSClient): TaskLauncher {
+  return new TaskLauncher({
+    ecs,
+    idempotency: {
+      client: dynamoDbClient(),
+      tableName: requiredEnv('IDEMPOTENCY_TABLE'),
+      expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlertsConfig, Config } from '../config/schema.js';
 import { sub, type AutomationStack, type FunctionDefinition, type Statement } from './cfn.js';
-import { bufferQueues, bufferStatements, FUNCTION_TIMEOUT_SECONDS, sqsEvent } from './queues.js';
+import { bufferedFunction, bufferQueues, bufferStatements } from './queues.js';
 import { lambdaRole } from './uploads.js';
 
 export const ALERTS_FUNCTION = 'stopAlert';
@@ -161,22 +161,18 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
   resources.StopAlertRole = lambdaRole(functionName, statements);
 
   const functions: Record<string, FunctionDefinition> = {
-    [ALERTS_FUNCTION]: {
+    [ALERTS_FUNCTION]: bufferedFunction({
+      id: 'Alerts',
       handler: 'functions/stop-alert.handler',
       description: 'ecs-pilot: an actionable email when an ECS task stops for a reason that matters',
       role: 'StopAlertRole',
-      timeout: FUNCTION_TIMEOUT_SECONDS,
-      memorySize: 512,
-      package: { patterns: [names.configFile] },
+      configFile: names.configFile,
+      delivery: config.delivery,
       environment: {
-        ECS_PILOT_CONFIG_FILE: names.configFile,
-        ALERTS_QUEUE_URL: { Ref: 'AlertsQueue' },
-        ALERTS_DLQ_URL: { Ref: 'AlertsDeadLetterQueue' },
         ALERTS_TABLE: { Ref: 'AlertsStateTable' },
         ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
       },
-      events: [sqsEvent('Alerts', config.delivery)],
-    },
+    }),
   };
   const outputs = {
     AlertsTopicArn: {

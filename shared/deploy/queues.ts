@@ -1,5 +1,5 @@
 import type { Delivery } from '../config/schema.js';
-import type { Statement } from './cfn.js';
+import type { FunctionDefinition, Statement } from './cfn.js';
 
 /** Lambda's recommendation for SQS sources: visibility timeout six times the function timeout. */
 export const FUNCTION_TIMEOUT_SECONDS = 60;
@@ -90,3 +90,34 @@ export const idempotencyStatement: Statement = {
   Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   Resource: [arn('IdempotencyTable')],
 };
+
+/**
+ * A function fed by the buffer `<id>Queue`: the shared timeout and memory, the packaged config, its
+ * queue and dead-letter queue as `<ID>_QUEUE_URL` / `<ID>_DLQ_URL`, and the SQS event source.
+ */
+export function bufferedFunction(options: {
+  id: string;
+  handler: string;
+  description: string;
+  role: string;
+  configFile: string;
+  delivery: Delivery;
+  environment: Record<string, unknown>;
+}): FunctionDefinition {
+  const prefix = options.id.toUpperCase();
+  return {
+    handler: options.handler,
+    description: options.description,
+    role: options.role,
+    timeout: FUNCTION_TIMEOUT_SECONDS,
+    memorySize: 512,
+    package: { patterns: [options.configFile] },
+    environment: {
+      ECS_PILOT_CONFIG_FILE: options.configFile,
+      [`${prefix}_QUEUE_URL`]: { Ref: `${options.id}Queue` },
+      [`${prefix}_DLQ_URL`]: { Ref: `${options.id}DeadLetterQueue` },
+      ...options.environment,
+    },
+    events: [sqsEvent(options.id, options.delivery)],
+  };
+}

@@ -3,12 +3,11 @@ import type { ScheduleConfig } from '../config/schedules.js';
 import { pascal } from '../naming.js';
 import { sub, type AutomationStack, type Statement } from './cfn.js';
 import {
+  bufferedFunction,
   bufferQueues,
   bufferStatements,
-  FUNCTION_TIMEOUT_SECONDS,
   idempotencyStatement,
   idempotencyTable,
-  sqsEvent,
 } from './queues.js';
 import { alertPublishStatements } from './alerts.js';
 import { clusterArn, lambdaRole, launchStatements } from './uploads.js';
@@ -148,22 +147,18 @@ export function schedulesStack(
   ]);
   return {
     functions: {
-      [SCHEDULES_FUNCTION]: {
+      [SCHEDULES_FUNCTION]: bufferedFunction({
+        id: 'Schedules',
         handler: 'functions/run-schedule.handler',
         description: 'ecs-pilot: scheduled Fargate tasks, with overlap policies',
         role: 'RunScheduleRole',
-        timeout: FUNCTION_TIMEOUT_SECONDS,
-        memorySize: 512,
-        package: { patterns: [names.configFile] },
+        configFile: names.configFile,
+        delivery: config.delivery,
         environment: {
-          ECS_PILOT_CONFIG_FILE: names.configFile,
-          SCHEDULES_QUEUE_URL: { Ref: 'SchedulesQueue' },
-          SCHEDULES_DLQ_URL: { Ref: 'SchedulesDeadLetterQueue' },
           IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
           ...(config.alerts ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' } } : {}),
         },
-        events: [sqsEvent('Schedules', config.delivery)],
-      },
+      }),
     },
     resources,
     outputs: {

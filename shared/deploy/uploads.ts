@@ -2,12 +2,11 @@ import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
 import { pascal } from '../naming.js';
 import { sub, type AutomationStack, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
 import {
+  bufferedFunction,
   bufferQueues,
   bufferStatements,
-  FUNCTION_TIMEOUT_SECONDS,
   idempotencyStatement,
   idempotencyTable,
-  sqsEvent,
 } from './queues.js';
 
 /** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
@@ -167,21 +166,17 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
     ...config.uploads.flatMap((t) => launchStatements(t.task)),
   ]);
   const functions: Record<string, FunctionDefinition> = {
-    [UPLOADS_FUNCTION]: {
+    [UPLOADS_FUNCTION]: bufferedFunction({
+      id: 'Uploads',
       handler: 'functions/upload-to-task.handler',
       description: 'ecs-pilot: S3 uploads start Fargate tasks',
       role: 'UploadToTaskRole',
-      timeout: FUNCTION_TIMEOUT_SECONDS,
-      memorySize: 512,
-      package: { patterns: [names.configFile] },
+      configFile: names.configFile,
+      delivery: config.delivery,
       environment: {
-        ECS_PILOT_CONFIG_FILE: names.configFile,
-        UPLOADS_QUEUE_URL: { Ref: 'UploadsQueue' },
-        UPLOADS_DLQ_URL: { Ref: 'UploadsDeadLetterQueue' },
         IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
       },
-      events: [sqsEvent('Uploads', config.delivery)],
-    },
+    }),
   };
   const outputs = {
     UploadsDeadLetterQueueUrl: {

@@ -142,7 +142,7 @@ const MUTATION_FREE = /^[a-z0-9-]+:(Describe|List|Get|Receive)/i;
 describe('Packaged template with schedules (sls package)', () => {
   beforeAll(async () => {
     await mkdir(join(projectRoot, CONFIG_DIR), { recursive: true });
-    // One after another: serverless-esbuild shares its .esbuild work directory between runs.
+    // One after another: each packaging run bundles every function and uses both cores.
     for (const { stage, outDir, configFile, content } of [MIXED, ONLY]) {
       if (content) await writeFile(join(projectRoot, configFile), stringify(content));
       await rm(join(projectRoot, outDir), { recursive: true, force: true });

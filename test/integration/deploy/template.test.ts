@@ -266,7 +266,7 @@ const MUTATION_FREE = /^[a-z0-9-]+:(Describe|List|Get|Receive)/i;
 describe('Packaged template (sls package)', () => {
   beforeAll(async () => {
     await mkdir(join(projectRoot, CONFIG_DIR), { recursive: true });
-    // One after another: serverless-esbuild shares its .esbuild work directory between runs.
+    // One after another: each packaging run bundles every function and uses both cores.
     for (const { stage, configFile, content } of CASES) {
       if (configFile && content) await writeFile(join(projectRoot, configFile), stringify(content));
       const outDir = outDirFor(stage);

@@ -29,3 +29,40 @@ export interface AutomationStack {
   resources: Record<string, unknown>;
   outputs?: Record<string, unknown>;
 }
+
+/** `Fn::GetAtt [id, Arn]`: the ARN of a resource of this stack. */
+export const arn = (id: string): { 'Fn::GetAtt': [string, string] } => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+/** A dead-letter queue: encrypted, messages kept 14 days (SQS's longest) for a human to inspect or redrive. */
+export function deadLetterQueue(queueName: string): Record<string, unknown> {
+  return {
+    Type: 'AWS::SQS::Queue',
+    Properties: { QueueName: queueName, MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true },
+  };
+}
+
+/**
+ * The role an EventBridge Scheduler schedule acts with: only Scheduler in this account may assume it,
+ * and it may do only what `statements` allow (deliver to its one target and dead-letter queue).
+ */
+export function schedulerRole(policyName: string, statements: Statement[]): Record<string, unknown> {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+      Policies: [
+        { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
+      ],
+    },
+  };
+}

@@ -1,10 +1,8 @@
 import type { Delivery } from '../config/schema.js';
-import type { FunctionDefinition, Statement } from './cfn.js';
+import { arn, deadLetterQueue, type FunctionDefinition, type Statement } from './cfn.js';
 
 /** Lambda's recommendation for SQS sources: visibility timeout six times the function timeout. */
 export const FUNCTION_TIMEOUT_SECONDS = 60;
-
-const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] as [string, string] });
 
 /**
  * An SQS buffer in front of a function and its dead-letter queue (`<id>Queue`, `<id>DeadLetterQueue`).
@@ -12,14 +10,7 @@ const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] as [string, string] });
  */
 export function bufferQueues(id: string, queueName: string, delivery: Delivery): Record<string, unknown> {
   return {
-    [`${id}DeadLetterQueue`]: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        QueueName: `${queueName}-dlq`,
-        MessageRetentionPeriod: 1_209_600,
-        SqsManagedSseEnabled: true,
-      },
-    },
+    [`${id}DeadLetterQueue`]: deadLetterQueue(`${queueName}-dlq`),
     [`${id}Queue`]: {
       Type: 'AWS::SQS::Queue',
       Properties: {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { ScheduleConfig } from '../config/schedules.js';
 import { pascal } from '../naming.js';
-import { sub, type AutomationStack, type Statement } from './cfn.js';
+import { arn, schedulerRole, sub, type AutomationStack, type Statement } from './cfn.js';
 import {
   bufferedFunction,
   bufferQueues,
@@ -15,7 +15,6 @@ import { clusterArn, lambdaRole, launchStatements } from './uploads.js';
 export const SCHEDULES_FUNCTION = 'runSchedule';
 export const scheduleId = (schedule: Pick<ScheduleConfig, 'name'>) => `Schedule${pascal(schedule.name)}`;
 
-const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] as [string, string] });
 const clusterName = (cluster: string) => cluster.split('/').pop()!;
 
 /**
@@ -103,37 +102,13 @@ export function schedulesStack(
     ...bufferQueues('Schedules', `${prefix}-schedules`, config.delivery),
     ...idempotencyTable(prefix),
     // Scheduler's own role: it may only put slots on the schedules queue (and its DLQ).
-    SchedulerRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-          ],
-        },
-        Policies: [
-          {
-            PolicyName: 'send-slots',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Action: ['sqs:SendMessage'],
-                  Resource: [arn('SchedulesQueue'), arn('SchedulesDeadLetterQueue')],
-                },
-              ],
-            },
-          },
-        ],
+    SchedulerRole: schedulerRole('send-slots', [
+      {
+        Effect: 'Allow',
+        Action: ['sqs:SendMessage'],
+        Resource: [arn('SchedulesQueue'), arn('SchedulesDeadLetterQueue')],
       },
-    },
+    ]),
   };
   for (const schedule of config.schedules)
     resources[scheduleId(schedule)] = scheduleResource(schedule, prefix);

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { serviceIdentity } from '../scaling/resources.js';
 import { automationName, nonEmpty, whole } from './common.js';
 
 // ECS allows at most 5,000 tasks per service (service quota "Tasks per service").
@@ -61,3 +62,41 @@ export const scalerSchema = z
   );
 
 export type ScalerConfig = z.infer<typeof scalerSchema>;
+
+/**
+ * Cross-scaler checks on the whole config: one service scaled by two scalers would flap between
+ * their decisions, and a service ARN naming another cluster than `cluster` cannot be found. Runs
+ * even when other fields are invalid (so `validate` reports everything at once): only well-formed
+ * scalers are compared.
+ */
+export function checkScaledServices(config: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  const scalers: unknown[] = Array.isArray(config.scalers) ? (config.scalers as unknown[]) : [];
+  const seen = new Map<string, string>();
+  scalers.forEach((item, index) => {
+    const { cluster, service } = (item ?? {}) as { cluster?: unknown; service?: unknown };
+    if (typeof cluster !== 'string' || typeof service !== 'string' || !cluster || !SERVICE.test(service)) {
+      return;
+    }
+    const identity = serviceIdentity({ cluster, service });
+    if (identity.clusterInArn !== undefined && identity.clusterInArn !== identity.cluster) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the service ARN is in cluster "${identity.clusterInArn}", not "${identity.cluster}" (scalers[${index}].cluster)`,
+        path: ['scalers', index, 'service'],
+      });
+    }
+    const key = identity.resourceId;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, `scalers[${index}]`);
+      return;
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `service ${identity.service} in cluster ${identity.cluster} is already scaled by ${first}; ` +
+        'two scalers on one service would undo each other’s changes',
+      path: ['scalers', index, 'service'],
+    });
+  });
+}

@@ -2,7 +2,9 @@ import * as z from 'zod/mini';
 import { pascal } from '../naming.js';
 import { whole } from './common.js';
 import { alertsSchema } from './alerts.js';
+import { imagesSchema } from './images.js';
 import { scheduleSchema } from './schedules.js';
+import { checkScaledServices, scalerSchema } from './scalers.js';
 import { uploadTriggerSchema } from './uploads.js';
 
 /**
@@ -14,7 +16,9 @@ import { uploadTriggerSchema } from './uploads.js';
 export { taskSpecSchema, type TaskSpec } from './common.js';
 export { UPLOAD_PLACEHOLDERS, uploadTriggerSchema, type UploadTrigger } from './uploads.js';
 export { alertsSchema, NOTIFY_ON, type AlertsConfig } from './alerts.js';
+export { IMAGES_DEFAULTS, imagesSchema, type ImagesConfig } from './images.js';
 export { OVERLAP_POLICIES, SCHEDULE_PLACEHOLDERS, scheduleSchema, type ScheduleConfig } from './schedules.js';
+export { scalerSchema, type ScalerConfig } from './scalers.js';
 
 const DELIVERY_DEFAULTS = { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 };
 
@@ -34,13 +38,14 @@ export const deliverySchema = z._default(
 );
 
 /** Sections whose names become resource names and `startedBy` values: unique across all of them. */
-const NAMED_SECTIONS = ['uploads', 'schedules'] as const;
+const NAMED_SECTIONS = ['uploads', 'schedules', 'scalers'] as const;
 
 /** Reports names that collide once turned into resource names (`video4k` and `video-4k`) or repeat. */
 function checkUniqueNames(config: Record<string, unknown>, ctx: z.core.$RefinementCtx) {
   // Runs even when other fields are invalid (so `validate` reports everything at once): the
   // input may be malformed here, so only well-formed names are compared.
   const seen = new Map<string, { name: string; where: string }>();
+  const sectionList = `${NAMED_SECTIONS.slice(0, -1).join(', ')} and ${NAMED_SECTIONS.at(-1)}`;
   for (const section of NAMED_SECTIONS) {
     const items: unknown[] = Array.isArray(config[section]) ? (config[section] as unknown[]) : [];
     items.forEach((item, index) => {
@@ -59,7 +64,7 @@ function checkUniqueNames(config: Record<string, unknown>, ctx: z.core.$Refineme
         code: 'custom',
         message:
           first.name === name
-            ? `duplicate name "${name}" (also ${first.where}); names must be unique across uploads and schedules`
+            ? `duplicate name "${name}" (also ${first.where}); names must be unique across ${sectionList}`
             : `name "${name}" differs from "${first.name}" (${first.where}) only by hyphens, ` +
               'so both would get the same resource names; rename one',
         path: [section, index, 'name'],
@@ -84,8 +89,13 @@ export const configSchema = z
     schedules: z._default(z.array(scheduleSchema), []),
     /** Stop alerts by email; default off. */
     alerts: z.optional(alertsSchema),
+    /** Image hygiene: ECR lifecycle policies enforced without deleting images in use; default off. */
+    images: z.optional(imagesSchema),
+    /** ECS services whose desired count follows an SQS queue; default none. */
+    scalers: z._default(z.array(scalerSchema), []),
   })
-  .check(z.superRefine(checkUniqueNames, { when: () => true }));
+  .check(z.superRefine(checkUniqueNames, { when: () => true }))
+  .check(z.superRefine(checkScaledServices, { when: () => true }));
 
 export type Config = z.infer<typeof configSchema>;
 export type Delivery = z.infer<typeof deliverySchema>;

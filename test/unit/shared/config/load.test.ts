@@ -73,6 +73,7 @@ describe('Function: parseConfig', () => {
         delivery: DEFAULT_DELIVERY,
         uploads: [],
         schedules: [],
+        scalers: [],
       });
     });
 
@@ -537,8 +538,8 @@ describe('Function: parseConfig', () => {
       };
 
       expect(issuesOf(raw)).toEqual([
-        'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads and schedules',
-        'uploads[2].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads and schedules',
+        'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads, schedules and scalers',
+        'uploads[2].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads, schedules and scalers',
       ]);
     });
 
@@ -592,7 +593,7 @@ describe('Function: parseConfig', () => {
           'uploads[0].task.securityGroups: at least one security group',
           'uploads[0].maxSize: minSize must not be greater than maxSize',
           `uploads[1].task.environment.X: unknown placeholder {nope}; expected one of ${PLACEHOLDER_LIST}`,
-          'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads and schedules',
+          'uploads[1].name: duplicate name "thumbnails" (also uploads[0].name); names must be unique across uploads, schedules and scalers',
         ]),
       );
       expect(issues).toHaveLength(7);

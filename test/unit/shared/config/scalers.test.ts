@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath } from '../../../../shared/config/load';
+import { formatPath, parseConfig } from '../../../../shared/config/load';
+import type { ConfigError } from '../../../../shared/errors';
 import { scalerSchema } from '../../../../shared/config/scalers';
 
 /** The issue's example, as written in the YAML config. */
@@ -143,5 +144,82 @@ describe('Config section: scalers', () => {
         '(root): Unrecognized key: "scaleInAfterMinute"',
       ]);
     });
+  });
+});
+
+describe('Config section: scalers (in the whole config)', () => {
+  const configIssues = (raw: unknown): string[] => {
+    try {
+      parseConfig(raw);
+      return [];
+    } catch (error) {
+      return [...(error as ConfigError).issues];
+    }
+  };
+
+  it('defaults to no scalers', () => {
+    expect(parseConfig({}).scalers).toEqual([]);
+  });
+
+  it('validates each scaler with its path', () => {
+    expect(configIssues({ scalers: [rawScaler({ min: 5, max: 2, intervalSeconds: 5 })] })).toEqual([
+      'scalers[0].intervalSeconds: Too small: expected number to be >=10',
+      'scalers[0].max: max must be at least min',
+    ]);
+  });
+
+  it('refuses a scaler named like an upload trigger or a schedule', () => {
+    const task = {
+      cluster: 'media',
+      taskDefinition: 'worker',
+      container: 'app',
+      subnets: ['subnet-0123456789abcdef0'],
+      securityGroups: ['sg-0123456789abcdef0'],
+    };
+
+    expect(
+      configIssues({
+        schedules: [{ name: 'video-workers', schedule: 'rate(1 hour)', task }],
+        scalers: [rawScaler()],
+      }),
+    ).toEqual([
+      'scalers[0].name: duplicate name "video-workers" (also schedules[0].name); names must be unique across uploads, schedules and scalers',
+    ]);
+  });
+
+  it.each([
+    ['the same names', { service: 'video-worker' }],
+    [
+      'a service ARN and a name',
+      { service: 'arn:aws:ecs:eu-west-1:123456789012:service/media/video-worker' },
+    ],
+    ['a cluster ARN and a name', { cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/media' }],
+  ])('refuses two scalers on one service given by %s, naming both', (_case, fields) => {
+    expect(configIssues({ scalers: [rawScaler(), rawScaler({ name: 'second', ...fields })] })).toEqual([
+      'scalers[1].service: service video-worker in cluster media is already scaled by scalers[0]; two scalers on one service would undo each other’s changes',
+    ]);
+  });
+
+  it('allows two scalers on one queue for different services', () => {
+    expect(configIssues({ scalers: [rawScaler(), rawScaler({ name: 'second', service: 'other' })] })).toEqual(
+      [],
+    );
+  });
+
+  it('refuses a service ARN in another cluster than the scaler’s', () => {
+    expect(
+      configIssues({
+        scalers: [rawScaler({ service: 'arn:aws:ecs:eu-west-1:123456789012:service/other/video-worker' })],
+      }),
+    ).toEqual([
+      'scalers[0].service: the service ARN is in cluster "other", not "media" (scalers[0].cluster)',
+    ]);
+  });
+
+  it('still reports duplicates when another field of the scaler is invalid', () => {
+    const issues = configIssues({ scalers: [rawScaler(), rawScaler({ name: 'second', min: -1 })] });
+
+    expect(issues).toContain('scalers[1].min: Too small: expected number to be >=0');
+    expect(issues.some((i) => i.startsWith('scalers[1].service: service video-worker'))).toBe(true);
   });
 });

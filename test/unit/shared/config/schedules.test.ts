@@ -223,13 +223,13 @@ describe('Config section: schedules', () => {
 
       // Assess
       expect(issues).toEqual([
-        'schedules[0].name: duplicate name "reports" (also uploads[0].name); names must be unique across uploads and schedules',
+        'schedules[0].name: duplicate name "reports" (also uploads[0].name); names must be unique across uploads, schedules and scalers',
       ]);
     });
 
     it('refuses two schedules with the same name', () => {
       expect(issuesOf({ schedules: [rawSchedule(), rawSchedule({ schedule: 'rate(1 hour)' })] })).toEqual([
-        'schedules[1].name: duplicate name "nightly" (also schedules[0].name); names must be unique across uploads and schedules',
+        'schedules[1].name: duplicate name "nightly" (also schedules[0].name); names must be unique across uploads, schedules and scalers',
       ]);
     });
 

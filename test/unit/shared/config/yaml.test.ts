@@ -67,6 +67,7 @@ describe('Function: parseConfigText', () => {
       delivery: { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 },
       uploads: [],
       schedules: [],
+      scalers: [],
     });
   });
 

@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -22,7 +23,10 @@ export function clientConfig(env: NodeJS.ProcessEnv = process.env) {
 let ecs: ECSClient | undefined;
 let sqs: SQSClient | undefined;
 let dynamodb: DynamoDBClient | undefined;
+let applicationAutoScaling: ApplicationAutoScalingClient | undefined;
 
 export const ecsClient = (): ECSClient => (ecs ??= new ECSClient(clientConfig()));
 export const sqsClient = (): SQSClient => (sqs ??= new SQSClient(clientConfig()));
 export const dynamoDbClient = (): DynamoDBClient => (dynamodb ??= new DynamoDBClient(clientConfig()));
+export const applicationAutoScalingClient = (): ApplicationAutoScalingClient =>
+  (applicationAutoScaling ??= new ApplicationAutoScalingClient(clientConfig()));

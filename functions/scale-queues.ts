@@ -1,0 +1,31 @@
+import { deployedConfig } from '../shared/config/load.js';
+import { requiredEnv } from '../shared/env.js';
+import { applicationAutoScalingClient, dynamoDbClient, ecsClient, sqsClient } from '../shared/aws/clients.js';
+import { QueueDepthReader } from '../shared/aws/scaling-queue.js';
+import { ScalableTargetReader, ServiceScaler } from '../shared/aws/scaling-service.js';
+import { ScalerStateStore } from '../shared/aws/scaling-state.js';
+import { scaleQueuesHandler } from '../shared/aws/scaling-function.js';
+import type { Clock, ScalingAdapters } from '../shared/scaling/service.js';
+
+// Cold start: a broken config or missing variable fails here, loudly, before any service is touched.
+const config = deployedConfig();
+const queues = new QueueDepthReader(sqsClient());
+const services = new ServiceScaler(ecsClient());
+const targets = new ScalableTargetReader(applicationAutoScalingClient());
+const state = new ScalerStateStore(dynamoDbClient(), requiredEnv('SCALER_STATE_TABLE'));
+
+const adapters: ScalingAdapters = {
+  depth: (queue) => queues.depth(queue),
+  describe: (ref) => services.describe(ref),
+  setDesired: (ref, desired) => services.setDesired(ref, desired),
+  bounds: (ref) => targets.bounds(ref),
+  readState: (scaler) => state.read(scaler),
+  saveState: (scaler, expected, next, record) => state.save(scaler, expected, next, record),
+};
+
+/** A handler over this cold start's clients with another clock (tests and the demo simulate time). */
+export const createHandler = (clock?: Clock) =>
+  scaleQueuesHandler({ scalers: config.scalers, adapters, ...(clock ? { clock } : {}) });
+
+/** Scheduler, every minute → each scaler: queue depth → decide (pure) → UpdateService when it changes. */
+export const handler = createHandler();

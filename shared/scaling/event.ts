@@ -1,0 +1,32 @@
+import * as z from 'zod/mini';
+import { summarizeIssues } from '../config/load.js';
+import { PermanentError } from '../errors.js';
+
+/**
+ * The invocation payload of scaleQueues. Scheduler sends what the schedule's Input says
+ * (`{"mode": "minute", "scheduledTime": "<aws.scheduler.scheduled-time>"}`); an on-demand
+ * invocation (`sls invoke -f scaleQueues`, a console test with `{}`) evaluates every scaler once.
+ * Unknown keys are ignored: the payload decides nothing but how often to evaluate.
+ */
+const scaleEventSchema = z.looseObject({
+  /** 'minute': every intervalSeconds until the minute is over; 'once' (default): one evaluation each. */
+  mode: z._default(z.enum(['minute', 'once']), 'once'),
+  /** Scheduler's scheduled time (ISO 8601): the minute the invocation stands for. */
+  scheduledTime: z.optional(z.string().check(z.maxLength(64))),
+});
+
+export interface ScaleInvocation {
+  mode: 'minute' | 'once';
+  /** The scheduled time as epoch ms, when it was given and readable. */
+  anchor?: number;
+}
+
+/** Reads the invocation payload; anything but an object with these fields is a PermanentError. */
+export function parseScaleEvent(event: unknown): ScaleInvocation {
+  const result = scaleEventSchema.safeParse(event ?? {});
+  if (!result.success) {
+    throw new PermanentError(`not a scaleQueues invocation: ${summarizeIssues(result.error.issues)}`);
+  }
+  const anchor = result.data.scheduledTime ? Date.parse(result.data.scheduledTime) : Number.NaN;
+  return { mode: result.data.mode, ...(Number.isNaN(anchor) ? {} : { anchor }) };
+}

@@ -1,0 +1,208 @@
+import type { ScalerConfig } from '../config/scalers.js';
+import { errorMessage, PermanentError } from '../errors.js';
+import type { Log } from '../log.js';
+import { clampToTarget, type BoundedDecision, type TargetBounds } from './coexist.js';
+import { backlogOf, decideScale, type ScaleObservation, type ScaleState } from './decide.js';
+import { planTicks } from './ticks.js';
+
+/**
+ * One scaler's evaluation — read state, observe, decide (pure), claim, act — and the loop that
+ * evaluates every scaler through one invocation. No SDK here: the adapters are injected.
+ */
+
+/** What an evaluation needs from AWS (shared/aws/scaling-*.ts implements it; tests fake it). */
+export interface ScalingAdapters {
+  /** One GetQueueAttributes call (the queue's URL is resolved once per cold start). */
+  depth(queue: string): Promise<{ visible: number; inFlight: number; delayed: number }>;
+  /** One DescribeServices call; a missing or inactive service throws PermanentError. */
+  describe(ref: { cluster: string; service: string }): Promise<{ desired: number; running: number }>;
+  setDesired(ref: { cluster: string; service: string }, desired: number): Promise<void>;
+  /** The service's Application Auto Scaling bounds; undefined without a scalable target. */
+  bounds(ref: { cluster: string; service: string }): Promise<TargetBounds | undefined>;
+  readState(scaler: string): Promise<{ state: ScaleState; version: number }>;
+  /** false when another evaluation saved first (the version moved). */
+  saveState(
+    scaler: string,
+    expected: number,
+    state: ScaleState,
+    record: { desired: number; change: string; reason: string; at: string },
+  ): Promise<boolean>;
+}
+
+/** How an evaluation ended, as logged in `decision`. */
+export type EvaluationOutcome = 'scale-out' | 'scale-in' | 'unchanged' | 'conflict' | 'failed';
+
+export interface EvaluationResult {
+  scaler: string;
+  outcome: EvaluationOutcome;
+  reason: string;
+  observation?: ScaleObservation;
+  backlog?: number;
+  /** The desired count after the evaluation (the new one when it scaled). */
+  desired?: number;
+  /** Set on 'failed': whether the cause may pass by itself (throttling) or needs a person. */
+  retryable?: boolean;
+}
+
+/** Clock and sleep, injected so tests run a minute of evaluations without waiting. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Caches each scaler's Application Auto Scaling bounds for one invocation (one lookup, not one per evaluation). */
+export type BoundsCache = Map<string, Promise<TargetBounds | undefined>>;
+
+function boundsOnce(cache: BoundsCache, scaler: ScalerConfig, adapters: ScalingAdapters) {
+  let bounds = cache.get(scaler.name);
+  if (!bounds) {
+    bounds = adapters.bounds(scaler);
+    cache.set(scaler.name, bounds);
+    // A failed lookup is tried again at the next evaluation rather than remembered.
+    bounds.catch(() => cache.delete(scaler.name));
+  }
+  return bounds;
+}
+
+const OUTCOME = { out: 'scale-out', in: 'scale-in', none: 'unchanged' } as const;
+
+/**
+ * Evaluates one scaler once. The state is read before the queue and service are observed, and
+ * saved with a condition on its version before UpdateService, so when two invocations overlap only
+ * one acts on what it saw. Never throws: a failure is a result ('failed') that changed nothing.
+ */
+export async function evaluateScaler(
+  scaler: ScalerConfig,
+  tools: { adapters: ScalingAdapters; now: number; bounds: BoundsCache; logger: Log },
+): Promise<EvaluationResult> {
+  const { adapters, logger } = tools;
+  const where = {
+    scaler: scaler.name,
+    queue: scaler.queue,
+    cluster: scaler.cluster,
+    service: scaler.service,
+  };
+  let observation: ScaleObservation | undefined;
+  try {
+    const stored = await adapters.readState(scaler.name);
+    const [depth, counts, target] = await Promise.all([
+      adapters.depth(scaler.queue),
+      adapters.describe(scaler),
+      boundsOnce(tools.bounds, scaler, adapters),
+    ]);
+    observation = { ...depth, running: counts.running, desired: counts.desired };
+    const now = new Date(tools.now);
+    const decision: BoundedDecision = clampToTarget(
+      decideScale(scaler, observation, stored.state, now),
+      observation.desired,
+      target,
+    );
+    const backlog = backlogOf(scaler, observation);
+    const figures = { ...observation, backlog, newDesired: decision.desired };
+    const stateChanged = (decision.state.lowSince ?? '') !== (stored.state.lowSince ?? '');
+    if (decision.change !== 'none' || stateChanged) {
+      const saved = await adapters.saveState(scaler.name, stored.version, decision.state, {
+        desired: decision.desired,
+        change: decision.change,
+        reason: decision.reason,
+        at: now.toISOString(),
+      });
+      if (!saved) {
+        const reason =
+          `another evaluation of ${scaler.name} saved its state since this one read it (version ` +
+          `${stored.version}); it acts on newer figures, so this one changes nothing (it would have: ${decision.reason})`;
+        logger.warn('scaling decision', { decision: 'conflict', ...where, ...figures, reason });
+        return { scaler: scaler.name, outcome: 'conflict', reason, observation, backlog };
+      }
+    }
+    if (decision.change !== 'none') await adapters.setDesired(scaler, decision.desired);
+    const outcome = OUTCOME[decision.change];
+    logger.info('scaling decision', {
+      decision: outcome,
+      ...where,
+      ...figures,
+      reason: decision.reason,
+      ...(target ? { applicationAutoScaling: target } : {}),
+      ...(decision.clampedBy ? { clampedByApplicationAutoScaling: true } : {}),
+    });
+    return {
+      scaler: scaler.name,
+      outcome,
+      reason: decision.reason,
+      observation,
+      backlog,
+      desired: decision.desired,
+    };
+  } catch (error) {
+    const retryable = !(error instanceof PermanentError);
+    const reason = `${errorMessage(error)}; no change made, the next evaluation tries again`;
+    logger.error('scaling decision', {
+      decision: 'failed',
+      ...where,
+      reason,
+      retryable,
+      ...(observation ? { ...observation } : {}),
+    });
+    return {
+      scaler: scaler.name,
+      outcome: 'failed',
+      reason,
+      retryable,
+      ...(observation ? { observation } : {}),
+    };
+  }
+}
+
+export interface RunOptions {
+  adapters: ScalingAdapters;
+  clock: Clock;
+  logger: Log;
+  /** Called after each evaluation (metrics). */
+  onResult: (result: EvaluationResult) => void;
+  /** 'minute': evaluate each scaler every intervalSeconds until the minute is over; 'once': once each. */
+  mode: 'minute' | 'once';
+  /** The minute this invocation stands for (Scheduler's scheduled time), epoch ms. */
+  anchor?: number;
+  /** true when no further evaluation should start (the function's time is running out). */
+  outOfTime?: () => boolean;
+}
+
+/**
+ * Evaluates every scaler through one invocation (see planTicks). Scalers due at the same moment are
+ * evaluated concurrently and independently: one failing scaler never stops the others.
+ */
+export async function runScalers(
+  scalers: readonly ScalerConfig[],
+  options: RunOptions,
+): Promise<EvaluationResult[]> {
+  const { clock } = options;
+  const start = clock.now();
+  const ticks =
+    options.mode === 'once'
+      ? [{ at: start, scalers: [...scalers] }]
+      : planTicks(scalers, {
+          now: start,
+          ...(options.anchor !== undefined ? { anchor: options.anchor } : {}),
+        });
+  const bounds: BoundsCache = new Map();
+  const results: EvaluationResult[] = [];
+  for (const tick of ticks) {
+    const wait = tick.at - clock.now();
+    if (wait > 0) await clock.sleep(wait);
+    if (options.outOfTime?.()) {
+      options.logger.warn('stopping early: the function is running out of time', {
+        evaluationsSkipped: ticks.slice(ticks.indexOf(tick)).reduce((n, t) => n + t.scalers.length, 0),
+      });
+      break;
+    }
+    const now = clock.now();
+    const done = await Promise.all(
+      tick.scalers.map((scaler) =>
+        evaluateScaler(scaler, { adapters: options.adapters, now, bounds, logger: options.logger }),
+      ),
+    );
+    for (const result of done) options.onResult(result);
+    results.push(...done);
+  }
+  return results;
+}

@@ -1,0 +1,511 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeServicesCommand,
+  ECSClient,
+  ECSServiceException,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { fakeContext } from '../../helpers/events.js';
+import type { ScaleSummary } from '../../../shared/aws/scaling-function.js';
+import type { Clock } from '../../../shared/scaling/service.js';
+
+type Handler = (event: unknown, context: Context) => Promise<ScaleSummary>;
+interface HandlerModule {
+  handler: Handler;
+  createHandler: (clock?: Clock) => Handler;
+}
+
+const VIDEO_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/video-jobs';
+const THUMBS_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/thumbnail-jobs';
+
+/** Two scalers: one queue by name (resolved with GetQueueUrl), one by URL, evaluated every 20 s. */
+const CONFIG = {
+  region: 'us-east-1',
+  scalers: [
+    {
+      name: 'video-workers',
+      queue: 'video-jobs',
+      cluster: 'media',
+      service: 'video-worker',
+      messagesPerTask: 10,
+      min: 0,
+      max: 40,
+    },
+    {
+      name: 'thumbs',
+      queue: THUMBS_URL,
+      cluster: 'media',
+      service: 'thumbnailer',
+      messagesPerTask: 5,
+      min: 1,
+      max: 10,
+      scaleInAfterMinutes: 2,
+      intervalSeconds: 20,
+    },
+  ],
+};
+
+const ENV = {
+  SCALER_STATE_TABLE: 'ecs-pilot-test-scaler-state',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_LAMBDA_FUNCTION_NAME: 'ecs-pilot-test-scaleQueues',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+};
+
+const sqsMock = mockClient(SQSClient);
+const ecsMock = mockClient(ECSClient);
+const dynamoMock = mockClient(DynamoDBClient);
+const autoScalingMock = mockClient(ApplicationAutoScalingClient);
+
+const ecsError = (name: string) =>
+  new ECSServiceException({
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: `${name} raised`,
+  });
+
+/** The queue holds these messages. */
+function queue(url: string, visible: number, inFlight = 0, delayed = 0) {
+  sqsMock.on(GetQueueAttributesCommand, { QueueUrl: url }).resolves({
+    Attributes: {
+      ApproximateNumberOfMessages: String(visible),
+      ApproximateNumberOfMessagesNotVisible: String(inFlight),
+      ApproximateNumberOfMessagesDelayed: String(delayed),
+    },
+  });
+}
+
+/** The ACTIVE service has this desired (and running) count. */
+function service(name: string, desired: number, running = desired) {
+  ecsMock.on(DescribeServicesCommand, { services: [name] }).resolves({
+    services: [{ serviceName: name, status: 'ACTIVE', desiredCount: desired, runningCount: running }],
+    failures: [],
+  });
+}
+
+/** A fake scaler state table honouring the version condition, as DynamoDB would. */
+function useStateTable() {
+  const items = new Map<string, Record<string, { S?: string; N?: string }>>();
+  dynamoMock.on(GetItemCommand).callsFake((input: { Key: { id: { S: string } } }) => ({
+    Item: items.get(input.Key.id.S),
+  }));
+  dynamoMock
+    .on(UpdateItemCommand)
+    .callsFake(
+      (input: {
+        Key: { id: { S: string } };
+        UpdateExpression: string;
+        ExpressionAttributeValues: Record<string, { S?: string; N?: string }>;
+      }) => {
+        const id = input.Key.id.S;
+        const current = items.get(id);
+        const values = input.ExpressionAttributeValues;
+        if (current?.version?.N !== values[':expected']?.N) {
+          throw new ConditionalCheckFailedException({
+            message: 'The conditional request failed',
+            $metadata: {},
+          });
+        }
+        const lowSince = values[':lowSince'];
+        items.set(id, {
+          version: values[':next']!,
+          desired: values[':desired']!,
+          ...(lowSince ? { lowSince } : {}),
+        });
+        return {};
+      },
+    );
+  return items;
+}
+
+const updates = () => ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
+const calls = (
+  command: Parameters<typeof sqsMock.commandCalls>[0] | Parameters<typeof ecsMock.commandCalls>[0],
+) =>
+  [...sqsMock.commandCalls(command as never), ...ecsMock.commandCalls(command as never)].map(
+    (c) => c.args[0].input,
+  );
+
+/** A clock that moves only when the handler sleeps. */
+function fakeClock(start = Date.parse('2026-03-02T10:00:00Z')): Clock & { t: number } {
+  const clock = {
+    t: start,
+    now: () => clock.t,
+    sleep: (ms: number) => {
+      clock.t += ms;
+      return Promise.resolve();
+    },
+  };
+  return clock;
+}
+
+/** The JSON log lines written while `fn` runs. */
+async function logsOf<T>(fn: () => Promise<T>): Promise<[T, Record<string, unknown>[]]> {
+  const lines: string[] = [];
+  // Powertools writes INFO and EMF to stdout, WARN and ERROR to stderr.
+  const spies = [process.stdout, process.stderr].map((stream) =>
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }),
+  );
+  try {
+    const result = await fn();
+    return [
+      result,
+      lines
+        .flatMap((l) => l.split('\n'))
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    ];
+  } finally {
+    spies.forEach((spy) => spy.mockRestore());
+  }
+}
+const decisions = (logs: Record<string, unknown>[]) => logs.filter((l) => l.message === 'scaling decision');
+
+let dir: string;
+let configFile: string;
+
+/** Imports the module the way Lambda cold-starts it: env and config first, module state fresh. */
+async function coldStart(overrides: Record<string, string | undefined> = {}): Promise<HandlerModule> {
+  vi.resetModules();
+  for (const [name, value] of Object.entries({ ECS_PILOT_CONFIG_FILE: configFile, ...ENV, ...overrides }))
+    vi.stubEnv(name, value);
+  return (await import('../../../functions/scale-queues.js')) as HandlerModule;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ecs-pilot-scale-handler-'));
+  configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(CONFIG));
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  sqsMock.reset();
+  ecsMock.reset();
+  dynamoMock.reset();
+  autoScalingMock.reset();
+});
+
+describe('Handler: scale-queues', () => {
+  let module: HandlerModule;
+
+  beforeAll(async () => {
+    module = await coldStart();
+  });
+
+  beforeEach(() => {
+    sqsMock.on(GetQueueUrlCommand, { QueueName: 'video-jobs' }).resolves({ QueueUrl: VIDEO_URL });
+    autoScalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+    ecsMock.on(UpdateServiceCommand).resolves({});
+    useStateTable();
+    queue(VIDEO_URL, 0);
+    queue(THUMBS_URL, 0);
+    service('video-worker', 0);
+    service('thumbnailer', 1);
+  });
+
+  it('scales a service at min 0 to one task when one message waits, on an on-demand {} invocation', async () => {
+    queue(VIDEO_URL, 1);
+
+    const [summary, logs] = await logsOf(() => module.createHandler(fakeClock())({}, fakeContext()));
+
+    expect(updates()).toEqual([{ cluster: 'media', service: 'video-worker', desiredCount: 1 }]);
+    expect(summary).toEqual({
+      evaluations: 2,
+      outcomes: { 'scale-out': 1, unchanged: 1 },
+      scalers: { 'video-workers': ['scale-out'], thumbs: ['unchanged'] },
+    });
+    expect(decisions(logs).find((l) => l.scaler === 'video-workers')).toMatchObject({
+      level: 'INFO',
+      decision: 'scale-out',
+      backlog: 1,
+      desired: 0,
+      newDesired: 1,
+      reason: expect.stringContaining('scaling out to 1'),
+    });
+  });
+
+  it('makes no UpdateService call when the desired count already matches the backlog', async () => {
+    queue(VIDEO_URL, 25);
+    service('video-worker', 3);
+
+    const summary = await module.createHandler(fakeClock())({}, fakeContext());
+
+    expect(updates()).toEqual([]);
+    expect(summary.outcomes).toEqual({ unchanged: 2 });
+  });
+
+  it('reads each queue and service exactly once per scaler per evaluation, and resolves a queue name once per cold start', async () => {
+    const fresh = await coldStart();
+
+    await fresh.createHandler(fakeClock())({}, fakeContext());
+    await fresh.handler({}, fakeContext());
+
+    const depthReads = calls(GetQueueAttributesCommand).map((i) => (i as { QueueUrl: string }).QueueUrl);
+    const serviceReads = calls(DescribeServicesCommand).map((i) => (i as { services: string[] }).services);
+    expect(depthReads.sort()).toEqual([THUMBS_URL, THUMBS_URL, VIDEO_URL, VIDEO_URL]);
+    expect(calls(GetQueueAttributesCommand)[0]).toMatchObject({
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    });
+    expect(serviceReads.sort()).toEqual([
+      ['thumbnailer'],
+      ['thumbnailer'],
+      ['video-worker'],
+      ['video-worker'],
+    ]);
+    expect(sqsMock.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueName: 'video-jobs' },
+    ]);
+  });
+
+  it('evaluates each scaler every intervalSeconds until the minute is over, reading App AS once per scaler', async () => {
+    const clock = fakeClock();
+    const scheduledTime = new Date(clock.t).toISOString();
+
+    const summary = await module.createHandler(clock)({ mode: 'minute', scheduledTime }, fakeContext());
+
+    // thumbs every 20 s (0, 20, 40 s), video-workers once (intervalSeconds 60).
+    expect(summary.evaluations).toBe(4);
+    expect(clock.t - Date.parse(scheduledTime)).toBe(40_000);
+    expect(
+      calls(GetQueueAttributesCommand).filter((i) => (i as { QueueUrl: string }).QueueUrl === THUMBS_URL),
+    ).toHaveLength(3);
+    expect(
+      calls(DescribeServicesCommand).filter(
+        (i) => (i as { services: string[] }).services[0] === 'thumbnailer',
+      ),
+    ).toHaveLength(3);
+    expect(calls(GetQueueAttributesCommand)).toHaveLength(4);
+    expect(calls(DescribeServicesCommand)).toHaveLength(4);
+    expect(
+      autoScalingMock.commandCalls(DescribeScalableTargetsCommand).map((c) => c.args[0].input.ResourceIds),
+    ).toEqual([['service/media/video-worker'], ['service/media/thumbnailer']]);
+  });
+
+  it('keeps scaling the other scalers when one scaler’s queue does not exist, and logs the scaler and cause', async () => {
+    sqsMock
+      .on(GetQueueAttributesCommand, { QueueUrl: VIDEO_URL })
+      .rejects(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} }));
+    queue(THUMBS_URL, 12);
+
+    const [summary, logs] = await logsOf(() => module.createHandler(fakeClock())({}, fakeContext()));
+
+    expect(updates()).toEqual([{ cluster: 'media', service: 'thumbnailer', desiredCount: 3 }]);
+    expect(summary.scalers).toEqual({ 'video-workers': ['failed'], thumbs: ['scale-out'] });
+    expect(decisions(logs).find((l) => l.scaler === 'video-workers')).toMatchObject({
+      level: 'ERROR',
+      decision: 'failed',
+      retryable: false,
+      reason: expect.stringMatching(
+        /GetQueueAttributes .*video-jobs: the queue does not exist.*no change made/,
+      ),
+    });
+  });
+
+  it.each([
+    [
+      'ECS throttles DescribeServices',
+      () => ecsMock.on(DescribeServicesCommand).rejects(ecsError('ThrottlingException')),
+      true,
+    ],
+    [
+      'access to the queue is denied',
+      () =>
+        sqsMock
+          .on(GetQueueAttributesCommand)
+          .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' })),
+      false,
+    ],
+    [
+      'the service is missing',
+      () =>
+        ecsMock.on(DescribeServicesCommand).resolves({
+          services: [],
+          failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:service/media/x', reason: 'MISSING' }],
+        }),
+      false,
+    ],
+    [
+      'the service is inactive',
+      () =>
+        ecsMock
+          .on(DescribeServicesCommand)
+          .resolves({ services: [{ status: 'INACTIVE', desiredCount: 0, runningCount: 0 }], failures: [] }),
+      false,
+    ],
+    [
+      'the state table throttles',
+      () =>
+        dynamoMock
+          .on(GetItemCommand)
+          .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' })),
+      true,
+    ],
+  ])('changes no service when %s, and does not throw', async (_case, arrange, retryable) => {
+    queue(VIDEO_URL, 50);
+    queue(THUMBS_URL, 50);
+    arrange();
+
+    const [summary, logs] = await logsOf(() => module.createHandler(fakeClock())({}, fakeContext()));
+
+    expect(updates()).toEqual([]);
+    expect(summary.outcomes).toEqual({ failed: 2 });
+    for (const line of decisions(logs)) expect(line).toMatchObject({ decision: 'failed', retryable });
+  });
+
+  it('stays inside the Application Auto Scaling target’s range and says so', async () => {
+    queue(VIDEO_URL, 100);
+    autoScalingMock
+      .on(DescribeScalableTargetsCommand, { ResourceIds: ['service/media/video-worker'] })
+      .resolves({
+        ScalableTargets: [
+          {
+            ServiceNamespace: 'ecs',
+            ResourceId: 'service/media/video-worker',
+            ScalableDimension: 'ecs:service:DesiredCount',
+            MinCapacity: 2,
+            MaxCapacity: 4,
+            RoleARN: 'arn:aws:iam::123456789012:role/aws-service-role',
+            CreationTime: new Date(),
+          },
+        ],
+      });
+
+    const [, logs] = await logsOf(() => module.createHandler(fakeClock())({}, fakeContext()));
+
+    expect(updates()).toEqual([{ cluster: 'media', service: 'video-worker', desiredCount: 4 }]);
+    expect(decisions(logs).find((l) => l.scaler === 'video-workers')).toMatchObject({
+      decision: 'scale-out',
+      applicationAutoScaling: { min: 2, max: 4 },
+      clampedByApplicationAutoScaling: true,
+      reason: expect.stringContaining('Application Auto Scaling target allows 2..4: setting 4 instead'),
+    });
+  });
+
+  it('does not call UpdateService when another evaluation saved the scaler’s state first', async () => {
+    queue(VIDEO_URL, 30);
+    dynamoMock
+      .on(UpdateItemCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+
+    const [summary, logs] = await logsOf(() => module.createHandler(fakeClock())({}, fakeContext()));
+
+    expect(updates()).toEqual([]);
+    expect(summary.scalers['video-workers']).toEqual(['conflict']);
+    expect(decisions(logs).find((l) => l.scaler === 'video-workers')).toMatchObject({
+      level: 'WARN',
+      decision: 'conflict',
+      reason: expect.stringContaining('saved its state since this one read it'),
+    });
+  });
+
+  it('scales in only once the backlog has stayed low for scaleInAfterMinutes, across invocations', async () => {
+    service('thumbnailer', 4);
+    const clock = fakeClock();
+    const invoke = () => module.createHandler(clock)({}, fakeContext());
+
+    await invoke();
+    clock.t += 60_000;
+    await invoke();
+    expect(updates()).toEqual([]);
+
+    clock.t += 60_000;
+    await invoke();
+
+    expect(updates()).toEqual([{ cluster: 'media', service: 'thumbnailer', desiredCount: 1 }]);
+  });
+
+  it('rejects a payload that is not an object without touching AWS', async () => {
+    await expect(module.createHandler(fakeClock())('every minute', fakeContext())).rejects.toThrow(
+      /not a scaleQueues invocation/,
+    );
+    await expect(module.createHandler(fakeClock())({ mode: 'hourly' }, fakeContext())).rejects.toThrow(
+      /mode/,
+    );
+
+    expect(calls(GetQueueAttributesCommand)).toEqual([]);
+  });
+
+  it('stops starting evaluations when the function is about to time out', async () => {
+    const clock = fakeClock();
+
+    const summary = await module.createHandler(clock)(
+      { mode: 'minute' },
+      fakeContext({ getRemainingTimeInMillis: () => 5_000 }),
+    );
+
+    expect(summary.evaluations).toBe(0);
+    expect(calls(GetQueueAttributesCommand)).toEqual([]);
+  });
+});
+
+describe('Handler: scale-queues (metrics)', () => {
+  it('emits Backlog, BacklogPerTask, DesiredCount, RunningCount and ScalingActions per scaler as EMF', async () => {
+    const module = await coldStart({ POWERTOOLS_METRICS_DISABLED: undefined, POWERTOOLS_LOG_LEVEL: 'ERROR' });
+    sqsMock.on(GetQueueUrlCommand).resolves({ QueueUrl: VIDEO_URL });
+    autoScalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+    ecsMock.on(UpdateServiceCommand).resolves({});
+    useStateTable();
+    queue(VIDEO_URL, 21);
+    queue(THUMBS_URL, 0);
+    service('video-worker', 0);
+    service('thumbnailer', 1);
+
+    const [, lines] = await logsOf(() => module.createHandler(fakeClock())({}, fakeContext()));
+
+    const emf = lines.filter((l) => l._aws !== undefined);
+    const video = emf.find((l) => l.scaler === 'video-workers');
+    expect(emf).toHaveLength(2);
+    expect(video).toMatchObject({
+      scaler: 'video-workers',
+      service: 'scaling',
+      Backlog: 21,
+      BacklogPerTask: 7,
+      DesiredCount: 3,
+      RunningCount: 0,
+      ScalingActions: 1,
+      ScalingErrors: 0,
+    });
+    expect(JSON.stringify((video?._aws as { CloudWatchMetrics: unknown }).CloudWatchMetrics)).toContain(
+      '"scaler"',
+    );
+  });
+});

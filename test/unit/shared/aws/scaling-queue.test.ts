@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { PermanentError, RetryableError } from '../../../../shared/errors';
+import { classifySqsError, QueueDepthReader } from '../../../../shared/aws/scaling-queue';
+
+const sqsMock = mockClient(SQSClient);
+const URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/video-jobs';
+const depthAnswer = {
+  Attributes: {
+    ApproximateNumberOfMessages: '7',
+    ApproximateNumberOfMessagesNotVisible: '3',
+    ApproximateNumberOfMessagesDelayed: '1',
+  },
+};
+
+afterEach(() => sqsMock.reset());
+
+describe('Class: QueueDepthReader', () => {
+  it('reads visible, in-flight and delayed messages in one GetQueueAttributes call', async () => {
+    sqsMock.on(GetQueueAttributesCommand).resolves(depthAnswer);
+
+    const depth = await new QueueDepthReader(new SQSClient({})).depth(URL);
+
+    expect(depth).toEqual({ visible: 7, inFlight: 3, delayed: 1 });
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        QueueUrl: URL,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      },
+    ]);
+    expect(sqsMock.commandCalls(GetQueueUrlCommand)).toEqual([]);
+  });
+
+  it.each([
+    ['a name', 'video-jobs', { QueueName: 'video-jobs' }],
+    [
+      'an ARN of another account',
+      'arn:aws:sqs:us-east-1:210987654321:video-jobs',
+      { QueueName: 'video-jobs', QueueOwnerAWSAccountId: '210987654321' },
+    ],
+  ])('resolves %s to its URL once, however often it is read', async (_case, queue, lookup) => {
+    sqsMock.on(GetQueueUrlCommand).resolves({ QueueUrl: URL });
+    sqsMock.on(GetQueueAttributesCommand).resolves(depthAnswer);
+    const reader = new QueueDepthReader(new SQSClient({}));
+
+    await reader.depth(queue);
+    await reader.depth(queue);
+
+    expect(sqsMock.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([lookup]);
+    expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(2);
+  });
+
+  it('looks a missing queue up again at the next read (it may have been created since)', async () => {
+    sqsMock
+      .on(GetQueueUrlCommand)
+      .rejectsOnce(new QueueDoesNotExist({ message: 'The specified queue does not exist.', $metadata: {} }))
+      .resolves({ QueueUrl: URL });
+    sqsMock.on(GetQueueAttributesCommand).resolves(depthAnswer);
+    const reader = new QueueDepthReader(new SQSClient({}));
+
+    await expect(reader.depth('video-jobs')).rejects.toThrow(
+      /GetQueueUrl video-jobs: the queue does not exist/,
+    );
+    await expect(reader.depth('video-jobs')).resolves.toEqual({ visible: 7, inFlight: 3, delayed: 1 });
+  });
+
+  it('treats a missing figure as 0 and a malformed one as a retryable error', async () => {
+    const reader = new QueueDepthReader(new SQSClient({}));
+    sqsMock
+      .on(GetQueueAttributesCommand)
+      .resolvesOnce({ Attributes: { ApproximateNumberOfMessages: '2' } })
+      .resolves({ Attributes: { ApproximateNumberOfMessages: 'lots' } });
+
+    await expect(reader.depth(URL)).resolves.toEqual({ visible: 2, inFlight: 0, delayed: 0 });
+    await expect(reader.depth(URL)).rejects.toThrow(RetryableError);
+  });
+});
+
+describe('Function: classifySqsError', () => {
+  it.each([
+    ['QueueDoesNotExist', new QueueDoesNotExist({ message: 'gone', $metadata: {} })],
+    [
+      'the query protocol’s NonExistentQueue',
+      Object.assign(new Error('gone'), { name: 'AWS.SimpleQueueService.NonExistentQueue' }),
+    ],
+    ['AccessDenied', Object.assign(new Error('no'), { name: 'AccessDenied' })],
+    ['KmsAccessDenied', Object.assign(new Error('no'), { name: 'KmsAccessDenied' })],
+  ])('classifies %s as permanent', (_case, error) => {
+    expect(classifySqsError(error, 'GetQueueAttributes')).toBeInstanceOf(PermanentError);
+  });
+
+  it.each([
+    ['throttling', Object.assign(new Error('slow'), { name: 'RequestThrottled' })],
+    ['a network error', Object.assign(new Error('reset'), { name: 'ECONNRESET' })],
+    ['a thrown string', 'boom'],
+  ])('classifies %s as retryable', (_case, error) => {
+    expect(classifySqsError(error, 'GetQueueAttributes')).toBeInstanceOf(RetryableError);
+  });
+});

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { scalerSchema, type ScalerConfig } from '../../../../shared/config/scalers';
+import { PermanentError, RetryableError } from '../../../../shared/errors';
+import {
+  evaluateScaler,
+  runScalers,
+  type BoundsCache,
+  type ScalingAdapters,
+} from '../../../../shared/scaling/service';
+import { recordingLogger } from '../../../helpers/log';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+
+const scaler = (fields: Partial<ScalerConfig> = {}): ScalerConfig =>
+  scalerSchema.parse({
+    name: 'video-workers',
+    queue: 'video-jobs',
+    cluster: 'media',
+    service: 'video-worker',
+    messagesPerTask: 10,
+    min: 0,
+    max: 40,
+    ...fields,
+  });
+
+/** In-memory adapters that record every call in order. */
+function fakeAdapters(
+  world: { visible?: number; desired?: number; running?: number; bounds?: { min: number; max: number } } = {},
+) {
+  const calls: string[] = [];
+  const store = new Map<string, { lowSince?: string; version: number }>();
+  const adapters: ScalingAdapters & { calls: string[]; store: typeof store } = {
+    calls,
+    store,
+    depth: async () => (calls.push('depth'), { visible: world.visible ?? 0, inFlight: 0, delayed: 0 }),
+    describe: async () => (
+      calls.push('describe'),
+      { desired: world.desired ?? 0, running: world.running ?? world.desired ?? 0 }
+    ),
+    setDesired: async (_ref, desired) => {
+      calls.push(`setDesired ${desired}`);
+      world.desired = desired;
+    },
+    bounds: async () => (calls.push('bounds'), world.bounds),
+    readState: async (name) => {
+      calls.push('readState');
+      const item = store.get(name);
+      return { state: item?.lowSince ? { lowSince: item.lowSince } : {}, version: item?.version ?? 0 };
+    },
+    saveState: async (name, expected, state) => {
+      calls.push('saveState');
+      if ((store.get(name)?.version ?? 0) !== expected) return false;
+      store.set(name, { ...state, version: expected + 1 });
+      return true;
+    },
+  };
+  return adapters;
+}
+
+const tools = (adapters: ScalingAdapters, now = T0, bounds: BoundsCache = new Map()) => ({
+  adapters,
+  now,
+  bounds,
+  logger: recordingLogger(),
+});
+
+describe('Function: evaluateScaler', () => {
+  it('reads the state before observing, saves it before acting, then updates the service', async () => {
+    const adapters = fakeAdapters({ visible: 1 });
+
+    const result = await evaluateScaler(scaler(), tools(adapters));
+
+    expect(result).toMatchObject({ outcome: 'scale-out', desired: 1, backlog: 1 });
+    expect(adapters.calls).toEqual(['readState', 'depth', 'describe', 'bounds', 'saveState', 'setDesired 1']);
+  });
+
+  it('writes nothing and changes nothing when neither the count nor the timer changes', async () => {
+    const adapters = fakeAdapters({ visible: 20, desired: 2 });
+
+    const result = await evaluateScaler(scaler(), tools(adapters));
+
+    expect(result.outcome).toBe('unchanged');
+    expect(adapters.calls).toEqual(['readState', 'depth', 'describe', 'bounds']);
+  });
+
+  it('saves the scale-in timer without touching the service while the backlog is low', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 2 });
+
+    const result = await evaluateScaler(scaler(), tools(adapters));
+
+    expect(result.outcome).toBe('unchanged');
+    expect(adapters.store.get('video-workers')).toEqual({ lowSince: new Date(T0).toISOString(), version: 1 });
+    expect(adapters.calls).not.toContain('setDesired 0');
+  });
+
+  it('does nothing but log when another evaluation saved first', async () => {
+    const adapters = fakeAdapters({ visible: 50 });
+    adapters.saveState = async () => false;
+    const t = tools(adapters);
+
+    const result = await evaluateScaler(scaler(), t);
+
+    expect(result.outcome).toBe('conflict');
+    expect(adapters.calls.some((c) => c.startsWith('setDesired'))).toBe(false);
+    expect(t.logger.at('warn', 'scaling decision')[0]?.extra).toMatchObject({
+      decision: 'conflict',
+      scaler: 'video-workers',
+    });
+  });
+
+  it.each([
+    ['a permanent error', new PermanentError('DescribeServices: MISSING'), false],
+    ['a retryable error', new RetryableError('DescribeServices: ThrottlingException'), true],
+    ['an unclassified error', new Error('socket hang up'), true],
+  ])('returns "failed" without throwing on %s, naming the scaler', async (_case, error, retryable) => {
+    const adapters = fakeAdapters({ visible: 50 });
+    adapters.describe = () => Promise.reject(error);
+    const t = tools(adapters);
+
+    const result = await evaluateScaler(scaler(), t);
+
+    expect(result).toMatchObject({ outcome: 'failed', retryable });
+    expect(adapters.calls.some((c) => c.startsWith('setDesired') || c === 'saveState')).toBe(false);
+    expect(t.logger.at('error', 'scaling decision')[0]?.extra).toMatchObject({
+      decision: 'failed',
+      scaler: 'video-workers',
+      reason: expect.stringContaining('no change made, the next evaluation tries again'),
+    });
+  });
+
+  it('reports a failed UpdateService as failed (the saved timer is harmless: the next evaluation decides again)', async () => {
+    const adapters = fakeAdapters({ visible: 50 });
+    adapters.setDesired = () => Promise.reject(new RetryableError('UpdateService: ThrottlingException'));
+
+    expect((await evaluateScaler(scaler(), tools(adapters))).outcome).toBe('failed');
+  });
+
+  it('fails an evaluation whose figures are not whole numbers rather than guess', async () => {
+    const adapters = fakeAdapters();
+    adapters.depth = async () => ({ visible: -1, inFlight: 0, delayed: 0 });
+
+    const result = await evaluateScaler(scaler(), tools(adapters));
+
+    expect(result).toMatchObject({ outcome: 'failed', retryable: false });
+  });
+});
+
+describe('Function: runScalers', () => {
+  const clock = () => {
+    const c = { t: T0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+    return c;
+  };
+
+  it('looks up Application Auto Scaling bounds once per scaler per invocation, and again after a failure', async () => {
+    const adapters = fakeAdapters({ visible: 5, desired: 1 });
+    let lookups = 0;
+    adapters.bounds = async () => {
+      lookups += 1;
+      if (lookups === 1) throw new RetryableError('DescribeScalableTargets: ThrottlingException');
+      return undefined;
+    };
+
+    const results = await runScalers([scaler({ intervalSeconds: 15 })], {
+      adapters,
+      clock: clock(),
+      logger: recordingLogger(),
+      mode: 'minute',
+      onResult: () => undefined,
+    });
+
+    expect(results.map((r) => r.outcome)).toEqual(['failed', 'unchanged', 'unchanged', 'unchanged']);
+    expect(lookups).toBe(2);
+  });
+
+  it('evaluates each scaler once in "once" mode, whatever its interval', async () => {
+    const adapters = fakeAdapters();
+    const c = clock();
+
+    const results = await runScalers(
+      [scaler({ intervalSeconds: 10 }), scaler({ name: 'other', intervalSeconds: 10 })],
+      {
+        adapters,
+        clock: c,
+        logger: recordingLogger(),
+        mode: 'once',
+        onResult: () => undefined,
+      },
+    );
+
+    expect(results.map((r) => r.scaler)).toEqual(['video-workers', 'other']);
+    expect(c.t).toBe(T0);
+  });
+});

@@ -1,0 +1,48 @@
+import type { Context } from 'aws-lambda';
+import { deployedConfig } from '../shared/config/load.js';
+import { ConfigError } from '../shared/errors.js';
+import { ecsClient } from '../shared/aws/clients.js';
+import { ecrClient, ecrRegistry } from '../shared/aws/ecr-images.js';
+import { EcsInUseScanner } from '../shared/aws/images-scan.js';
+import { SnsAlertPublisher, snsClient } from '../shared/aws/alerts-publisher.js';
+import { createLogger } from '../shared/aws/observability.js';
+import { parseImagesRequest } from '../shared/images/request.js';
+import { runImageHygiene, toolkitTaskDefinitions } from '../shared/images/service.js';
+import type { RunSummary } from '../shared/images/report.js';
+
+// Cold start: a broken config or missing section fails here, loudly, before anything is read.
+const config = deployedConfig();
+const images = config.images;
+if (!images) throw new ConfigError('config', ['images: required by the enforceImages function']);
+const logger = createLogger('images');
+const registry = ecrRegistry(
+  ecrClient(),
+  images.repositories.flatMap((r) => r.match),
+);
+const scanner = new EcsInUseScanner(ecsClient(), {
+  clusters: images.protect.clusters,
+  taskDefinitionRevisions: images.protect.taskDefinitionRevisions,
+  includeStopped: images.protect.stoppedTasksWithinHours > 0,
+  toolkit: toolkitTaskDefinitions(config),
+});
+// With stop alerts configured, every run's summary goes to the same topic.
+const alertsTopic = process.env.ALERTS_TOPIC_ARN;
+const publisher = alertsTopic ? new SnsAlertPublisher(snsClient(), alertsTopic) : undefined;
+
+/**
+ * EventBridge Scheduler (images.schedule) or an on-demand invoke → scan ECR and ECS → plan (pure) →
+ * delete only in enforce mode → summary logged and published. A malformed payload throws (nothing
+ * done); a scan that fails returns an "aborted" summary with nothing changed.
+ */
+export async function handler(event: unknown, context?: Context): Promise<RunSummary> {
+  if (context) logger.addContext(context);
+  const request = parseImagesRequest(event);
+  logger.info('image hygiene run', { request, mode: images!.mode });
+  return runImageHygiene(images!, request, {
+    registry,
+    scanner,
+    logger,
+    now: new Date(),
+    ...(publisher ? { publish: (alert) => publisher.publish(alert) } : {}),
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * The run summary of enforceImages: one structured object (logged as JSON) and its email form
+ * (published to the alerts topic). Pure.
+ */
+import type { RepositoryCounts } from './plan.js';
+
+export interface PolicySyncOutcome {
+  status: 'in-sync' | 'missing' | 'different' | 'unknown';
+  /** put: the configured policy was put; would-put: preview, or syncPolicy off; failed: reading or putting failed. */
+  action: 'none' | 'put' | 'would-put' | 'failed';
+  diff?: string[];
+  error?: string;
+}
+
+export interface RepositoryOutcome extends RepositoryCounts {
+  repository: string;
+  deleted: number;
+  failed: number;
+  /** Why nothing was deleted here although images expired (doubt, cap, preview). */
+  held?: string;
+  failures?: { digest: string; code: string; reason: string }[];
+  policy?: PolicySyncOutcome;
+}
+
+export interface RunSummary {
+  mode: 'preview' | 'enforce';
+  /** The config says enforce but this run was asked to preview. */
+  previewRequested: boolean;
+  evaluatedAt: string;
+  /** ok: done as planned; held: expired images kept (doubt, cap); aborted: a scan failed, nothing changed; failed: some deletions failed. */
+  status: 'ok' | 'held' | 'aborted' | 'failed';
+  aborted?: string;
+  repositories: RepositoryOutcome[];
+  totals: RepositoryCounts & { deleted: number; failed: number };
+}
+
+const TOTAL_KEYS = ['images', 'keptByRules', 'keptInUse', 'expired', 'deleted', 'failed'] as const;
+
+/** Sums the per-repository figures. */
+export function totals(repositories: readonly RepositoryOutcome[]): RunSummary['totals'] {
+  const sum = { images: 0, keptByRules: 0, keptInUse: 0, expired: 0, deleted: 0, failed: 0 };
+  for (const r of repositories) for (const key of TOTAL_KEYS) sum[key] += r[key];
+  return sum;
+}
+
+/** SNS takes a subject of at most 100 ASCII characters; control characters are refused. */
+export const MAX_SUBJECT = 99;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function subjectOf(s: RunSummary): string {
+  const repos = plural(s.repositories.length, 'repository').replace('repositorys', 'repositories');
+  const head = `ecs-pilot images (${s.mode})`;
+  if (s.status === 'aborted') return `${head}: run aborted, nothing deleted`;
+  if (s.mode === 'preview') return `${head}: ${s.totals.expired} would be deleted in ${repos}`;
+  if (s.status === 'held')
+    return `${head}: ${s.totals.deleted} deleted, ${s.totals.expired - s.totals.deleted} held in ${repos}`;
+  if (s.status === 'failed')
+    return `${head}: ${s.totals.deleted} deleted, ${s.totals.failed} failed in ${repos}`;
+  return `${head}: ${s.totals.deleted} deleted in ${repos}`;
+}
+
+const ascii = (text: string, max: number) => {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
+};
+
+/** The email: subject, a table per repository, then why anything was held and any policy drift. */
+export function renderSummary(s: RunSummary): {
+  subject: string;
+  body: string;
+  attributes: Record<string, string>;
+} {
+  const lines = [
+    `Image hygiene run, ${s.mode} mode${s.previewRequested ? ' (preview requested; the config says enforce)' : ''}, evaluated at ${s.evaluatedAt}.`,
+  ];
+  if (s.aborted) lines.push('', `Aborted, nothing deleted: ${s.aborted}`);
+  const header = ['REPOSITORY', 'IMAGES', 'KEPT BY RULES', 'KEPT IN USE', 'EXPIRED', 'DELETED', 'FAILED'];
+  const rows = s.repositories.map((r) => [r.repository, ...TOTAL_KEYS.map((k) => String(r[k]))]);
+  if (rows.length > 0) {
+    rows.push(['(total)', ...TOTAL_KEYS.map((k) => String(s.totals[k]))]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
+    lines.push('', line(header), ...rows.map(line));
+  }
+  for (const r of s.repositories) {
+    const notes: string[] = [];
+    if (r.held) notes.push(`  held: ${r.held}`);
+    for (const f of r.failures ?? []) notes.push(`  failed: ${f.digest}: ${f.code} ${f.reason}`);
+    if (r.policy && r.policy.status !== 'in-sync') {
+      const what = {
+        put: 'put the configured policy',
+        'would-put': 'would put the configured policy',
+        failed: 'policy sync failed',
+        none: '',
+      }[r.policy.action];
+      notes.push(
+        `  lifecycle policy ${r.policy.status}${what ? `: ${what}` : ''}${r.policy.error ? ` (${r.policy.error})` : ''}`,
+      );
+      for (const d of r.policy.diff ?? []) notes.push(`    ${d}`);
+    }
+    if (notes.length > 0) lines.push('', `${r.repository}:`, ...notes);
+  }
+  return {
+    subject: ascii(subjectOf(s), MAX_SUBJECT),
+    // SNS messages take 256 KB; a summary of thousands of repositories is cut well before that.
+    body: lines.join('\n').slice(0, 200_000),
+    attributes: { kind: 'images', mode: s.mode, status: s.status },
+  };
+}

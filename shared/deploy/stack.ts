@@ -6,6 +6,8 @@ import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
 import type { AutomationStack, FunctionDefinition } from './cfn.js';
 import { alertsStack } from './alerts.js';
+import { imagesStack } from './images.js';
+import { scalersStack } from './scaling.js';
 import { schedulesStack } from './schedules.js';
 import { uploadsStack } from './uploads.js';
 
@@ -35,6 +37,8 @@ export function buildStack(
     uploadsStack(config, names),
     schedulesStack(config, names),
     alertsStack(config, names),
+    imagesStack(config, names),
+    scalersStack(config, names),
   ];
   return {
     region: config.region,
@@ -61,7 +65,7 @@ export function stackForStage(service: string, stage: string, env: NodeJS.Proces
   if (Object.keys(stack.functions).length === 0) {
     // Nothing to deploy; also, serverless-esbuild fails obscurely on a service without functions.
     throw new ConfigError(source, [
-      'no automation is configured (uploads, schedules and alerts are all empty): nothing to deploy',
+      'no automation is configured (uploads, schedules, alerts, scalers and images are all empty): nothing to deploy',
     ]);
   }
   mkdirSync(dirname(configFile), { recursive: true });

@@ -111,7 +111,7 @@ describe('Function: stackForStage', () => {
     writeFileSync(file, 'uploads: []\n');
 
     expect(() => stackForStage('ecs-pilot', 'empty', { ECS_PILOT_CONFIG: file })).toThrow(
-      /no automation is configured \(uploads, schedules and alerts are all empty\): nothing to deploy/,
+      /no automation is configured \(uploads, schedules, alerts, scalers and images are all empty\): nothing to deploy/,
     );
   });
 });

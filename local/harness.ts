@@ -114,19 +114,7 @@ export async function loadSqsFunction<H = SqsHandler>(
   load: () => Promise<{ handler: H }>,
   options: { logLevel?: string } = {},
 ): Promise<LocalSqsFunction<H>> {
-  Object.assign(
-    process.env,
-    functionEnvironment(account.stack, functionLogicalId),
-    emulatorEnv(account.endpoint),
-    {
-      ECS_PILOT_CONFIG_FILE: account.configFile,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
-      // Keep the emulator's latency from stretching into long SDK backoffs.
-      ECS_PILOT_SDK_MAX_ATTEMPTS: '3',
-    },
-  );
-  delete process.env.NODE_OPTIONS;
-  const { handler } = await load();
+  const { handler } = await loadFunction(account, functionLogicalId, load, options);
   const mapping = eventSourceMapping(account.stack, functionLogicalId);
   const functionName = String(
     (
@@ -153,6 +141,32 @@ export async function loadSqsFunction<H = SqsHandler>(
         timeoutMs,
       ),
   };
+}
+
+/**
+ * Loads a function's module in-process with the environment the template gives it (plus the
+ * emulator's endpoint and dummy credentials), for functions invoked directly (by Scheduler) or behind
+ * an event source ({@link loadSqsFunction}). Handlers read their environment once, at import.
+ */
+export async function loadFunction<M>(
+  account: LocalAccount,
+  functionLogicalId: string,
+  load: () => Promise<M>,
+  options: { logLevel?: string } = {},
+): Promise<M> {
+  Object.assign(
+    process.env,
+    functionEnvironment(account.stack, functionLogicalId),
+    emulatorEnv(account.endpoint),
+    {
+      ECS_PILOT_CONFIG_FILE: account.configFile,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      // Keep the emulator's latency from stretching into long SDK backoffs.
+      ECS_PILOT_SDK_MAX_ATTEMPTS: '3',
+    },
+  );
+  delete process.env.NODE_OPTIONS;
+  return load();
 }
 
 /** The upload automation's whole event path in the emulator, with its handler loaded. */

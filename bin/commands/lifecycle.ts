@@ -4,6 +4,8 @@ import { errorMessage } from '../../shared/errors.js';
 import { previewLifecycle, previewResponse, type LifecyclePlan } from '../../shared/images/engine.js';
 import { ImagesFileError, parseImagesFile, parseIsoTime } from '../../shared/images/images.js';
 import { LifecyclePolicyError, parseLifecyclePolicy } from '../../shared/images/policy.js';
+import type { LifecycleImage } from '../../shared/images/images.js';
+import { ecrClient, listImages } from '../../shared/aws/ecr-images.js';
 
 export interface Out {
   log(line: string): void;
@@ -12,24 +14,23 @@ export interface Out {
 
 export const LIFECYCLE_HELP = `Usage:
   ecs-pilot lifecycle preview --policy FILE --images FILE [--now ISO-8601] [--json]
+  ecs-pilot lifecycle preview --policy FILE --repository NAME [--now ISO-8601] [--json]
 
-Previews a standard ECR lifecycle policy offline: which images it would expire, and why each image is
-kept or expired, evaluated as ECR does (rule priority, tag filters, counts, ages).
+Previews a standard ECR lifecycle policy: which images it would expire, and why each image is kept or
+expired, evaluated as ECR does (rule priority, tag filters, counts, ages). Nothing is changed.
 
   --policy FILE   the lifecycle policy JSON, as given to aws ecr put-lifecycle-policy
   --images FILE   DescribeImages output, e.g.
                   aws ecr describe-images --repository-name NAME --output json > images.json
                   ({"imageDetails": [...]}, or a bare list of the same objects)
+  --repository NAME  read the images from this ECR repository instead (DescribeImages, read-only;
+                  your AWS credentials and region, or AWS_ENDPOINT_URL for a local emulator)
   --now TIME      evaluate at this time (default: now), e.g. 2026-03-28T12:00:00Z
   --json          print {"previewResults": [...], "summary": {...}}, the shape of
                   GetLifecyclePolicyPreview (expiring images, oldest first)
 
-Exit codes: 0 preview printed, 1 invalid policy or images file, 2 usage error.`;
-
-const REPOSITORY_NOT_YET =
-  '--repository (reading images from the registry) is not available yet; save the images with\n' +
-  '  aws ecr describe-images --repository-name NAME --output json > images.json\n' +
-  'and pass --images images.json';
+Exit codes: 0 preview printed, 1 invalid policy or images file, or the registry cannot be read,
+2 usage error.`;
 
 /** Problems printed for a bad file; the rest are counted (a broken 100,000-image file has many). */
 const MAX_ISSUES = 20;
@@ -88,6 +89,21 @@ function printIssues(out: Out, heading: string, issues: readonly string[]): void
   if (issues.length > MAX_ISSUES) out.error(`  - … and ${issues.length - MAX_ISSUES} more`);
 }
 
+/** Thrown when the registry cannot be read; the message says which call failed and why. */
+class RegistryReadError extends Error {}
+
+/**
+ * Every image of an ECR repository through the same adapter enforceImages uses (DescribeImages, 1,000 a
+ * page), with the SDK's default credentials and region; AWS_ENDPOINT_URL points it at an emulator.
+ */
+async function readRepository(repository: string): Promise<LifecycleImage[]> {
+  try {
+    return await listImages(ecrClient(), repository);
+  } catch (error) {
+    throw new RegistryReadError(`cannot read the images of repository ${repository}: ${errorMessage(error)}`);
+  }
+}
+
 const parse = (args: string[]) =>
   parseArgs({
     args,
@@ -117,13 +133,13 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
     out.log(LIFECYCLE_HELP);
     return 0;
   }
-  if (values.repository !== undefined) {
-    out.error(REPOSITORY_NOT_YET);
-    return 2;
-  }
   const [verb, ...extra] = positionals;
-  if (verb !== 'preview' || extra.length > 0 || !values.policy || !values.images) {
-    const missing = [values.policy ? [] : ['--policy'], values.images ? [] : ['--images']].flat();
+  const sources = [values.images, values.repository].filter((v) => v !== undefined).length;
+  if (verb !== 'preview' || extra.length > 0 || !values.policy || sources !== 1) {
+    const missing = [
+      values.policy ? [] : ['--policy'],
+      sources === 0 ? ['--images or --repository'] : [],
+    ].flat();
     const why =
       verb !== 'preview'
         ? verb === undefined
@@ -131,7 +147,9 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
           : `unknown subcommand "${verb}"`
         : extra.length > 0
           ? `unexpected argument "${extra[0]}"`
-          : `missing ${missing.join(' and ')}`;
+          : sources > 1
+            ? 'give --images or --repository, not both'
+            : `missing ${missing.join(' and ')}`;
     out.error(`${why}\n\n${LIFECYCLE_HELP}`);
     return 2;
   }
@@ -145,7 +163,10 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
 
   try {
     const policy = parseLifecyclePolicy(readText(values.policy, 'policy'), values.policy);
-    const images = parseImagesFile(readText(values.images, 'images'), values.images);
+    const source = values.repository ?? values.images!;
+    const images: LifecycleImage[] = values.repository
+      ? await readRepository(values.repository)
+      : parseImagesFile(readText(values.images!, 'images'), values.images!);
     const plan = previewLifecycle(policy, images, now);
     if (values.json) {
       out.log(JSON.stringify(previewResponse(plan), null, 2));
@@ -153,7 +174,7 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
     }
     const rules = policy.rules.length;
     out.log(
-      `${values.policy}: ${rules} rule${rules === 1 ? '' : 's'}; ${values.images}: ${images.length} image${images.length === 1 ? '' : 's'}; evaluated at ${now.toISOString()}`,
+      `${values.policy}: ${rules} rule${rules === 1 ? '' : 's'}; ${values.repository ? `repository ${source}` : source}: ${images.length} image${images.length === 1 ? '' : 's'}; evaluated at ${now.toISOString()}`,
     );
     out.log('');
     for (const line of table(plan)) out.log(line);
@@ -161,6 +182,10 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
   } catch (error) {
     if (error instanceof LifecyclePolicyError) {
       printIssues(out, `invalid lifecycle policy: ${error.source}`, error.issues);
+      return 1;
+    }
+    if (error instanceof RegistryReadError) {
+      out.error(error.message);
       return 1;
     }
     if (error instanceof ImagesFileError) {

@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { lifecycle, LIFECYCLE_HELP } from '../../../../bin/commands/lifecycle';
 
 /** Runs the command and captures what it prints. */
@@ -237,8 +239,13 @@ describe('Command: ecs-pilot lifecycle preview', () => {
       ['apply', '--policy', POLICY, '--images', IMAGES],
       'unknown subcommand "apply"',
     ],
-    ['a missing --images', ['preview', '--policy', POLICY], 'missing --images'],
-    ['both files missing', ['preview'], 'missing --policy and --images'],
+    ['a missing --images', ['preview', '--policy', POLICY], 'missing --images or --repository'],
+    ['both files missing', ['preview'], 'missing --policy and --images or --repository'],
+    [
+      'both --images and --repository',
+      ['preview', '--policy', POLICY, '--images', IMAGES, '--repository', 'app'],
+      'give --images or --repository, not both',
+    ],
     [
       'an extra argument',
       ['preview', '--policy', POLICY, '--images', IMAGES, 'now'],
@@ -267,15 +274,83 @@ describe('Command: ecs-pilot lifecycle preview', () => {
     );
   });
 
-  it('refuses --repository as not available yet and shows how to save the images instead', async () => {
-    const { code, out, err } = await run('preview', '--policy', POLICY, '--repository', 'media/thumbnailer');
+  describe('--repository (images read from the registry)', () => {
+    const ecr = mockClient(ECRClient);
+    afterEach(() => ecr.reset());
+    const details = JSON.parse(readFileSync(IMAGES, 'utf8')).imageDetails as Array<Record<string, unknown>>;
+    // The SDK hands push times over as Dates.
+    const asSdk = (d: Record<string, unknown>) => ({
+      ...d,
+      imagePushedAt: new Date(String(d.imagePushedAt)),
+    });
 
-    expect(code).toBe(2);
-    expect(out).toBe('');
-    expect(err).toBe(
-      '--repository (reading images from the registry) is not available yet; save the images with\n' +
-        '  aws ecr describe-images --repository-name NAME --output json > images.json\n' +
-        'and pass --images images.json',
-    );
+    it('pages through DescribeImages 1,000 at a time and previews exactly as from the saved file', async () => {
+      ecr
+        .on(DescribeImagesCommand, { repositoryName: 'media/thumbnailer', nextToken: undefined })
+        .resolves({ imageDetails: details.slice(0, 9).map(asSdk), nextToken: 'page-2' })
+        .on(DescribeImagesCommand, { repositoryName: 'media/thumbnailer', nextToken: 'page-2' })
+        .resolves({ imageDetails: details.slice(9).map(asSdk) });
+
+      const fromRegistry = await run(
+        'preview',
+        '--policy',
+        POLICY,
+        '--repository',
+        'media/thumbnailer',
+        '--now',
+        NOW,
+        '--json',
+      );
+      const fromFile = await run('preview', '--policy', POLICY, '--images', IMAGES, '--now', NOW, '--json');
+
+      expect(fromRegistry.code).toBe(0);
+      expect(fromRegistry.out).toBe(fromFile.out);
+      const calls = ecr.commandCalls(DescribeImagesCommand);
+      expect(calls).toHaveLength(2);
+      expect(calls.every((c) => c.args[0].input.maxResults === 1000)).toBe(true);
+    });
+
+    it('names the repository in the table header', async () => {
+      ecr.on(DescribeImagesCommand).resolves({ imageDetails: details.map(asSdk) });
+
+      const { code, out } = await run(
+        'preview',
+        '--policy',
+        POLICY,
+        '--repository',
+        'media/thumbnailer',
+        '--now',
+        NOW,
+      );
+
+      expect(code).toBe(0);
+      expect(out.split('\n')[0]).toBe(
+        `${POLICY}: 4 rules; repository media/thumbnailer: 14 images; evaluated at 2026-03-28T12:00:00.000Z`,
+      );
+    });
+
+    it('exits 1 naming the repository and the error when the registry cannot be read', async () => {
+      ecr.on(DescribeImagesCommand).rejects(
+        Object.assign(new Error('The repository with name nope does not exist'), {
+          name: 'RepositoryNotFoundException',
+        }),
+      );
+
+      const { code, out, err } = await run(
+        'preview',
+        '--policy',
+        POLICY,
+        '--repository',
+        'nope',
+        '--now',
+        NOW,
+      );
+
+      expect(code).toBe(1);
+      expect(out).toBe('');
+      expect(err).toBe(
+        'cannot read the images of repository nope: PermanentError: DescribeImages nope: RepositoryNotFoundException: The repository with name nope does not exist',
+      );
+    });
   });
 });

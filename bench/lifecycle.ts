@@ -6,7 +6,9 @@
  * Also shown: the whole offline preview of the same images from file text (JSON parse, validation,
  * planning, GetLifecyclePolicyPreview output).
  *
- *   npx tsx bench/lifecycle.ts [--images 100000] [--runs 10]
+ * Also judged: API calls per repository through the ECR adapter (bench/lifecycle-api.ts).
+ *
+ *   npx tsx bench/lifecycle.ts [--images 100000] [--runs 10] [--api-images 2500] [--api-deletions 250]
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -14,6 +16,7 @@ import { previewLifecycle, previewResponse } from '../shared/images/engine.js';
 import { parseImagesFile, type LifecycleImage } from '../shared/images/images.js';
 import { parseLifecyclePolicy } from '../shared/images/policy.js';
 import { commandLine, emit, info, judged, ms, say, summarize, type Row } from './lib.js';
+import { measureApiCalls } from './lifecycle-api.js';
 
 const LIMIT = { op: '<=' as const, value: 500, display: '500 ms' };
 
@@ -21,6 +24,8 @@ const { values } = parseArgs({
   options: {
     images: { type: 'string', default: '100000' },
     runs: { type: 'string', default: '10' },
+    'api-images': { type: 'string', default: '2500' },
+    'api-deletions': { type: 'string', default: '250' },
   },
 });
 const imageCount = Number(values.images);
@@ -169,11 +174,17 @@ say(
   `  parse ${(text.length / 1e6).toFixed(1)} MB of DescribeImages JSON + plan + preview output: ${ms(endToEnd)}`,
 );
 
+const api = await measureApiCalls(Number(values['api-images']), Number(values['api-deletions']));
+say(
+  `  API calls: ${api.details.describeCalls} DescribeImages for ${api.details.apiImages} images, ${api.details.deleteCalls} BatchDeleteImage for ${api.details.apiDeletions} deletions`,
+);
+
 const rows: Row[] = [
   judged('lifecycle', `plan ${label}, slowest of ${runs} runs`, stats.max, 'ms', ms(stats.max), LIMIT),
   info('lifecycle', `plan ${label}, first (cold) run`, first, 'ms', ms(first)),
   info('lifecycle', `plan ${label}, median`, stats.median, 'ms', ms(stats.median)),
   info('lifecycle', `parse JSON + plan + preview output, ${label}`, endToEnd, 'ms', ms(endToEnd)),
+  ...api.rows,
 ];
 emit({
   bench: 'lifecycle',
@@ -187,6 +198,7 @@ emit({
     planMs: stats,
     firstRunMs: first,
     endToEndMs: endToEnd,
+    ...api.details,
     imagesJsonBytes: text.length,
     cpus: cpus().length,
     loadAverage: loadavg(),

@@ -5,7 +5,9 @@ import { setUpLocal } from './harness.js';
 import { packageStage, projectRoot } from './package.js';
 import { schedulesScene } from './scenes/schedules.js';
 import { alertsScene } from './scenes/alerts.js';
+import { imagesScene } from './scenes/images.js';
 import { uploadsScene } from './scenes/uploads.js';
+import { scalingScene } from './scenes/scaling.js';
 
 const HELP = `npm start [-- options]
 
@@ -70,6 +72,8 @@ async function main(): Promise<number> {
     if (account.config.uploads.length) results.uploads = (await uploadsScene(account, verbose)).ok;
     if (account.config.schedules.length) results.schedules = (await schedulesScene(account, verbose)).ok;
     if (account.config.alerts) results.alerts = (await alertsScene(account, console.log, { verbose })).ok;
+    if (account.config.scalers.length) results.scaling = (await scalingScene(account, verbose)).ok;
+    if (account.config.images) results.images = (await imagesScene(account, console.log, verbose)).ok;
     const ok = Object.values(results).every(Boolean);
     const failed = Object.entries(results)
       .filter(([, passed]) => !passed)

@@ -6,6 +6,7 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   CreateBucketCommand,
   PutBucketNotificationConfigurationCommand,
@@ -13,6 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Config, TaskSpec } from '../shared/config/schema.js';
+import { provisionScaledServices } from './scaling-world.js';
 
 /**
  * Creates, in the emulator, the world a config expects to exist in a real account: network,
@@ -25,12 +27,17 @@ export interface World {
   clusters: string[];
   families: string[];
   buckets: string[];
+  /** Services the scalers scale (`cluster/service`), and the queues they read (name → URL). */
+  services?: string[];
+  queues?: Map<string, string>;
 }
 
 export interface WorldClients {
   ec2: EC2Client;
   ecs: ECSClient;
   s3: S3Client;
+  /** Needed when the config has scalers (their queues). */
+  sqs?: SQSClient;
 }
 
 const taskSpecs = (config: Config): TaskSpec[] => [...config.uploads, ...config.schedules].map((a) => a.task);
@@ -113,6 +120,7 @@ export async function provisionWorld(
     );
     world.buckets.push(bucket);
   }
+  if (config.scalers.length > 0) await provisionScaledServices(config, clients, world);
   return world;
 }
 

@@ -1,0 +1,162 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
+import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { lifecycle } from '../../bin/commands/lifecycle.js';
+import { ecrRegistry } from '../../shared/aws/ecr-images.js';
+import { EcsInUseScanner } from '../../shared/aws/images-scan.js';
+import { runImageHygiene, toolkitTaskDefinitions } from '../../shared/images/service.js';
+import type { Log } from '../../shared/log.js';
+import { emulatorEnv, setEmulatorTransition } from '../emulator.js';
+import { REGION, type LocalAccount } from '../harness.js';
+import { projectRoot } from '../package.js';
+
+const REPOSITORY = 'demo/app';
+/** The emulator stamps push times itself (now), so the engine is given a clock this far ahead. */
+const CLOCK_AHEAD_DAYS = 30;
+
+/**
+ * Image hygiene on a simulated clock: fills an emulated repository with tagged and untagged images,
+ * runs a task from one of them, previews the configured policy with `ecs-pilot lifecycle preview
+ * --repository`, then enforces it through the same adapters and run as enforceImages, and shows the
+ * in-use image kept with its reason.
+ */
+export async function imagesScene(
+  account: LocalAccount,
+  print: (line: string) => void,
+  verbose: boolean,
+): Promise<{ ok: boolean }> {
+  const images = account.config.images;
+  const entry = images?.repositories[0];
+  if (!images || !entry) return { ok: true };
+  print('\n── Image hygiene ──');
+  const ecr = new ECRClient({
+    endpoint: account.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  const { repository } = await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
+  const uri = repository!.repositoryUri!;
+  let layer = 0;
+  const push = async (tag?: string) => {
+    const digest = `sha256:${(++layer).toString(16).padStart(64, 'e')}`;
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: {
+        mediaType: 'application/vnd.docker.container.image.v1+json',
+        size: 7,
+        digest: `sha256:${'c'.repeat(64)}`,
+      },
+      // The emulator derives the image digest from the layer digests: a fresh layer, a fresh image.
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 1, digest }],
+    });
+    await ecr.send(
+      new PutImageCommand({
+        repositoryName: REPOSITORY,
+        imageManifest: manifest,
+        ...(tag ? { imageTag: tag } : {}),
+      }),
+    );
+  };
+  for (const tag of ['release-1.0', 'feature-login', 'feature-search', undefined, undefined]) await push(tag);
+  print(`• pushed 5 images to ${REPOSITORY}: release-1.0, feature-login, feature-search and 2 untagged`);
+
+  await setEmulatorTransition(account.endpoint, 'ecs::task', { progression: 'manual', times: 1_000_000 });
+  try {
+    const cluster = images.protect.clusters[0] ?? 'media';
+    await account.clients.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'demo-login',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'web', image: `${uri}:feature-login`, memory: 512, essential: true }],
+      }),
+    );
+    await account.clients.ecs.send(
+      new RunTaskCommand({
+        cluster,
+        taskDefinition: 'demo-login',
+        launchType: 'FARGATE',
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: [...account.world.subnets.values()],
+            securityGroups: [...account.world.securityGroups.values()],
+          },
+        },
+      }),
+    );
+    print(`• a task in cluster ${cluster} runs ${REPOSITORY}:feature-login (RUNNING)`);
+
+    const now = new Date(Date.now() + CLOCK_AHEAD_DAYS * 86_400_000);
+    const policyFile = join('.build', 'local', 'images-policy.json');
+    writeFileSync(join(projectRoot, policyFile), JSON.stringify(entry.policy));
+    print(
+      `• ecs-pilot lifecycle preview --repository ${REPOSITORY} --now ${now.toISOString().slice(0, 10)} (the rules alone, ${CLOCK_AHEAD_DAYS} days on):`,
+    );
+    // The CLI reads the registry like any SDK client: AWS_ENDPOINT_URL points it at the emulator.
+    Object.assign(process.env, emulatorEnv(account.endpoint));
+    await lifecycle(
+      ['preview', '--policy', policyFile, '--repository', REPOSITORY, '--now', now.toISOString()],
+      {
+        log: (line) =>
+          line.trim() &&
+          !line.startsWith('PUSHED') &&
+          print(`    ${line.replace(/^.*?sha256:[0-9a-f]{12}\s+/, '')}`),
+        error: (line) => print(`    ${line}`),
+      },
+    );
+
+    print(
+      `• enforcing (mode ${images.mode}, same adapters and run as enforceImages, clock ${CLOCK_AHEAD_DAYS} days on):`,
+    );
+    const lines: { message: string; extra: Record<string, unknown> }[] = [];
+    const record = (message: string, ...extra: Record<string, unknown>[]) => {
+      lines.push({ message, extra: Object.assign({}, ...extra) });
+      if (verbose) print(`    ${JSON.stringify({ message, ...Object.assign({}, ...extra) })}`);
+    };
+    const logger: Log = { debug: record, info: record, warn: record, error: record };
+    const summary = await runImageHygiene(
+      images,
+      {},
+      {
+        registry: ecrRegistry(
+          ecr,
+          images.repositories.flatMap((r) => r.match),
+        ),
+        scanner: new EcsInUseScanner(account.clients.ecs, {
+          clusters: images.protect.clusters,
+          taskDefinitionRevisions: images.protect.taskDefinitionRevisions,
+          includeStopped: images.protect.stoppedTasksWithinHours > 0,
+          toolkit: toolkitTaskDefinitions(account.config),
+        }),
+        logger,
+        now,
+      },
+    );
+    for (const { extra } of lines.filter((l) => l.message === 'image decision')) {
+      const tags = (extra.tags as string[]).join(', ') || '(untagged)';
+      print(`    ${String(extra.decision).padEnd(6)} ${tags.padEnd(15)} ${String(extra.reason)}`);
+    }
+    const r = summary.repositories.find((x) => x.repository === REPOSITORY);
+    const { imageDetails = [] } = await ecr.send(new DescribeImagesCommand({ repositoryName: REPOSITORY }));
+    const left = imageDetails.map((d) => d.imageTags?.join(',') ?? '(untagged)').sort();
+    print(
+      `  ${REPOSITORY}: ${r?.images} images, ${r?.keptByRules} kept by rules, ${r?.keptInUse} kept in use, ${r?.deleted} deleted; policy ${r?.policy?.action === 'put' ? 'put on the repository' : r?.policy?.status}`,
+    );
+    const ok = summary.status === 'ok' && left.join(' ') === 'feature-login release-1.0';
+    print(
+      `\nImages: the expired images deleted, the one a running task uses kept with its reason${ok ? '.' : ` — UNEXPECTED (left: ${left.join(', ')}), see above.`}`,
+    );
+    return { ok };
+  } finally {
+    await setEmulatorTransition(account.endpoint, 'ecs::task', { progression: 'immediate' });
+  }
+}

@@ -8,6 +8,8 @@ import { scaling } from './commands/scaling.js';
 import { alert } from './commands/alert.js';
 import { lifecycle } from './commands/lifecycle.js';
 import { describeAlerts } from '../shared/alerts/describe.js';
+import { describeImages } from '../shared/images/describe.js';
+import { describeScaler } from '../shared/scaling/describe.js';
 
 const HELP = `Usage: ecs-pilot <command> [options]
 
@@ -50,6 +52,8 @@ function validate(args: string[], out: Out): number {
       ...config.uploads.map(describeUploadTrigger),
       ...config.schedules.map((s) => describeSchedule(s)),
       ...(config.alerts ? [describeAlerts(config.alerts)] : []),
+      ...config.scalers.map(describeScaler),
+      ...(config.images ? [describeImages(config.images)] : []),
     ];
     for (const line of lines) out.log(`  ${line}`);
     if (lines.length === 0) out.log('  (no automations configured)');

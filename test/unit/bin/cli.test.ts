@@ -28,6 +28,12 @@ describe('Command: ecs-pilot validate', () => {
       'uploads/thumbnails: s3://media-ingest/incoming/*.jpg (≤ 50 MiB) → media/thumbnailer',
     );
     expect(out).toContain('uploads/transcode: s3://media-ingest/videos/*');
+    expect(out).toContain(
+      'scalers/video-workers: video-jobs (visible + in flight) → media/video-worker, 10 messages per task, 0..5 tasks, every 20 s, scale-in after 2 min low',
+    );
+    expect(out).toContain(
+      'images (enforce, cron(0 3 * * ? *)): repositories demo/* (2 rules; policies synced)',
+    );
   });
 
   it('prints every error with its field path and exits 1 for a bad config', async () => {

@@ -1,0 +1,15 @@
+import type { ImagesConfig } from '../config/images.js';
+
+/** One line a human can check the images section against: what is cleaned, how, and what is protected. */
+export function describeImages(images: ImagesConfig): string {
+  const repositories = images.repositories.flatMap((r) => r.match).join(', ');
+  const rules = images.repositories.reduce((n, r) => n + r.policy.rules.length, 0);
+  const synced = images.repositories.some((r) => r.syncPolicy) ? '; policies synced' : '';
+  const { clusters, taskDefinitionRevisions, stoppedTasksWithinHours } = images.protect;
+  return (
+    `images (${images.mode}, ${images.schedule}): repositories ${repositories} (${rules} rule${rules === 1 ? '' : 's'}${synced}), ` +
+    `at most ${images.maxDeletesPerRun} deletions a run; keeps images in use in ` +
+    `${clusters.length > 0 ? `clusters ${clusters.join(', ')}` : 'no cluster'}, of the latest ` +
+    `${taskDefinitionRevisions} revisions per family and of tasks stopped within ${stoppedTasksWithinHours} h`
+  );
+}

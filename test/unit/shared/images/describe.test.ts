@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { imagesSchema } from '../../../../shared/config/images';
+import { describeImages } from '../../../../shared/images/describe';
+
+const RULE = {
+  rulePriority: 1,
+  selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 },
+  action: { type: 'expire' },
+};
+
+describe('Function: describeImages', () => {
+  it('names the mode, schedule, repositories, cap and what is protected', () => {
+    const images = imagesSchema.parse({
+      mode: 'enforce',
+      protect: { clusters: ['media', 'api'] },
+      repositories: [
+        { match: ['app-*', 'worker'], syncPolicy: true, policy: { rules: [RULE] } },
+        { match: ['tools'], policy: { rules: [RULE] } },
+      ],
+    });
+
+    expect(describeImages(images)).toBe(
+      'images (enforce, cron(0 3 * * ? *)): repositories app-*, worker, tools (2 rules; policies synced), ' +
+        'at most 200 deletions a run; keeps images in use in clusters media, api, of the latest 5 revisions ' +
+        'per family and of tasks stopped within 24 h',
+    );
+  });
+
+  it('says when a preview watches no cluster', () => {
+    const images = imagesSchema.parse({ repositories: [{ match: ['app'], policy: { rules: [RULE] } }] });
+
+    expect(describeImages(images)).toContain(
+      'images (preview, cron(0 3 * * ? *)): repositories app (1 rule)',
+    );
+    expect(describeImages(images)).toContain('keeps images in use in no cluster');
+  });
+});

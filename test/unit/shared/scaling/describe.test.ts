@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { scalerSchema } from '../../../../shared/config/scalers';
+import { describeScaler } from '../../../../shared/scaling/describe';
+
+const scaler = (extra: Record<string, unknown> = {}) =>
+  scalerSchema.parse({
+    name: 'video-workers',
+    queue: 'video-jobs',
+    cluster: 'media',
+    service: 'video-worker',
+    messagesPerTask: 10,
+    min: 0,
+    max: 40,
+    ...extra,
+  });
+
+describe('Function: describeScaler', () => {
+  it('names the queue, what is counted, the service, the bounds and the defaults', () => {
+    expect(describeScaler(scaler())).toBe(
+      'scalers/video-workers: video-jobs (visible + in flight) → media/video-worker, 10 messages per task, ' +
+        '0..40 tasks, every 60 s, scale-in after 5 min low',
+    );
+  });
+
+  it('lists delayed messages and step limits when configured', () => {
+    expect(
+      describeScaler(scaler({ countInFlight: false, countDelayed: true, maxStepOut: 4, maxStepIn: 2 })),
+    ).toBe(
+      'scalers/video-workers: video-jobs (visible + delayed) → media/video-worker, 10 messages per task, ' +
+        '0..40 tasks, every 60 s, scale-in after 5 min low, steps out ≤ 4, in ≤ 2',
+    );
+  });
+});

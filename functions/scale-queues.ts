@@ -1,6 +1,13 @@
 import { deployedConfig } from '../shared/config/load.js';
 import { requiredEnv } from '../shared/env.js';
-import { applicationAutoScalingClient, dynamoDbClient, ecsClient, sqsClient } from '../shared/aws/clients.js';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  applicationAutoScalingClient,
+  clientConfig,
+  dynamoDbClient,
+  ecsClient,
+  sqsClient,
+} from '../shared/aws/clients.js';
 import { QueueDepthReader } from '../shared/aws/scaling-queue.js';
 import { ScalableTargetReader, ServiceScaler } from '../shared/aws/scaling-service.js';
 import { ScalerStateStore } from '../shared/aws/scaling-state.js';
@@ -9,7 +16,11 @@ import type { Clock, ScalingAdapters } from '../shared/scaling/service.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any service is touched.
 const config = deployedConfig();
-const queues = new QueueDepthReader(sqsClient());
+// A queue in another region is read through a client of that region (created on first use).
+const queues = new QueueDepthReader(sqsClient(), {
+  region: process.env.AWS_REGION,
+  clientFor: (region) => new SQSClient({ ...clientConfig(), region }),
+});
 const services = new ServiceScaler(ecsClient());
 const targets = new ScalableTargetReader(applicationAutoScalingClient());
 const state = new ScalerStateStore(dynamoDbClient(), requiredEnv('SCALER_STATE_TABLE'));

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { errorMessage, PermanentError, RetryableError } from '../errors.js';
-import { parseQueueReference } from '../scaling/resources.js';
+import { parseQueueReference, queueUrlOf } from '../scaling/resources.js';
 
 /** The three depth figures of a queue, as SQS approximates them. */
 export interface QueueDepth {
@@ -41,14 +41,27 @@ const ATTRIBUTES = [
   'ApproximateNumberOfMessagesDelayed',
 ] as const;
 
+/** Where the reader's default client runs, and how to get a client for another region. */
+export interface QueueDepthReaderOptions {
+  /** The default client's region (the function's, AWS_REGION). */
+  region?: string | undefined;
+  /** A client for a queue in another region: SQS only answers requests signed for the queue's region. */
+  clientFor?: (region: string) => SQSClient;
+}
+
 /**
- * Reads queue depths. A queue configured by name or ARN is resolved to its URL once per cold start
- * (GetQueueUrl), then every read is one GetQueueAttributes call with the three figures.
+ * Reads queue depths. A queue's URL is taken as configured, built from its ARN, or — for a name —
+ * looked up once per cold start (GetQueueUrl in the function's region); then every read is one
+ * GetQueueAttributes call with the three figures, sent through a client in the queue's region.
  */
 export class QueueDepthReader {
   private readonly urls = new Map<string, Promise<string>>();
+  private readonly regional = new Map<string, SQSClient>();
 
-  constructor(private readonly sqs: SQSClient) {}
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly options: QueueDepthReaderOptions = {},
+  ) {}
 
   /** The URL of a queue name, URL or ARN; a failed lookup is not cached, so the next read retries. */
   url(queue: string): Promise<string> {
@@ -65,7 +78,7 @@ export class QueueDepthReader {
   async depth(queue: string): Promise<QueueDepth> {
     const queueUrl = await this.url(queue);
     try {
-      const { Attributes = {} } = await this.sqs.send(
+      const { Attributes = {} } = await this.clientOf(queue).send(
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...ATTRIBUTES] }),
       );
       const figure = (name: (typeof ATTRIBUTES)[number]) => {
@@ -85,17 +98,25 @@ export class QueueDepthReader {
     }
   }
 
+  /** The default client, or one in the queue's region when its URL or ARN names another. */
+  private clientOf(queue: string): SQSClient {
+    const { region } = parseQueueReference(queue);
+    const { clientFor, region: home } = this.options;
+    if (!region || !clientFor || region === home) return this.sqs;
+    let client = this.regional.get(region);
+    if (!client) {
+      client = clientFor(region);
+      this.regional.set(region, client);
+    }
+    return client;
+  }
+
   private async resolve(queue: string): Promise<string> {
     const reference = parseQueueReference(queue);
-    if (reference.url) return reference.url;
+    const url = queueUrlOf(reference);
+    if (url) return url;
     try {
-      const { QueueUrl } = await this.sqs.send(
-        new GetQueueUrlCommand({
-          QueueName: reference.name,
-          // An ARN may name a queue of another account (its policy must allow this function's role).
-          ...(reference.account ? { QueueOwnerAWSAccountId: reference.account } : {}),
-        }),
-      );
+      const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: reference.name }));
       if (!QueueUrl) throw new RetryableError(`GetQueueUrl ${reference.name}: no URL in the answer`);
       return QueueUrl;
     } catch (error) {

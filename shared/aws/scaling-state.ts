@@ -5,13 +5,10 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { ScaleState } from '../scaling/decide.js';
+import type { StoredScaleState } from '../scaling/service.js';
 import { classifyDynamoDbError } from './alerts-noise.js';
 
-/** A scaler's persisted state and the version it was read at (0: never written). */
-export interface StoredScaleState {
-  state: ScaleState;
-  version: number;
-}
+export type { StoredScaleState };
 
 /** What the winning evaluation records beside the state, for people reading the table. */
 export interface ScaleRecord {
@@ -42,7 +39,19 @@ export class ScalerStateStore {
         new GetItemCommand({ TableName: this.tableName, Key: keyOf(scaler), ConsistentRead: true }),
       );
       const lowSince = Item?.lowSince?.S;
-      return { state: lowSince ? { lowSince } : {}, version: Number(Item?.version?.N ?? 0) };
+      const change = Item?.change?.S;
+      const desired = Number(Item?.desired?.N);
+      const at = Item?.evaluatedAt?.S;
+      // The last saved decision, when it changed the count: evaluations wait until ECS shows it.
+      const lastChange =
+        (change === 'out' || change === 'in') && Number.isInteger(desired) && at
+          ? { desired, at }
+          : undefined;
+      return {
+        state: lowSince ? { lowSince } : {},
+        version: Number(Item?.version?.N ?? 0),
+        ...(lastChange ? { lastChange } : {}),
+      };
     } catch (error) {
       throw classifyDynamoDbError(error, `scaler state (DynamoDB GetItem ${scaler})`);
     }

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { serviceIdentity } from '../scaling/resources.js';
+import { PARTITION_DNS_SUFFIX, serviceIdentity } from '../scaling/resources.js';
 import { automationName, nonEmpty, whole } from './common.js';
 
 // ECS allows at most 5,000 tasks per service (service quota "Tasks per service").
@@ -9,7 +9,12 @@ const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 // https://sqs.<region>.amazonaws.com/<account>/<name>, the legacy queue.amazonaws.com forms and a local
 // emulator's http://127.0.0.1:PORT/<account>/<name> all end in /<12-digit account>/<name>.
 const QUEUE_URL = /^https?:\/\/[^/\s]+\/\d{12}\/[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
-const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+const QUEUE_ARN = /^arn:(aws[a-z-]*):sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+// The queue's URL is built from its ARN, so the partition must be one whose domain is known.
+const isQueueArn = (queue: string) => {
+  const partition = QUEUE_ARN.exec(queue)?.[1];
+  return partition !== undefined && Object.hasOwn(PARTITION_DNS_SUFFIX, partition);
+};
 const SERVICE =
   /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/[A-Za-z0-9_/-]{1,511})$/;
 
@@ -25,7 +30,7 @@ export const scalerSchema = z
       .string()
       .check(
         z.refine(
-          (queue: string) => QUEUE_NAME.test(queue) || QUEUE_URL.test(queue) || QUEUE_ARN.test(queue),
+          (queue: string) => QUEUE_NAME.test(queue) || QUEUE_URL.test(queue) || isQueueArn(queue),
           'an SQS queue name, queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>) or queue ARN',
         ),
       ),

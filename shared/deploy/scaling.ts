@@ -53,13 +53,25 @@ export function queueArn(queue: string): Cfn {
  * is given as an ARN.
  */
 export function serviceArn(scaler: Pick<ScalerConfig, 'cluster' | 'service'>): Cfn {
-  if (scaler.service.startsWith('arn:')) return scaler.service;
+  if (scaler.service.startsWith('arn:')) {
+    const { clusterInArn, cluster, service } = serviceIdentity(scaler);
+    if (clusterInArn !== undefined) return scaler.service;
+    // An ARN in the old format (…:service/<service>) names no cluster; once the account uses the
+    // current format, ECS authorizes requests against …:service/<cluster>/<service>.
+    return scaler.service.replace(/:service\/.*$/, `:service/${cluster}/${service}`);
+  }
   const { cluster, service } = serviceIdentity(scaler);
   const clusterArn = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):/.exec(scaler.cluster);
   if (clusterArn)
     return `arn:${clusterArn[1]}:ecs:${clusterArn[2]}:${clusterArn[3]}:service/${cluster}/${service}`;
   return sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:service/${cluster}/${service}`);
 }
+
+/** A service ARN given in the old format, as given (it authorizes until the account switches format). */
+const oldFormatArn = (scaler: Pick<ScalerConfig, 'cluster' | 'service'>): Cfn[] =>
+  scaler.service.startsWith('arn:') && serviceIdentity(scaler).clusterInArn === undefined
+    ? [scaler.service]
+    : [];
 
 const uniqueCfn = (values: Cfn[]): Cfn[] => {
   const seen = new Set<string>();
@@ -68,7 +80,7 @@ const uniqueCfn = (values: Cfn[]): Cfn[] => {
 
 /**
  * What scaleQueues may do: read the configured queues' depth (and resolve the URL of those given
- * by name or ARN), describe and update the configured services only, read Application Auto Scaling
+ * by name), describe and update the configured services only, read Application Auto Scaling
  * targets, and use its state table.
  */
 export function scalingStatements(scalers: readonly ScalerConfig[]): Statement[] {
@@ -79,7 +91,8 @@ export function scalingStatements(scalers: readonly ScalerConfig[]): Statement[]
       Resource: uniqueCfn(scalers.map((s) => queueArn(s.queue))),
     },
   ];
-  const byName = scalers.filter((s) => parseQueueReference(s.queue).kind !== 'url');
+  // URLs are used as given and ARNs turned into URLs: only names are looked up.
+  const byName = scalers.filter((s) => parseQueueReference(s.queue).kind === 'name');
   if (byName.length > 0) {
     statements.push({
       Effect: 'Allow',
@@ -91,7 +104,7 @@ export function scalingStatements(scalers: readonly ScalerConfig[]): Statement[]
     {
       Effect: 'Allow',
       Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
-      Resource: uniqueCfn(scalers.map(serviceArn)),
+      Resource: uniqueCfn(scalers.flatMap((s) => [serviceArn(s), ...oldFormatArn(s)])),
     },
     // Read-only; Application Auto Scaling's Describe* actions support no resource-level permissions.
     { Effect: 'Allow', Action: ['application-autoscaling:DescribeScalableTargets'], Resource: ['*'] },

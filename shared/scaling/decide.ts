@@ -31,6 +31,12 @@ export interface ScaleDecision {
   reason: string;
   /** The state to persist for the next evaluation. */
   state: ScaleState;
+  /**
+   * On a scale-in after the wait: since when the backlog has been low. A caller that keeps the count
+   * higher than decided (Application Auto Scaling's MinCapacity) persists it, so the wait is not
+   * started again.
+   */
+  lowSince?: string;
 }
 
 /** The messages the scaler counts: visible, plus in-flight and delayed ones when configured. */
@@ -168,5 +174,6 @@ export function decideScale(
     reason: `${why}, bounded ${target}; desired ${current}, ${lowText}: scaling in to ${desired}${limitText}`,
     // Partial steps (in-flight floor, maxStepIn) continue at the next evaluation without a new wait.
     state: desired > target ? low : {},
+    lowSince: low.lowSince,
   };
 }

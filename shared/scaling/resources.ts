@@ -1,3 +1,5 @@
+import { PermanentError } from '../errors.js';
+
 /**
  * The AWS resources a scaler names, as the config allows them (names, URLs or ARNs), turned into
  * what the APIs and IAM policies need. Pure: no SDK imports.
@@ -20,6 +22,33 @@ export interface QueueReference {
 const QUEUE_ARN = /^arn:(aws[a-z-]*):sqs:([a-z0-9-]+):(\d{12}):([^:/]+)$/;
 // https://sqs.<region>.amazonaws.com[.cn], https://<region>.queue.amazonaws.com, https://queue.amazonaws.com
 const SQS_HOST = /^(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue|queue)\.amazonaws\.com(?:\.cn)?$/;
+
+/**
+ * Each partition's DNS suffix, as the SDK's endpoint rules name them: a queue's URL is
+ * https://sqs.<region>.<suffix>/<account>/<name>.
+ */
+export const PARTITION_DNS_SUFFIX: Readonly<Record<string, string>> = {
+  aws: 'amazonaws.com',
+  'aws-cn': 'amazonaws.com.cn',
+  'aws-us-gov': 'amazonaws.com',
+  'aws-eusc': 'amazonaws.eu',
+  'aws-iso': 'c2s.ic.gov',
+  'aws-iso-b': 'sc2s.sgov.gov',
+  'aws-iso-e': 'cloud.adc-e.uk',
+  'aws-iso-f': 'csp.hci.ic.gov',
+};
+
+/**
+ * The URL of a queue given as a URL (as is) or an ARN (built from its partition, region, account
+ * and name, which GetQueueUrl could not resolve for a queue in another region); undefined for a name.
+ */
+export function queueUrlOf(reference: QueueReference): string | undefined {
+  if (reference.url) return reference.url;
+  if (reference.kind !== 'arn') return undefined;
+  const suffix = PARTITION_DNS_SUFFIX[reference.partition!];
+  if (!suffix) throw new PermanentError(`unknown partition "${reference.partition}" in the queue ARN`);
+  return `https://sqs.${reference.region}.${suffix}/${reference.account}/${reference.name}`;
+}
 
 /** Reads a queue name, URL or ARN (already validated by the config schema). */
 export function parseQueueReference(queue: string): QueueReference {

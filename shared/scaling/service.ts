@@ -19,7 +19,7 @@ export interface ScalingAdapters {
   setDesired(ref: { cluster: string; service: string }, desired: number): Promise<void>;
   /** The service's Application Auto Scaling bounds; undefined without a scalable target. */
   bounds(ref: { cluster: string; service: string }): Promise<TargetBounds | undefined>;
-  readState(scaler: string): Promise<{ state: ScaleState; version: number }>;
+  readState(scaler: string): Promise<StoredScaleState>;
   /** false when another evaluation saved first (the version moved). */
   saveState(
     scaler: string,
@@ -28,6 +28,21 @@ export interface ScalingAdapters {
     record: { desired: number; change: string; reason: string; at: string },
   ): Promise<boolean>;
 }
+
+/** A scaler's persisted state, the version it was read at (0: never written) and the last change saved. */
+export interface StoredScaleState {
+  state: ScaleState;
+  version: number;
+  /** The desired count the last saved decision set, and when, when that decision was a change. */
+  lastChange?: { desired: number; at: string } | undefined;
+}
+
+/**
+ * How long a saved change may take to show in DescribeServices before evaluations stop waiting for
+ * it: the function's timeout (SCALING_TIMEOUT_SECONDS), after which the invocation that saved it
+ * can no longer call UpdateService.
+ */
+export const SETTLE_MS = 75_000;
 
 /** How an evaluation ended, as logged in `decision`. */
 export type EvaluationOutcome = 'scale-out' | 'scale-in' | 'unchanged' | 'conflict' | 'failed';
@@ -66,10 +81,22 @@ function boundsOnce(cache: BoundsCache, scaler: ScalerConfig, adapters: ScalingA
 
 const OUTCOME = { out: 'scale-out', in: 'scale-in', none: 'unchanged' } as const;
 
+/** The last saved change, when DescribeServices does not show it yet and it is recent enough to still be applied. */
+function unsettled(stored: StoredScaleState, desired: number, now: number) {
+  const change = stored.lastChange;
+  if (!change || change.desired === desired) return undefined;
+  const at = Date.parse(change.at);
+  // Another invocation's clock may run a little ahead of this one's: the distance counts either way.
+  return Number.isNaN(at) || Math.abs(now - at) >= SETTLE_MS ? undefined : change;
+}
+
 /**
  * Evaluates one scaler once. The state is read before the queue and service are observed, and
- * saved with a condition on its version before UpdateService, so when two invocations overlap only
- * one acts on what it saw. Never throws: a failure is a result ('failed') that changed nothing.
+ * saved with a condition on its version before UpdateService, so of two evaluations that read the
+ * same version only one acts. An evaluation that reads the state after another saved a change, but
+ * observes the service before that change shows in DescribeServices, waits (up to SETTLE_MS) rather
+ * than decide from the old count. A failed UpdateService puts the state back. Never throws: a failure
+ * is a result ('failed') that changed nothing.
  */
 export async function evaluateScaler(
   scaler: ScalerConfig,
@@ -92,12 +119,22 @@ export async function evaluateScaler(
     ]);
     observation = { ...depth, running: counts.running, desired: counts.desired };
     const now = new Date(tools.now);
+    const backlog = backlogOf(scaler, observation);
+    const settling = unsettled(stored, observation.desired, tools.now);
+    if (settling) {
+      // Another evaluation saved a change and may still be calling UpdateService (or ECS does not
+      // show it yet): deciding from the count before it would undo or repeat it.
+      const reason =
+        `the change to ${settling.desired} saved at ${settling.at} is not in DescribeServices yet ` +
+        `(desired ${observation.desired}); another evaluation is applying it, so this one changes nothing`;
+      logger.warn('scaling decision', { decision: 'conflict', ...where, ...observation, backlog, reason });
+      return { scaler: scaler.name, outcome: 'conflict', reason, observation, backlog };
+    }
     const decision: BoundedDecision = clampToTarget(
       decideScale(scaler, observation, stored.state, now),
       observation.desired,
       target,
     );
-    const backlog = backlogOf(scaler, observation);
     const figures = { ...observation, backlog, newDesired: decision.desired };
     const stateChanged = (decision.state.lowSince ?? '') !== (stored.state.lowSince ?? '');
     if (decision.change !== 'none' || stateChanged) {
@@ -115,7 +152,23 @@ export async function evaluateScaler(
         return { scaler: scaler.name, outcome: 'conflict', reason, observation, backlog };
       }
     }
-    if (decision.change !== 'none') await adapters.setDesired(scaler, decision.desired);
+    if (decision.change !== 'none') {
+      try {
+        await adapters.setDesired(scaler, decision.desired);
+      } catch (error) {
+        // The saved change never happened: put back the state as read (the scale-in timer too), so
+        // the next evaluation neither waits for this change nor starts the scale-in wait again.
+        await adapters
+          .saveState(scaler.name, stored.version + 1, stored.state, {
+            desired: observation.desired,
+            change: 'none',
+            reason: `UpdateService to ${decision.desired} failed: ${errorMessage(error)}`,
+            at: now.toISOString(),
+          })
+          .catch(() => false);
+        throw error;
+      }
+    }
     const outcome = OUTCOME[decision.change];
     logger.info('scaling decision', {
       decision: outcome,

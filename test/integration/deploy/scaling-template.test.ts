@@ -137,10 +137,8 @@ describe('Packaged template with queue scalers (sls package)', () => {
 
     expect(on('ecs:DescribeServices')).toEqual(sorted(SERVICE_ARNS.map((a) => JSON.stringify(a))));
     expect(on('sqs:GetQueueAttributes')).toEqual(sorted(QUEUE_ARNS.map((a) => JSON.stringify(a))));
-    // The queue given as a URL needs no lookup.
-    expect(on('sqs:GetQueueUrl')).toEqual(
-      sorted([QUEUE_ARNS[0], QUEUE_ARNS[2]].map((a) => JSON.stringify(a))),
-    );
+    // Only the queue given by name is looked up: a URL is used as is and an ARN names its URL.
+    expect(on('sqs:GetQueueUrl')).toEqual([JSON.stringify(QUEUE_ARNS[0])]);
     expect(on('dynamodb:UpdateItem')).toEqual([
       JSON.stringify({ 'Fn::GetAtt': ['ScalerStateTable', 'Arn'] }),
     ]);

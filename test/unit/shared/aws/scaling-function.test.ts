@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { publishEvaluationMetrics, summarize } from '../../../../shared/aws/scaling-function';
 import type { EvaluationResult } from '../../../../shared/scaling/service';
 
@@ -76,6 +77,70 @@ describe('Function: publishEvaluationMetrics', () => {
     publishEvaluationMetrics(metrics as never, { scaler: 'a', outcome, reason: '' });
 
     expect(metrics.flushes).toEqual([{ dimensions: { scaler: 'a' }, metrics: counters }]);
+  });
+});
+
+/** The parts of an EMF document the test reads. */
+interface EmfDocument {
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
+  scaler: string;
+  Backlog: number;
+}
+
+describe('Function: publishEvaluationMetrics (Powertools Metrics)', () => {
+  it('writes one valid EMF document per evaluation, each under its own scaler, however many scalers there are', () => {
+    const metrics = new Metrics({ namespace: 'ecs-pilot', serviceName: 'scaling' });
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const scalers = Array.from({ length: 60 }, (_, i) => `scaler-${i}`);
+
+    try {
+      // Six evaluations a minute (intervalSeconds 10) of 60 scalers: 2,520 metric values in all.
+      for (let tick = 0; tick < 6; tick += 1) {
+        for (const scaler of scalers) {
+          publishEvaluationMetrics(metrics, {
+            scaler,
+            outcome: 'unchanged',
+            reason: '',
+            observation,
+            backlog: tick,
+            desired: 1,
+          });
+        }
+      }
+    } finally {
+      write.mockRestore();
+    }
+
+    const documents = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as EmfDocument);
+    expect(documents).toHaveLength(360);
+    for (const [i, doc] of documents.entries()) {
+      const directive = doc._aws.CloudWatchMetrics[0]!;
+      expect(doc._aws.CloudWatchMetrics).toHaveLength(1);
+      expect(directive.Namespace).toBe('ecs-pilot');
+      expect(directive.Dimensions).toEqual([['service', 'scaler']]);
+      expect(directive.Metrics.length).toBeLessThanOrEqual(100);
+      expect(directive.Metrics.map((m) => m.Name).sort()).toEqual([
+        'Backlog',
+        'BacklogPerTask',
+        'DesiredCount',
+        'RunningCount',
+        'ScalingActions',
+        'ScalingConflicts',
+        'ScalingErrors',
+      ]);
+      expect(doc.scaler).toBe(scalers[i % 60]);
+      expect(doc.Backlog).toBe(Math.floor(i / 60));
+    }
   });
 });
 

@@ -41,23 +41,75 @@ describe('Class: QueueDepthReader', () => {
     expect(sqsMock.commandCalls(GetQueueUrlCommand)).toEqual([]);
   });
 
-  it.each([
-    ['a name', 'video-jobs', { QueueName: 'video-jobs' }],
-    [
-      'an ARN of another account',
-      'arn:aws:sqs:us-east-1:210987654321:video-jobs',
-      { QueueName: 'video-jobs', QueueOwnerAWSAccountId: '210987654321' },
-    ],
-  ])('resolves %s to its URL once, however often it is read', async (_case, queue, lookup) => {
+  it('resolves a name to its URL once, however often it is read', async () => {
     sqsMock.on(GetQueueUrlCommand).resolves({ QueueUrl: URL });
     sqsMock.on(GetQueueAttributesCommand).resolves(depthAnswer);
     const reader = new QueueDepthReader(new SQSClient({}));
 
-    await reader.depth(queue);
-    await reader.depth(queue);
+    await reader.depth('video-jobs');
+    await reader.depth('video-jobs');
 
-    expect(sqsMock.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([lookup]);
+    expect(sqsMock.commandCalls(GetQueueUrlCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueName: 'video-jobs' },
+    ]);
     expect(sqsMock.commandCalls(GetQueueAttributesCommand)).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      'of another account',
+      'arn:aws:sqs:us-east-1:210987654321:video-jobs',
+      'https://sqs.us-east-1.amazonaws.com/210987654321/video-jobs',
+      undefined,
+    ],
+    [
+      'in another region (GetQueueUrl in the function’s region could not find it)',
+      'arn:aws:sqs:eu-west-1:123456789012:video-jobs',
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/video-jobs',
+      'eu-west-1',
+    ],
+    [
+      'in China',
+      'arn:aws-cn:sqs:cn-north-1:123456789012:video-jobs.fifo',
+      'https://sqs.cn-north-1.amazonaws.com.cn/123456789012/video-jobs.fifo',
+      'cn-north-1',
+    ],
+  ])(
+    'reads a queue given by an ARN %s at the URL the ARN names, through a client of its region',
+    async (_case, arn, url, region) => {
+      sqsMock.on(GetQueueAttributesCommand).resolves(depthAnswer);
+      const regions: string[] = [];
+      const reader = new QueueDepthReader(new SQSClient({ region: 'us-east-1' }), {
+        region: 'us-east-1',
+        clientFor: (r) => (regions.push(r), new SQSClient({ region: r })),
+      });
+
+      await reader.depth(arn);
+      await reader.depth(arn);
+
+      expect(sqsMock.commandCalls(GetQueueUrlCommand)).toEqual([]);
+      expect(sqsMock.commandCalls(GetQueueAttributesCommand).map((c) => c.args[0].input.QueueUrl)).toEqual([
+        url,
+        url,
+      ]);
+      expect(regions).toEqual(region ? [region] : []);
+    },
+  );
+
+  it('reads a queue URL of another region through a client of that region', async () => {
+    sqsMock.on(GetQueueAttributesCommand).resolves(depthAnswer);
+    const home = new SQSClient({ region: 'us-east-1' });
+    const away = new SQSClient({ region: 'ap-southeast-2' });
+    const reader = new QueueDepthReader(home, { region: 'us-east-1', clientFor: () => away });
+
+    await reader.depth('https://sqs.ap-southeast-2.amazonaws.com/123456789012/video-jobs');
+    await reader.depth(URL);
+
+    expect(
+      await Promise.all(
+        sqsMock.commandCalls(GetQueueAttributesCommand).map((c) => c.thisValue.config.region()),
+      ),
+    ).toEqual(['ap-southeast-2', 'us-east-1']);
   });
 
   it('looks a missing queue up again at the next read (it may have been created since)', async () => {

@@ -73,6 +73,8 @@ describe('Config section: scalers', () => {
       'https://example.com/video-jobs',
       'arn:aws:sns:eu-west-1:123456789012:video-jobs',
       'arn:aws:sqs:eu-west-1:1234:video-jobs',
+      // Its URL is built from the ARN: the partition's domain must be known.
+      'arn:aws-moon:sqs:moon-1:123456789012:video-jobs',
     ])('refuses %j and says what it expects', (queue) => {
       expect(issuesOf(rawScaler({ queue }))).toEqual([
         'queue: an SQS queue name, queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>) or queue ARN',

@@ -46,6 +46,10 @@ describe('Function: serviceArn', () => {
       { cluster: 'media', service: 'arn:aws:ecs:eu-west-1:123456789012:service/media/w' },
       'arn:aws:ecs:eu-west-1:123456789012:service/media/w',
     ],
+    [
+      { cluster: 'media', service: 'arn:aws:ecs:eu-west-1:123456789012:service/w' },
+      'arn:aws:ecs:eu-west-1:123456789012:service/media/w',
+    ],
   ])('names %j in the current ARN format', (ref, expected) => {
     expect(serviceArn(ref)).toEqual(expected);
   });
@@ -61,12 +65,24 @@ describe('Function: scalingStatements', () => {
     expect(statements.find((s) => s.Action.includes('ecs:UpdateService'))?.Resource).toHaveLength(2);
   });
 
-  it('asks for sqs:GetQueueUrl only when a queue is not given as a URL', () => {
+  it('asks for sqs:GetQueueUrl only for queues given by name (a URL is used as is, an ARN names its URL)', () => {
     const config = parseConfig({
-      scalers: [scaler({ queue: 'https://sqs.us-east-1.amazonaws.com/123456789012/video-jobs' })],
+      scalers: [
+        scaler({ queue: 'https://sqs.us-east-1.amazonaws.com/123456789012/video-jobs' }),
+        scaler({ name: 'b', service: 'b', queue: 'arn:aws:sqs:eu-west-1:123456789012:b-jobs' }),
+      ],
     });
 
     expect(scalingStatements(config.scalers).flatMap((s) => s.Action)).not.toContain('sqs:GetQueueUrl');
+  });
+
+  it('lets a service given by an old-format ARN be updated under both its ARN formats', () => {
+    const old = 'arn:aws:ecs:eu-west-1:123456789012:service/video-worker';
+    const config = parseConfig({ scalers: [scaler({ service: old })] });
+
+    expect(
+      scalingStatements(config.scalers).find((s) => s.Action.includes('ecs:UpdateService'))?.Resource,
+    ).toEqual(['arn:aws:ecs:eu-west-1:123456789012:service/media/video-worker', old]);
   });
 });
 

@@ -42,4 +42,33 @@ describe('Function: clampToTarget', () => {
   it('never turns "no change" into a change, even outside the range', () => {
     expect(clampToTarget(decision(0, 'none'), 0, { min: 2, max: 5 })).toEqual(decision(0, 'none'));
   });
+
+  it('never turns a scale-out into a scale-in when the count is above MaxCapacity: the backlog wants more tasks', () => {
+    const bounded = clampToTarget(decision(12, 'out'), 10, { min: 2, max: 5 });
+
+    expect(bounded).toMatchObject({ desired: 10, change: 'none', clampedBy: { min: 2, max: 5 } });
+    expect(bounded.reason).toContain(
+      'desired 10 is outside that range; leaving it to Application Auto Scaling',
+    );
+  });
+
+  it('never turns a scale-in into a scale-out when the count is below MinCapacity', () => {
+    expect(clampToTarget(decision(0, 'in'), 1, { min: 3, max: 5 })).toMatchObject({
+      desired: 1,
+      change: 'none',
+    });
+  });
+
+  it.each([
+    ['blocks a scale-in entirely', 3, { min: 3, max: 5 }, 3, 'none'],
+    ['shortens a scale-in', 4, { min: 2, max: 5 }, 2, 'in'],
+  ])('keeps the scale-in timer running when MinCapacity %s', (_case, current, range, desired, change) => {
+    const scaleIn: ScaleDecision = { ...decision(0, 'in'), lowSince: '2026-03-02T09:50:00.000Z' };
+
+    expect(clampToTarget(scaleIn, current, range)).toMatchObject({
+      desired,
+      change,
+      state: { lowSince: '2026-03-02T09:50:00.000Z' },
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { PermanentError } from '../../../../shared/errors';
 import { parseScaleEvent } from '../../../../shared/scaling/event';
 import scheduled from '../../../../events/scale-queues-scheduled.json';
@@ -33,5 +34,47 @@ describe('Function: parseScaleEvent', () => {
     ['a huge scheduled time', { scheduledTime: 'x'.repeat(100_000) }],
   ])('rejects %s as a permanent error', (_case, event) => {
     expect(() => parseScaleEvent(event)).toThrow(PermanentError);
+  });
+
+  it('reads JSON with `__proto__` keys as plain data, polluting nothing', () => {
+    const event: unknown = JSON.parse('{"__proto__": {"mode": "minute", "polluted": true}, "mode": "once"}');
+
+    expect(parseScaleEvent(event)).toEqual({ mode: 'once' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('answers any JSON payload with an invocation or a PermanentError, nothing else (fuzz)', () => {
+    const payload = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        {
+          mode: fc.oneof(fc.constantFrom('minute', 'once'), fc.jsonValue()),
+          scheduledTime: fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.string(),
+            fc.jsonValue(),
+          ),
+          __proto__: fc.jsonValue(),
+        },
+        { requiredKeys: [] },
+      ),
+      fc.string().map((key) => JSON.parse(JSON.stringify({ [key]: 'x'.repeat(1000) })) as unknown),
+    );
+    fc.assert(
+      fc.property(payload, (event) => {
+        let invocation;
+        try {
+          invocation = parseScaleEvent(event);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PermanentError);
+          return;
+        }
+        expect(['minute', 'once']).toContain(invocation.mode);
+        expect(Object.keys(invocation).every((k) => k === 'mode' || k === 'anchor')).toBe(true);
+        if (invocation.anchor !== undefined) expect(Number.isFinite(invocation.anchor)).toBe(true);
+        expect(({} as Record<string, unknown>).mode).toBeUndefined();
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -4,6 +4,7 @@ import { PermanentError, RetryableError } from '../../../../shared/errors';
 import {
   evaluateScaler,
   runScalers,
+  SETTLE_MS,
   type BoundsCache,
   type ScalingAdapters,
 } from '../../../../shared/scaling/service';
@@ -133,6 +134,69 @@ describe('Function: evaluateScaler', () => {
     adapters.setDesired = () => Promise.reject(new RetryableError('UpdateService: ThrottlingException'));
 
     expect((await evaluateScaler(scaler(), tools(adapters))).outcome).toBe('failed');
+  });
+
+  it.each([
+    ['a scale-out', { visible: 50, desired: 2 }, 5],
+    ['a scale-in', { visible: 0, desired: 2 }, 0],
+  ])(
+    'waits, changing nothing, while %s another evaluation saved is not in DescribeServices yet',
+    async (_case, world, saved) => {
+      const adapters = fakeAdapters(world);
+      adapters.readState = async () => ({
+        state: {},
+        version: 4,
+        lastChange: { desired: saved, at: new Date(T0 - 2_000).toISOString() },
+      });
+      const t = tools(adapters);
+
+      const result = await evaluateScaler(scaler(), t);
+
+      expect(result.outcome).toBe('conflict');
+      expect(adapters.calls).toEqual(['depth', 'describe', 'bounds']);
+      expect(t.logger.at('warn', 'scaling decision')[0]?.extra.reason).toContain(
+        `the change to ${saved} saved at`,
+      );
+    },
+  );
+
+  it.each([
+    ['shows the saved change', 5, T0 - 2_000, 'unchanged'],
+    [
+      'does not show a change saved SETTLE_MS ago (its invocation has timed out)',
+      9,
+      T0 - SETTLE_MS,
+      'scale-out',
+    ],
+    ['does not show a change saved SETTLE_MS ahead of this clock', 9, T0 + SETTLE_MS, 'scale-out'],
+  ])('decides as usual when DescribeServices %s', async (_case, saved, at, outcome) => {
+    const adapters = fakeAdapters({ visible: 50, desired: 5 });
+    adapters.readState = async () => ({
+      state: {},
+      version: 4,
+      lastChange: { desired: saved, at: new Date(at).toISOString() },
+    });
+    adapters.store.set('video-workers', { version: 4 });
+    if (outcome === 'scale-out') adapters.describe = async () => ({ desired: 2, running: 2 });
+
+    expect((await evaluateScaler(scaler(), tools(adapters))).outcome).toBe(outcome);
+  });
+
+  it('puts the state back when UpdateService fails, so the next evaluation scales in without a new wait', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 3 });
+    const lowSince = new Date(T0 - 10 * 60_000).toISOString();
+    adapters.store.set('video-workers', { lowSince, version: 7 });
+    const setDesired = adapters.setDesired;
+    adapters.setDesired = () => Promise.reject(new RetryableError('UpdateService: ThrottlingException'));
+
+    const failed = await evaluateScaler(scaler(), tools(adapters));
+    const stored = adapters.store.get('video-workers');
+    adapters.setDesired = setDesired;
+    const retried = await evaluateScaler(scaler(), tools(adapters, T0 + 60_000));
+
+    expect(failed.outcome).toBe('failed');
+    expect(stored).toEqual({ lowSince, version: 9 });
+    expect(retried).toMatchObject({ outcome: 'scale-in', desired: 0 });
   });
 
   it('fails an evaluation whose figures are not whole numbers rather than guess', async () => {

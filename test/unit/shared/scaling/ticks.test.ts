@@ -39,14 +39,23 @@ describe('Function: planTicks', () => {
     expect(ticks.map((t) => (t.at - T0) / 1000)).toEqual([25, 30, 40, 50]);
   });
 
-  it.each([
-    ['in the future', T0 + 5_000],
-    ['a whole minute back', T0 - 60_000],
-  ])('starts the window now when the anchor is %s', (_case, anchor) => {
-    const ticks = planTicks([scaler('a', 30)], { now: T0, anchor });
+  it('starts the window now when the anchor is in the future (clock skew)', () => {
+    const ticks = planTicks([scaler('a', 30)], { now: T0, anchor: T0 + 5_000 });
 
     expect(ticks.map((t) => (t.at - T0) / 1000)).toEqual([0, 30]);
   });
+
+  it.each([
+    ['a whole minute', T0 - 60_000],
+    ['several minutes', T0 - 5 * 60_000],
+  ])(
+    'evaluates once when the invocation is %s late, rather than overlap the next one all minute',
+    (_case, anchor) => {
+      const ticks = planTicks([scaler('a', 10), scaler('b', 30)], { now: T0, anchor });
+
+      expect(offsets(ticks)).toEqual([[0, ['a', 'b']]]);
+    },
+  );
 
   it('plans nothing without scalers', () => {
     expect(planTicks([], { now: T0 })).toEqual([]);

@@ -11,7 +11,7 @@ import { errorMessage, PermanentError, RetryableError } from '../errors.js';
 import { anyGlobMatches } from '../images/glob.js';
 import { INDEX_MEDIA_TYPES, type RegistryImage } from '../images/protect.js';
 import type { RepositoryIdentity } from '../images/refs.js';
-import type { DeleteResult, ImageRegistry } from '../images/service.js';
+import { CALL_FAILED, NOT_ATTEMPTED, type DeleteResult, type ImageRegistry } from '../images/service.js';
 import { clientConfig } from './clients.js';
 
 let ecr: ECRClient | undefined;
@@ -144,8 +144,10 @@ export async function indexChildren(
 
 /**
  * Deletes images by digest, 100 a call. `failures[]` are failures, except ImageNotFound: the image is
- * gone, which is what was asked (a duplicate run, or ECR's own lifecycle got there first). A call
- * that fails outright fails its 100 images and the next batch is still tried.
+ * gone, which is what was asked (a duplicate run, or ECR's own lifecycle got there first). A call that
+ * fails outright (the SDK has already retried throttling and 5xx) fails its images as CallFailed, and
+ * the calls after it are not sent (NotAttempted): a destructive run stops at the first surprise, and
+ * the next run re-plans from what the registry holds.
  */
 export async function deleteImages(
   client: ECRClient,
@@ -153,7 +155,8 @@ export async function deleteImages(
   digests: readonly string[],
 ): Promise<DeleteResult> {
   const result: DeleteResult = { deleted: [], failed: [] };
-  for (const batch of chunks(digests, IMAGE_ID_BATCH)) {
+  const batches = chunks(digests, IMAGE_ID_BATCH);
+  for (const [i, batch] of batches.entries()) {
     try {
       const response = await client.send(
         new BatchDeleteImageCommand({
@@ -172,7 +175,11 @@ export async function deleteImages(
       result.deleted.push(...batch.filter((d) => !failed.has(d)));
     } catch (error) {
       const reason = classifyEcrError(error, `BatchDeleteImage ${repositoryName}`).message;
-      result.failed.push(...batch.map((digest) => ({ digest, code: 'CallFailed', reason })));
+      result.failed.push(...batch.map((digest) => ({ digest, code: CALL_FAILED, reason })));
+      const skipped = `not sent: an earlier BatchDeleteImage call failed (${reason})`;
+      for (const rest of batches.slice(i + 1))
+        result.failed.push(...rest.map((digest) => ({ digest, code: NOT_ATTEMPTED, reason: skipped })));
+      break;
     }
   }
   return result;

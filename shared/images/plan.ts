@@ -41,6 +41,12 @@ export interface RepositoryPlan {
   counts: RepositoryCounts;
   /** Digests to delete (the `expired` ones), oldest first. */
   deletes: string[];
+  /**
+   * The same digests in the order they must go: image indexes before the manifests they list (ECR
+   * refuses to delete a manifest an index still lists: ImageReferencedByManifestList), each phase in
+   * its own BatchDeleteImage calls. One phase when no index expires.
+   */
+  deletePhases: string[][];
   /** References that cannot be resolved, index manifests that cannot be read: nothing here is deleted. */
   doubts: string[];
 }
@@ -102,6 +108,7 @@ export function planRepository(input: {
   });
   keepIndexChildren(decisions, children);
   const deletes = decisions.filter((d) => d.action === 'delete').map((d) => d.digest);
+  const indexes = new Set(input.images.filter(isIndex).map((i) => i.imageDigest));
   const keptInUse = decisions.filter((d) => d.cause === 'in-use' || d.cause === 'index-child').length;
   return {
     repository: input.repository,
@@ -113,8 +120,34 @@ export function planRepository(input: {
       expired: deletes.length,
     },
     deletes,
+    deletePhases: deletePhases(deletes, indexes, children),
     doubts,
   };
+}
+
+/**
+ * Orders deletions so that no manifest is deleted while an index being deleted still lists it: the
+ * indexes no other deleted index lists first, then those they list, …, then every other image.
+ */
+function deletePhases(
+  deletes: readonly string[],
+  indexes: ReadonlySet<string>,
+  children: ReadonlyMap<string, readonly string[]>,
+): string[][] {
+  let pending = deletes.filter((d) => indexes.has(d));
+  const phases: string[][] = [];
+  while (pending.length > 0) {
+    const listed = new Set(pending.flatMap((d) => children.get(d) ?? []));
+    const free = pending.filter((d) => !listed.has(d));
+    // A cycle cannot be pushed to a registry; should one appear, delete the rest together.
+    const phase = free.length > 0 ? free : pending;
+    phases.push(phase);
+    const done = new Set(phase);
+    pending = pending.filter((d) => !done.has(d));
+  }
+  const rest = deletes.filter((d) => !indexes.has(d));
+  if (rest.length > 0) phases.push(rest);
+  return phases;
 }
 
 function keepIndexChildren(

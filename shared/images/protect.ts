@@ -161,7 +161,7 @@ export interface Protection {
  * Resolves every use that points into `repository` against its images: a digest protects that image
  * (a digest no longer listed is already gone); a tag protects the image carrying it now (no tag means
  * `latest`, as Docker reads it); a tag no image carries is a doubt, since the image behind it cannot
- * be known.
+ * be known, and so is a reference that cannot be parsed but may be this repository's.
  */
 export function protectRepository(
   repository: RepositoryIdentity,
@@ -183,10 +183,25 @@ export function protectRepository(
   };
   for (const use of uses) {
     const reference = parseImageReference(use.image);
-    if (!reference || !referencesRepository(reference, repository)) continue;
+    if (!reference) {
+      // Fail closed: a reference that cannot be read may still be this repository's (empty, or
+      // naming it): which image it uses cannot be known.
+      if (use.image.trim() === '' || use.image.includes(repository.name)) {
+        doubts.push(
+          `${JSON.stringify(use.image.slice(0, 200))} (${use.reason}) is not an image reference ecs-pilot can read, and may name an image in ${repository.name}`,
+        );
+      }
+      continue;
+    }
+    if (!referencesRepository(reference, repository)) continue;
     const digest = use.digest ?? reference.digest;
     if (digest) {
       if (digests.has(digest)) keep(digest, use.reason);
+      // ECS reported what a task pulled by tag: the image carrying that tag now is kept too (the tag
+      // may name an image index whose platform image ECS reports, or have moved). Keeping more is
+      // safe; a tag no image carries is no doubt here, the pulled digest is known.
+      const tagged = use.digest && !reference.digest ? byTag.get(reference.tag ?? 'latest') : undefined;
+      if (tagged && tagged !== digest) keep(tagged, `${use.reason} (tag ${reference.tag ?? 'latest'})`);
       continue;
     }
     const tag = reference.tag ?? 'latest';

@@ -64,13 +64,29 @@ export interface RepositoryIdentity {
 }
 
 /**
- * Whether a reference points into this repository: the same URI host and path, or a bare name equal to
- * the repository's. A bare `app:1.2` would be pulled from Docker Hub, but treating it as the ECR
- * repository `app` can only keep more images, never fewer.
+ * One private ECR registry reached through any of its endpoints: the standard one, FIPS, dual-stack
+ * (`dkr-ecr.<region>.on.aws`), the China and isolated partitions, with or without `:443`.
+ */
+const ECR_HOST =
+  /^(\d{12})\.dkr[.-]ecr(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|on\.aws|c2s\.ic\.gov|sc2s\.sgov\.gov)(?::443)?$/;
+
+/** `account/region` for an ECR registry host, else the host itself (lower-cased). */
+export function registryKey(host: string): string {
+  const lower = host.toLowerCase();
+  const ecr = ECR_HOST.exec(lower);
+  return ecr ? `${ecr[1]}/${ecr[2]}` : lower;
+}
+
+/**
+ * Whether a reference points into this repository: a bare name equal to the repository's, or the same
+ * path in the same registry, through whichever endpoint the reference uses (a task definition may pull
+ * through the dual-stack or FIPS endpoint; missing that would delete an image in use). The same name
+ * in another account or region is another repository. A bare `app:1.2` would be pulled from Docker
+ * Hub, but treating it as the ECR repository `app` can only keep more images, never fewer.
  */
 export function referencesRepository(reference: ImageReference, repository: RepositoryIdentity): boolean {
   if (reference.repository !== repository.name) return false;
   if (reference.registry === undefined) return true;
   const slash = repository.uri.indexOf('/');
-  return slash > 0 && repository.uri.slice(0, slash).toLowerCase() === reference.registry;
+  return slash > 0 && registryKey(repository.uri.slice(0, slash)) === registryKey(reference.registry);
 }

@@ -10,6 +10,13 @@ export interface PolicySyncOutcome {
   action: 'none' | 'put' | 'would-put' | 'failed';
   diff?: string[];
   error?: string;
+  /** Why a policy that differs was not put although syncPolicy is on (the repository is held). */
+  notPut?: string;
+  /**
+   * Set when the configured policy is (or would be) on the repository while its rules expire images
+   * in use: ECR's own lifecycle knows nothing of ECS and will delete those within about 24 hours.
+   */
+  warning?: string;
 }
 
 export interface RepositoryOutcome extends RepositoryCounts {
@@ -18,7 +25,10 @@ export interface RepositoryOutcome extends RepositoryCounts {
   failed: number;
   /** Why nothing was deleted here although images expired (doubt, cap, preview). */
   held?: string;
+  /** The first 20 images not deleted, with ECR's failure code (CallFailed: outcome unknown; NotAttempted: not sent). */
   failures?: { digest: string; code: string; reason: string }[];
+  /** How many images were not deleted, per failure code. */
+  failureCodes?: Record<string, number>;
   policy?: PolicySyncOutcome;
 }
 
@@ -90,6 +100,10 @@ export function renderSummary(s: RunSummary): {
   for (const r of s.repositories) {
     const notes: string[] = [];
     if (r.held) notes.push(`  held: ${r.held}`);
+    if (r.failureCodes) {
+      const byCode = Object.entries(r.failureCodes).map(([code, n]) => `${n} ${code}`);
+      notes.push(`  not deleted: ${byCode.join(', ')} (every digest is in the log line "images deleted")`);
+    }
     for (const f of r.failures ?? []) notes.push(`  failed: ${f.digest}: ${f.code} ${f.reason}`);
     if (r.policy && r.policy.status !== 'in-sync') {
       const what = {
@@ -101,8 +115,10 @@ export function renderSummary(s: RunSummary): {
       notes.push(
         `  lifecycle policy ${r.policy.status}${what ? `: ${what}` : ''}${r.policy.error ? ` (${r.policy.error})` : ''}`,
       );
+      if (r.policy.notPut) notes.push(`    not put: ${r.policy.notPut}`);
       for (const d of r.policy.diff ?? []) notes.push(`    ${d}`);
     }
+    if (r.policy?.warning) notes.push(`  WARNING: ${r.policy.warning}`);
     if (notes.length > 0) lines.push('', `${r.repository}:`, ...notes);
   }
   return {

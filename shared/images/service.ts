@@ -34,8 +34,14 @@ import { policyDrift, policyText } from './sync.js';
 export interface DeleteResult {
   /** Deleted now, or already gone (ImageNotFound). */
   deleted: string[];
+  /** Not deleted: ECR's failure code, or CALL_FAILED / NOT_ATTEMPTED. */
   failed: { digest: string; code: string; reason: string }[];
 }
+
+/** A delete call failed outright: ECR may or may not have deleted its images (a timeout after the work). */
+export const CALL_FAILED = 'CallFailed';
+/** A delete not sent, because an earlier call failed outright (the run stops deleting there). */
+export const NOT_ATTEMPTED = 'NotAttempted';
 
 /** The registry side (ECR). Every method throws on an error it could not retry away. */
 export interface ImageRegistry {
@@ -43,6 +49,7 @@ export interface ImageRegistry {
   listImages(repository: string): Promise<RegistryImage[]>;
   /** The manifests each image index lists; an index it cannot read is left out. */
   indexChildren(repository: string, indexDigests: readonly string[]): Promise<Map<string, string[]>>;
+  /** Reports rather than throws: a call that fails outright is CALL_FAILED, the calls after it NOT_ATTEMPTED. */
   deleteImages(repository: string, digests: readonly string[]): Promise<DeleteResult>;
   getLifecyclePolicy(repository: string): Promise<string | undefined>;
   putLifecyclePolicy(repository: string, text: string): Promise<void>;
@@ -111,9 +118,16 @@ function logDecisions(plan: RepositoryPlan, logger: Log): void {
   }
 }
 
+/**
+ * Compares the repository's lifecycle policy with the configured one and, in enforce mode with
+ * syncPolicy, puts it. A held repository (a doubt about what is in use, or the cap) gets no new
+ * policy: ECR would then delete on its own what this run did not dare to. When the rules expire
+ * images in use, the outcome carries a warning, since ECR's lifecycle will delete those.
+ */
 async function syncPolicy(
   target: Target,
-  enforce: boolean,
+  plan: RepositoryPlan,
+  options: { enforce: boolean; held: string | undefined },
   registry: ImageRegistry,
 ): Promise<PolicySyncOutcome> {
   let current: string | undefined;
@@ -123,14 +137,26 @@ async function syncPolicy(
     return { status: 'unknown', action: 'failed', error: errorMessage(error) };
   }
   const drift = policyDrift(current, target.entry.policy);
-  if (drift.status === 'in-sync') return { status: 'in-sync', action: 'none' };
+  const inUse = plan.counts.keptInUse;
+  const warning =
+    inUse > 0 && (drift.status === 'in-sync' || target.entry.syncPolicy)
+      ? `the rules expire ${inUse} image(s) in use here; ecs-pilot keeps them, but ECR's own lifecycle ` +
+        'knows nothing of ECS and will delete them within about 24 hours while this policy is on the repository'
+      : undefined;
+  const warn = warning ? { warning } : {};
+  if (drift.status === 'in-sync') return { status: 'in-sync', action: 'none', ...warn };
   const diff = drift.status === 'different' ? { diff: drift.diff } : {};
-  if (!enforce || !target.entry.syncPolicy) return { status: drift.status, action: 'would-put', ...diff };
+  if (!options.enforce || !target.entry.syncPolicy) {
+    return { status: drift.status, action: 'would-put', ...diff, ...warn };
+  }
+  if (options.held) {
+    return { status: drift.status, action: 'would-put', ...diff, notPut: `held: ${options.held}`, ...warn };
+  }
   try {
     await registry.putLifecyclePolicy(target.repository.name, policyText(target.entry.policy));
-    return { status: drift.status, action: 'put', ...diff };
+    return { status: drift.status, action: 'put', ...diff, ...warn };
   } catch (error) {
-    return { status: drift.status, action: 'failed', ...diff, error: errorMessage(error) };
+    return { status: drift.status, action: 'failed', ...diff, error: errorMessage(error), ...warn };
   }
 }
 
@@ -205,6 +231,8 @@ export async function runImageHygiene(
     { maxDeletesPerRun: config.maxDeletesPerRun, runDoubts },
   );
   if (verdict.runHeld) logger.warn('image deletions held', { reason: verdict.runHeld });
+  // Set once a delete call fails outright: no further deletion is sent in this run.
+  let stopped: string | undefined;
   for (const { target, plan } of plans) {
     const outcome: RepositoryOutcome = { repository: plan.repository, ...plan.counts, deleted: 0, failed: 0 };
     const held = verdict.held.get(plan.repository);
@@ -212,17 +240,29 @@ export async function runImageHygiene(
       outcome.held = held;
       summary.status = 'held';
     } else if (!enforce && plan.deletes.length > 0) outcome.held = 'preview: nothing deleted';
-    outcome.policy = await syncPolicy(target, enforce, registry);
+    outcome.policy = await syncPolicy(target, plan, { enforce, held }, registry);
+    if (outcome.policy.warning) {
+      logger.warn('lifecycle policy expires images in use', {
+        repository: plan.repository,
+        warning: outcome.policy.warning,
+      });
+    }
     if (outcome.policy.status !== 'in-sync')
       logger.warn('lifecycle policy drift', { repository: plan.repository, ...outcome.policy });
-    if (enforce && verdict.allowed.has(plan.repository)) {
-      const result = await deleteOrFail(registry, plan);
+    if (enforce && verdict.allowed.has(plan.repository) && stopped) {
+      outcome.held = `nothing deleted: ${stopped}`;
+      summary.status = 'failed';
+    } else if (enforce && verdict.allowed.has(plan.repository)) {
+      const result = await deletePlanned(registry, plan);
       outcome.deleted = result.deleted.length;
       outcome.failed = result.failed.length;
       if (result.failed.length > 0) {
         outcome.failures = result.failed.slice(0, 20);
+        outcome.failureCodes = countCodes(result.failed);
         summary.status = 'failed';
       }
+      const broken = result.failed.find((f) => f.code === CALL_FAILED);
+      if (broken) stopped = `an earlier BatchDeleteImage call failed (${plan.repository}: ${broken.reason})`;
       logger.info('images deleted', {
         repository: plan.repository,
         deleted: result.deleted,
@@ -234,14 +274,38 @@ export async function runImageHygiene(
   return finish();
 }
 
-/** A delete call that throws counts every image of the repository not yet reported as failed. */
-async function deleteOrFail(registry: ImageRegistry, plan: RepositoryPlan): Promise<DeleteResult> {
-  try {
-    return await registry.deleteImages(plan.repository, plan.deletes);
-  } catch (error) {
-    const reason = errorMessage(error);
-    return { deleted: [], failed: plan.deletes.map((digest) => ({ digest, code: 'Error', reason })) };
+const countCodes = (failed: DeleteResult['failed']): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const f of failed) counts[f.code] = (counts[f.code] ?? 0) + 1;
+  return counts;
+};
+
+/**
+ * Deletes a repository's expired images phase by phase (image indexes before what they list). A phase
+ * with a call that failed outright stops the rest; a registry that throws (it should report instead)
+ * leaves what earlier phases deleted counted as deleted, its phase as CallFailed, the rest NotAttempted.
+ */
+async function deletePlanned(registry: ImageRegistry, plan: RepositoryPlan): Promise<DeleteResult> {
+  const result: DeleteResult = { deleted: [], failed: [] };
+  for (const [i, phase] of plan.deletePhases.entries()) {
+    let outcome: DeleteResult;
+    try {
+      outcome = await registry.deleteImages(plan.repository, phase);
+    } catch (error) {
+      const reason = errorMessage(error);
+      outcome = { deleted: [], failed: phase.map((digest) => ({ digest, code: CALL_FAILED, reason })) };
+    }
+    result.deleted.push(...outcome.deleted);
+    result.failed.push(...outcome.failed);
+    const broken = outcome.failed.find((f) => f.code === CALL_FAILED);
+    if (broken) {
+      const reason = `not sent: an earlier BatchDeleteImage call failed (${broken.reason})`;
+      for (const rest of plan.deletePhases.slice(i + 1))
+        result.failed.push(...rest.map((digest) => ({ digest, code: NOT_ATTEMPTED, reason })));
+      break;
+    }
   }
+  return result;
 }
 
 /** The task definitions the toolkit itself starts (uploads and schedules), which keep their images. */

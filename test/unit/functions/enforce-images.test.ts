@@ -163,7 +163,13 @@ describe('Function: enforceImages', () => {
     expect([...images.keys()].sort()).toEqual([digest(2), digest(4), digest(9)]);
     expect(ecr.commandCalls(BatchDeleteImageCommand)).toHaveLength(1);
     expect(JSON.parse(policyText!)).toEqual(POLICY);
-    expect(summary.repositories[0]!.policy).toEqual({ status: 'missing', action: 'put' });
+    expect(summary.repositories[0]!.policy).toEqual({
+      status: 'missing',
+      action: 'put',
+      warning:
+        "the rules expire 1 image(s) in use here; ecs-pilot keeps them, but ECR's own lifecycle knows " +
+        'nothing of ECS and will delete them within about 24 hours while this policy is on the repository',
+    });
   });
 
   it('makes zero mutating calls when a preview is requested, and reports drift only', async () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   BatchDeleteImageCommand,
@@ -18,7 +18,7 @@ import {
 } from '../../../../shared/aws/ecr-images';
 import { PermanentError, RetryableError } from '../../../../shared/errors';
 
-const ecr = mockClient(ECRClient);
+let ecr = mockClient(ECRClient);
 const client = new ECRClient({ region: 'eu-west-1' });
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 const detail = (n: number) => ({
@@ -116,24 +116,47 @@ describe('Adapter: ECR images', () => {
     ]);
   });
 
-  it('fails the images of a chunk whose call fails, and still tries the next chunk', async () => {
+  it('stops at a call that fails outright: earlier chunks deleted, its chunk CallFailed, later ones not sent', async () => {
     ecr
       .on(BatchDeleteImageCommand)
+      .resolvesOnce({ failures: [] })
       .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
       .resolves({ failures: [] });
+    const digests = Array.from({ length: 250 }, (_, i) => digest(i));
 
-    const result = await deleteImages(
-      client,
-      'app',
-      Array.from({ length: 150 }, (_, i) => digest(i)),
-    );
+    const result = await deleteImages(client, 'app', digests);
 
-    expect(result.failed).toHaveLength(100);
-    expect(result.failed[0]).toMatchObject({
+    expect(ecr.commandCalls(BatchDeleteImageCommand)).toHaveLength(2);
+    expect(result.deleted).toEqual(digests.slice(0, 100));
+    expect(result.failed.map((f) => f.digest)).toEqual(digests.slice(100));
+    expect(result.failed[0]).toEqual({
+      digest: digest(100),
       code: 'CallFailed',
       reason: 'BatchDeleteImage app: ThrottlingException: slow down',
     });
-    expect(result.deleted).toHaveLength(50);
+    expect(result.failed[100]).toEqual({
+      digest: digest(200),
+      code: 'NotAttempted',
+      reason:
+        'not sent: an earlier BatchDeleteImage call failed (BatchDeleteImage app: ThrottlingException: slow down)',
+    });
+    expect(result.failed.filter((f) => f.code === 'NotAttempted')).toHaveLength(50);
+  });
+
+  it('reports exactly which images were deleted (ImageNotFound included) and which failed, with the code', async () => {
+    ecr.on(BatchDeleteImageCommand).resolves({
+      failures: [
+        { imageId: { imageDigest: digest(1) }, failureCode: 'ImageNotFound' },
+        { imageId: { imageDigest: digest(2) }, failureCode: 'KmsError', failureReason: 'kms' },
+      ],
+    });
+
+    const result = await deleteImages(client, 'app', [digest(1), digest(2), digest(3)]);
+
+    expect(result).toEqual({
+      deleted: [digest(1), digest(3)],
+      failed: [{ digest: digest(2), code: 'KmsError', reason: 'kms' }],
+    });
   });
 
   it('reads index manifests for their children, asking for index media types, 100 a call', async () => {
@@ -169,5 +192,74 @@ describe('Adapter: ECR images', () => {
       .rejects(new LifecyclePolicyNotFoundException({ message: 'none', $metadata: {} }));
 
     expect(await getLifecyclePolicy(client, 'app')).toBeUndefined();
+  });
+
+  describe('with the SDK retry strategy (real middleware, stubbed HTTP)', () => {
+    const response = (statusCode: number, body: unknown, errorType?: string) => ({
+      statusCode,
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+      },
+      body: new TextEncoder().encode(JSON.stringify(body)),
+    });
+    const throttled = () =>
+      response(400, { __type: 'ThrottlingException', message: 'Rate exceeded' }, 'ThrottlingException');
+
+    /** An ECRClient whose HTTP layer answers from `responses` and counts the requests sent. */
+    function stubbedEcr(maxAttempts: number, responses: ReturnType<typeof response>[]) {
+      const sent: unknown[] = [];
+      const requestHandler = {
+        handle: async (request: { body?: unknown }) => {
+          sent.push(request.body);
+          const next = responses.shift();
+          if (!next) throw new Error('no stubbed response left');
+          return { response: next };
+        },
+      };
+      const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+      return {
+        client: new ECRClient({ region: 'eu-west-1', credentials, maxAttempts, requestHandler }),
+        sent,
+      };
+    }
+
+    beforeEach(() => {
+      // aws-sdk-client-mock replaces send() and with it the retry middleware; these tests need the real one.
+      ecr.restore();
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+    });
+
+    afterEach(() => {
+      vi.restoreAllMocks();
+      ecr = mockClient(ECRClient);
+    });
+
+    it('deletes after a throttled BatchDeleteImage through the SDK retry alone: one request per attempt', async () => {
+      const { client: real, sent } = stubbedEcr(3, [
+        throttled(),
+        response(200, { imageIds: [], failures: [] }),
+      ]);
+
+      const result = await deleteImages(real, 'app', [digest(1)]);
+
+      expect(result).toEqual({ deleted: [digest(1)], failed: [] });
+      expect(sent).toHaveLength(2);
+    });
+
+    it('reports CallFailed once the SDK attempts are spent, with no retry of its own', async () => {
+      const { client: real, sent } = stubbedEcr(2, [throttled(), throttled(), throttled(), throttled()]);
+
+      const result = await deleteImages(
+        real,
+        'app',
+        Array.from({ length: 150 }, (_, i) => digest(i)),
+      );
+
+      expect(sent).toHaveLength(2);
+      expect(result.deleted).toEqual([]);
+      expect(result.failed.filter((f) => f.code === 'CallFailed')).toHaveLength(100);
+      expect(result.failed.filter((f) => f.code === 'NotAttempted')).toHaveLength(50);
+    });
   });
 });

@@ -165,4 +165,27 @@ describe('Adapter: EcsInUseScanner', () => {
       'ListTasks/DescribeTasks (RUNNING) in media: ClusterNotFoundException: Cluster not found.',
     );
   });
+
+  it('reads PENDING tasks (desired RUNNING) and tasks still stopping, with what ECS says they pulled', async () => {
+    world();
+    ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+    ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns: [`${A}:task/media/p1`] });
+    ecs.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [`${A}:task/media/s1`] });
+    ecs.on(DescribeTasksCommand).callsFake(async (input: { tasks: string[] }) => ({
+      tasks: input.tasks.map((taskArn) => ({
+        taskArn,
+        clusterArn: `${A}:cluster/media`,
+        lastStatus: taskArn.endsWith('p1') ? 'PENDING' : 'DEACTIVATING',
+        containers: [{ name: 'web', image: 'app:v1' }],
+      })),
+      failures: [],
+    }));
+
+    const inventory = await scanner().scan();
+
+    expect(inventory.tasks.map((t) => [t.taskArn.split('/').pop(), t.lastStatus])).toEqual([
+      ['p1', 'PENDING'],
+      ['s1', 'DEACTIVATING'],
+    ]);
+  });
 });

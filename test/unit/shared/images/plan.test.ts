@@ -127,6 +127,48 @@ describe('Function: planRepository', () => {
     expect(usedIndex.deletes).toEqual([]);
   });
 
+  it('deletes image indexes before the manifests they list, outermost first, each in its own phase', () => {
+    // 1 and 2 are platform images, 3 the index listing them, 5 an index listing 3, 6 a plain image.
+    const p = plan(
+      [image(1), image(2), image(3, [], INDEX), image(5, [], INDEX), image(6)],
+      [],
+      [
+        [3, [1, 2]],
+        [5, [3]],
+      ],
+    );
+
+    expect(p.deletes).toEqual([1, 2, 3, 5, 6].map(digest));
+    expect(p.deletePhases).toEqual([[digest(5)], [digest(3)], [1, 2, 6].map(digest)]);
+  });
+
+  it('plans one phase when no index expires', () => {
+    const p = plan([image(1), image(2), image(3)]);
+
+    expect(p.deletePhases).toEqual([[1, 2, 3].map(digest)]);
+  });
+
+  it('deletes an unused index but keeps a platform image of it that is used directly', () => {
+    const p = plan([image(1), image(2), image(3, [], INDEX)], [[2, 'used by task t (arm64)']], [[3, [1, 2]]]);
+
+    expect(p.deletePhases).toEqual([[digest(3)], [digest(1)]]);
+    expect(byDigest(p, 2)).toMatchObject({ action: 'keep', cause: 'in-use' });
+  });
+
+  it('keeps a platform image listed by both a used and an unused index', () => {
+    const p = plan(
+      [image(1), image(2), image(3, [], INDEX), image(4, [], INDEX)],
+      [[3, 'used by task t']],
+      [
+        [3, [1]],
+        [4, [1, 2]],
+      ],
+    );
+
+    expect(p.deletePhases).toEqual([[digest(4)], [digest(2)]]);
+    expect(byDigest(p, 1)).toMatchObject({ action: 'keep', cause: 'index-child' });
+  });
+
   it('doubts an image index whose manifest could not be read', () => {
     const p = plan([image(10, [], INDEX), image(11)]);
 
@@ -140,6 +182,7 @@ describe('Function: judgeRun', () => {
     decisions: [],
     counts: { images: n, keptByRules: 0, keptInUse: 0, expired: n },
     deletes: Array.from({ length: n }, (_, i) => digest(i)),
+    deletePhases: [Array.from({ length: n }, (_, i) => digest(i))],
     doubts,
   });
 
@@ -244,7 +287,10 @@ describe('Function: parseImagesRequest', () => {
     ],
     [{ repositories: ['app-*'] }, 'repositories[0]: a repository name (no wildcards)'],
     [{ repositories: [] }, 'repositories'],
-    [{ maxDeletesPerRun: 10000 }, '(root): Unrecognized key: "maxDeletesPerRun"'],
+    [
+      { maxDeletesPerRun: 10000 },
+      'unknown key "maxDeletesPerRun" (allowed: source, scheduledTime, repositories, mode)',
+    ],
     [JSON.parse('{"__proto__": {"x": 1}}'), '__proto__: key "__proto__" is not allowed'],
   ])('refuses %j', (event, message) => {
     expect(() => parseImagesRequest(event)).toThrow(message);

@@ -83,13 +83,64 @@ describe('Function: parseImageReference', () => {
 });
 
 describe('Function: protectRepository (with collectUses)', () => {
-  it('keeps the image a RUNNING task pulled, by the digest ECS reports even though the tag moved', () => {
+  it('keeps the image a RUNNING task pulled, by the digest ECS reports, and the image its tag names now', () => {
     const { inUse, doubts } = protectedBy(
       inventory({ tasks: [task('RUNNING', `${REGISTRY}/app:latest`, { imageDigest: digest(1) })] }),
     );
 
-    expect([...inUse.keys()]).toEqual([digest(1)]);
+    expect([...inUse.keys()].sort()).toEqual([digest(1), digest(4)]);
     expect(inUse.get(digest(1))).toEqual(['used by RUNNING task 0123abcd in cluster media (container web)']);
+    // The tag may name an image index whose platform image ECS reports: that index is kept too.
+    expect(inUse.get(digest(4))).toEqual([
+      'used by RUNNING task 0123abcd in cluster media (container web) (tag latest)',
+    ]);
+    expect(doubts).toEqual([]);
+  });
+
+  it('does not doubt a tag that moved away when ECS reports the digest the task pulled', () => {
+    const { inUse, doubts } = protectedBy(
+      inventory({ tasks: [task('RUNNING', `${REGISTRY}/app:gone`, { imageDigest: digest(3) })] }),
+    );
+
+    expect([...inUse.keys()]).toEqual([digest(3)]);
+    expect(doubts).toEqual([]);
+  });
+
+  it.each([
+    ['the dual-stack endpoint', `${ACCOUNT}.dkr-ecr.eu-west-1.on.aws/app:v1`],
+    ['the FIPS endpoint', `${ACCOUNT}.dkr.ecr-fips.eu-west-1.amazonaws.com/app:v1`],
+    ['the dual-stack FIPS endpoint', `${ACCOUNT}.dkr-ecr-fips.eu-west-1.on.aws/app:v1`],
+    ['an upper-case host', `${ACCOUNT}.DKR.ECR.EU-WEST-1.AMAZONAWS.COM/app:v1`],
+    ['an explicit :443', `${REGISTRY}:443/app:v1`],
+  ])('keeps an image referenced through %s of the same registry', (_label, ref) => {
+    const { inUse, doubts } = protectedBy(inventory({ tasks: [task('RUNNING', ref)] }));
+
+    expect([...inUse.keys()]).toEqual([digest(1)]);
+    expect(doubts).toEqual([]);
+  });
+
+  it('keeps an image with several tags whole when only one of its tags is referenced', () => {
+    const { inUse } = protectedBy(inventory({ tasks: [task('RUNNING', `${REGISTRY}/app:stable`)] }));
+
+    expect([...inUse.keys()]).toEqual([digest(2)]);
+  });
+
+  it.each([
+    ['an empty image', ''],
+    ['a malformed digest naming the repository', `${REGISTRY}/app@sha256`],
+    ['an empty tag naming the repository', `${REGISTRY}/app:`],
+  ])('holds the repository on %s (the image it uses cannot be known)', (_label, ref) => {
+    const { inUse, doubts } = protectedBy(inventory({ tasks: [task('RUNNING', ref)] }));
+
+    expect(inUse.size).toBe(0);
+    expect(doubts).toEqual([
+      `${JSON.stringify(ref)} (used by RUNNING task 0123abcd in cluster media (container web)) is not an image reference ecs-pilot can read, and may name an image in app`,
+    ]);
+  });
+
+  it('does not hold the repository on an unreadable reference that cannot be its own', () => {
+    const { doubts } = protectedBy(inventory({ tasks: [task('RUNNING', 'other image with spaces')] }));
+
     expect(doubts).toEqual([]);
   });
 
@@ -113,6 +164,9 @@ describe('Function: protectRepository (with collectUses)', () => {
         tasks: [
           task('RUNNING', `${REGISTRY}/other:v1`),
           task('RUNNING', `999999999999.dkr.ecr.eu-west-1.amazonaws.com/app:v1`),
+          // The same name in another region of the same account is another repository.
+          task('RUNNING', `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/app:v1`),
+          task('RUNNING', `${ACCOUNT}.dkr-ecr.us-east-1.on.aws/app:gone`),
           task('RUNNING', 'public.ecr.aws/nginx/nginx:1'),
         ],
       }),

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { whole } from './common.js';
+import { clusterRef, whole } from './common.js';
 
 /** What stops are worth an email: failures (default), plus Spot interruptions, or every stop. */
 export const NOTIFY_ON = ['failures', 'spot', 'all-stops'] as const;
@@ -18,16 +18,6 @@ const email = z
   .string()
   .check(z.regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an email address like oncall@example.com'));
 
-// Cluster names become part of the EventBridge pattern (`:cluster/<name>` suffix), so they are checked.
-const cluster = z
-  .string()
-  .check(
-    z.regex(
-      /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/,
-      'a cluster name (letters, digits, - and _) or cluster ARN',
-    ),
-  );
-
 const name = z.string().check(z.minLength(1), z.maxLength(255));
 
 /** Stop alerts: an email a human can act on when an ECS task stops for a reason that matters. */
@@ -42,7 +32,7 @@ export const alertsSchema = z.strictObject({
     ),
   ),
   /** Clusters (names or ARNs) to watch; default: every cluster in the account and region. */
-  clusters: z.optional(z.array(cluster).check(z.minLength(1), z.maxLength(50))),
+  clusters: z.optional(z.array(clusterRef).check(z.minLength(1), z.maxLength(50))),
   /**
    * Which stops send an email; each entry adds stops: `failures` (default; tasks that failed to
    * start, essential containers that exited with an error, failed health checks, unknown stop codes),

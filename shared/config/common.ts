@@ -21,6 +21,19 @@ export const automationName = z
 
 export const nonEmpty = z.string().check(z.minLength(1, 'a non-empty string'));
 
+/**
+ * A cluster by name or ARN. Checked, not just non-empty: cluster names end up in EventBridge patterns
+ * (`:cluster/<name>`), IAM conditions and resource ARNs.
+ */
+export const clusterRef = z
+  .string()
+  .check(
+    z.regex(
+      /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/,
+      'a cluster name (letters, digits, - and _) or cluster ARN',
+    ),
+  );
+
 /** A whole number in [min, max]. */
 export const whole = (min: number, max?: number) =>
   max === undefined ? z.int().check(z.gte(min)) : z.int().check(z.gte(min), z.lte(max));

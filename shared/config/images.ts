@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { validateLifecyclePolicy, type LifecyclePolicy } from '../images/policy.js';
 import { validateScheduleExpression } from '../schedules/expression.js';
-import { whole } from './common.js';
+import { clusterRef, whole } from './common.js';
 
 /**
  * The defaults of the image hygiene section, written once: preview only, daily at 03:00 UTC, at most
@@ -17,16 +17,6 @@ export const IMAGES_DEFAULTS = {
 
 /** preview: report only, zero mutating calls; enforce: delete expired images and sync policies. */
 export const IMAGE_MODES = ['preview', 'enforce'] as const;
-
-// Cluster names end up in IAM conditions and ARNs, so they are checked like the alerts' clusters.
-const cluster = z
-  .string()
-  .check(
-    z.regex(
-      /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/,
-      'a cluster name (letters, digits, - and _) or cluster ARN',
-    ),
-  );
 
 /**
  * A glob on repository names: the characters ECR allows in a name plus `*` (any run of characters,
@@ -96,7 +86,7 @@ export const imagesSchema = z
     protect: z._default(
       z.strictObject({
         /** Clusters whose tasks (running, pending, recently stopped) and services' deployments keep their images; default none. */
-        clusters: z._default(z.array(cluster).check(z.maxLength(50)), () => [
+        clusters: z._default(z.array(clusterRef).check(z.maxLength(50)), () => [
           ...IMAGES_DEFAULTS.protect.clusters,
         ]),
         /** The latest N revisions of every ACTIVE task definition family keep their images (0-100); default 5. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { PARTITION_DNS_SUFFIX, serviceIdentity } from '../scaling/resources.js';
-import { automationName, nonEmpty, whole } from './common.js';
+import { automationName, clusterRef, whole } from './common.js';
 
 // ECS allows at most 5,000 tasks per service (service quota "Tasks per service").
 const MAX_TASKS = 5000;
@@ -35,7 +35,7 @@ export const scalerSchema = z
         ),
       ),
     /** Cluster name or ARN. */
-    cluster: nonEmpty,
+    cluster: clusterRef,
     /** Service name or ARN. */
     service: z
       .string()

@@ -130,9 +130,16 @@ describe('Config section: scalers', () => {
     it.each([
       ['a name with upper case', { name: 'Video' }, 'name'],
       ['an empty cluster', { cluster: '' }, 'cluster'],
+      ['a cluster name with a space (it would end up in IAM ARNs)', { cluster: 'media prod' }, 'cluster'],
       ['a service with a slash', { service: 'a/b' }, 'service'],
     ])('refuses %s', (_label, fields, path) => {
       expect(issuesOf(rawScaler(fields))[0]).toMatch(new RegExp(`^${path}: `));
+    });
+
+    it('accepts a cluster ARN', () => {
+      expect(issuesOf(rawScaler({ cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/media' }))).toEqual(
+        [],
+      );
     });
 
     it('accepts a service ARN', () => {

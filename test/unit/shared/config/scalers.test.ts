@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatPath, parseConfig } from '../../../../shared/config/load';
 import type { ConfigError } from '../../../../shared/errors';
 import { scalerSchema } from '../../../../shared/config/scalers';
-
-/** The issue's example, as written in the YAML config. */
-const rawScaler = (fields: Record<string, unknown> = {}) => ({
-  name: 'video-workers',
-  queue: 'video-jobs',
-  cluster: 'media',
-  service: 'video-worker',
-  messagesPerTask: 10,
-  min: 0,
-  max: 40,
-  ...fields,
-});
+import { rawScaler } from '../scaling/fixtures';
 
 /** Every issue for a raw scaler as "path: message", or [] when it is valid. */
 function issuesOf(raw: unknown): string[] {

@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import { queueArn, scalersStack, scalingStatements, serviceArn } from '../../../../shared/deploy/scaling';
 import { buildStack } from '../../../../shared/deploy/stack';
+import { rawScaler } from '../scaling/fixtures';
 
-const scaler = (fields: Record<string, unknown> = {}) => ({
-  name: 'video-workers',
-  queue: 'video-jobs',
-  cluster: 'media',
-  service: 'video-worker',
-  messagesPerTask: 10,
-  min: 0,
-  max: 40,
-  ...fields,
-});
+const scaler = rawScaler;
 const names = { prefix: 'ecs-pilot-test', configFile: '.build/config/test.json' };
 
 describe('Function: queueArn', () => {

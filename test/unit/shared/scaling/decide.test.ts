@@ -1,23 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scalerSchema, type ScalerConfig } from '../../../../shared/config/scalers';
 import { PermanentError } from '../../../../shared/errors';
 import { backlogOf, decideScale, tasksFor, type ScaleObservation } from '../../../../shared/scaling/decide';
+import { parsedScaler } from './fixtures';
 
-/** The example scaler: 10 messages per task, 0-40 tasks, scale in after 5 min, in-flight counted. */
-const scaler = (fields: Partial<ScalerConfig> = {}): ScalerConfig =>
-  scalerSchema.parse({
-    name: 'video-workers',
-    queue: 'video-jobs',
-    cluster: 'media',
-    service: 'video-worker',
-    messagesPerTask: 10,
-    min: 0,
-    max: 40,
-    scaleInAfterMinutes: 5,
-    countInFlight: true,
-    ...fields,
-  });
+const scaler = parsedScaler;
 
 const observe = (fields: Partial<ScaleObservation> = {}): ScaleObservation => ({
   visible: 0,

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { scalerSchema } from '../../../../shared/config/scalers';
 import { describeScaler } from '../../../../shared/scaling/describe';
+import { parsedScaler } from './fixtures';
 
-const scaler = (extra: Record<string, unknown> = {}) =>
-  scalerSchema.parse({
-    name: 'video-workers',
-    queue: 'video-jobs',
-    cluster: 'media',
-    service: 'video-worker',
-    messagesPerTask: 10,
-    min: 0,
-    max: 40,
-    ...extra,
-  });
+const scaler = parsedScaler;
 
 describe('Function: describeScaler', () => {
   it('names the queue, what is counted, the service, the bounds and the defaults', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { scalerSchema, type ScalerConfig } from '../../../../shared/config/scalers';
 import { PermanentError, RetryableError } from '../../../../shared/errors';
 import {
   evaluateScaler,
@@ -9,20 +8,11 @@ import {
   type ScalingAdapters,
 } from '../../../../shared/scaling/service';
 import { recordingLogger } from '../../../helpers/log';
+import { parsedScaler } from './fixtures';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
-const scaler = (fields: Partial<ScalerConfig> = {}): ScalerConfig =>
-  scalerSchema.parse({
-    name: 'video-workers',
-    queue: 'video-jobs',
-    cluster: 'media',
-    service: 'video-worker',
-    messagesPerTask: 10,
-    min: 0,
-    max: 40,
-    ...fields,
-  });
+const scaler = parsedScaler;
 
 /** In-memory adapters that record every call in order. */
 function fakeAdapters(

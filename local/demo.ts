@@ -109,7 +109,14 @@ async function serve(endpoint: string, configFile: string): Promise<void> {
     `  ${env} npx sls invoke local --stage local -f uploadToTask -p events/upload-sqs-batch.json` +
       ` -e ECS_PILOT_CONFIG_FILE=${configFile}`,
   );
-  console.log("(the -e points the handler at the config with the emulator's network ids). Ctrl-C stops.");
+  console.log("(the -e points the handler at the config with the emulator's network ids). The same way:");
+  for (const [fn, event] of [
+    ['scaleQueues', 'events/scale-queues-scheduled.json'],
+    ['enforceImages', 'events/images-scheduled.json'],
+  ]) {
+    console.log(`  … -f ${fn} -p ${event} -e ECS_PILOT_CONFIG_FILE=${configFile}`);
+  }
+  console.log('Ctrl-C stops.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -30,7 +30,7 @@ describe('Function: parseImagesRequest (sample events)', () => {
   it('reads the on-demand sample as a preview of one repository', () => {
     expect(parseImagesRequest(onDemand)).toEqual({
       source: 'manual',
-      repositories: ['app-api'],
+      repositories: ['thumbnailer'],
       mode: 'preview',
     });
   });

@@ -133,3 +133,27 @@ export function resolveSub(value: unknown, pseudo: Pseudo): unknown {
     (_, name: keyof Pseudo) => pseudo[name],
   );
 }
+
+/**
+ * Allow statements that break least privilege, one line each: `NotAction`, `*` or `service:*`
+ * actions, and actions not matched by `mutationFree` granted on every resource (Resource "*" or a
+ * NotResource). Resource policies (with a Principal) apply to their own resource whatever Resource
+ * says, so only identity policies are checked for the last.
+ */
+export function wildcardGrantViolations(template: PackagedTemplate, mutationFree: RegExp): string[] {
+  const violations: string[] = [];
+  for (const statement of allPolicyStatements(template).filter((s) => s.Effect === 'Allow')) {
+    const where = `${statement.source} ${JSON.stringify(statement.Action)}`;
+    if (statement.NotAction.length > 0) violations.push(`${where}: Allow with NotAction`);
+    for (const action of statement.Action) {
+      if (action === '*' || /:\*$/.test(action)) violations.push(`${where}: action ${action}`);
+    }
+    const onEverything = statement.NotResource.length > 0 || statement.Resource.includes('*');
+    if (onEverything && statement.Principal === undefined) {
+      for (const action of statement.Action) {
+        if (!mutationFree.test(action)) violations.push(`${where}: mutating ${action} on *`);
+      }
+    }
+  }
+  return violations;
+}

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { coldStarts } from '../../helpers/cold-start';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   BatchDeleteImageCommand,
@@ -56,7 +54,6 @@ const ecr = mockClient(ECRClient);
 const ecs = mockClient(ECSClient);
 const sns = mockClient(SNSClient);
 let handler: Handler;
-let dir: string;
 /** The registry: app-api's images by digest (untagged 1-4, oldest first, plus a tagged one). */
 let images: Map<string, { imageDigest: string; imageTags?: string[]; imagePushedAt: Date }>;
 let policyText: string | undefined;
@@ -109,20 +106,15 @@ function fakeWorld(runningDigest?: string) {
 const mutatingCalls = () =>
   ecr.commandCalls(BatchDeleteImageCommand).length + ecr.commandCalls(PutLifecyclePolicyCommand).length;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ecs-pilot-images-'));
-  const configFile = join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(CONFIG));
-  Object.assign(process.env, {
-    ECS_PILOT_CONFIG_FILE: configFile,
-    ALERTS_TOPIC_ARN: TOPIC,
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
-  ({ handler } = (await import('../../../functions/enforce-images.js')) as { handler: Handler });
+const { coldStart } = coldStarts({
+  config: CONFIG,
+  env: { ALERTS_TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+  load: async () => ((await import('../../../functions/enforce-images.js')) as { handler: Handler }).handler,
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  handler = await coldStart();
+});
 
 beforeEach(() => {
   ecr.reset();

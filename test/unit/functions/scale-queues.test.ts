@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { coldStarts } from '../../helpers/cold-start';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ApplicationAutoScalingClient,
@@ -189,26 +187,10 @@ async function logsOf<T>(fn: () => Promise<T>): Promise<[T, Record<string, unkno
 }
 const decisions = (logs: Record<string, unknown>[]) => logs.filter((l) => l.message === 'scaling decision');
 
-let dir: string;
-let configFile: string;
-
-/** Imports the module the way Lambda cold-starts it: env and config first, module state fresh. */
-async function coldStart(overrides: Record<string, string | undefined> = {}): Promise<HandlerModule> {
-  vi.resetModules();
-  for (const [name, value] of Object.entries({ ECS_PILOT_CONFIG_FILE: configFile, ...ENV, ...overrides }))
-    vi.stubEnv(name, value);
-  return (await import('../../../functions/scale-queues.js')) as HandlerModule;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ecs-pilot-scale-handler-'));
-  configFile = join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(CONFIG));
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-  rmSync(dir, { recursive: true, force: true });
+const { coldStart } = coldStarts({
+  config: CONFIG,
+  env: ENV,
+  load: async () => (await import('../../../functions/scale-queues.js')) as HandlerModule,
 });
 
 afterEach(() => {

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { coldStarts } from '../../helpers/cold-start';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeTaskDefinitionCommand, ECSClient, ECSServiceException } from '@aws-sdk/client-ecs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -54,32 +53,15 @@ const snsError = (name: string) =>
 const attributesOf = (input: { MessageAttributes?: Record<string, { StringValue?: string }> } | undefined) =>
   Object.fromEntries(Object.entries(input?.MessageAttributes ?? {}).map(([n, v]) => [n, v.StringValue]));
 
-let dir: string;
-let configFile: string;
-
-/** Imports the handler the way Lambda cold-starts it: env and config file first, module state fresh. */
-async function coldStart(
-  config: unknown = CONFIG,
-  overrides: Record<string, string | undefined> = {},
-): Promise<Handler> {
-  vi.resetModules();
-  writeFileSync(configFile, JSON.stringify(config));
-  for (const [name, value] of Object.entries({ ECS_PILOT_CONFIG_FILE: configFile, ...ENV, ...overrides })) {
-    vi.stubEnv(name, value);
-  }
-  const module = (await import('../../../functions/stop-alert.js')) as { handler: Handler };
-  return module.handler;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ecs-pilot-stop-alert-'));
-  configFile = join(dir, 'config.json');
+const cold = coldStarts({
+  config: CONFIG,
+  env: ENV,
+  load: async () => ((await import('../../../functions/stop-alert.js')) as { handler: Handler }).handler,
 });
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-  rmSync(dir, { recursive: true, force: true });
-});
+/** A cold start with `config` as the deployed config (default CONFIG). */
+const coldStart = (config: unknown = CONFIG, overrides: Record<string, string | undefined> = {}) =>
+  cold.coldStart({ ECS_PILOT_CONFIG_FILE: cold.writeConfig('config.json', config), ...overrides });
 
 afterEach(() => {
   snsMock.reset();

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { coldStarts } from '../../helpers/cold-start';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ConflictException,
@@ -70,27 +68,10 @@ const attributesOf = (input: { MessageAttributes?: Record<string, { StringValue?
     Object.entries(input?.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
   );
 
-let dir: string;
-let configFile: string;
-
-/** Imports the handler the way Lambda cold-starts it: env and config file first, module state fresh. */
-async function coldStart(overrides: Record<string, string | undefined> = {}): Promise<Handler> {
-  vi.resetModules();
-  const env = { ECS_PILOT_CONFIG_FILE: configFile, ...ENV, ...overrides };
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  const module = (await import('../../../functions/upload-to-task.js')) as { handler: Handler };
-  return module.handler;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ecs-pilot-handler-'));
-  configFile = join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(CONFIG));
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-  rmSync(dir, { recursive: true, force: true });
+const { coldStart, writeConfig } = coldStarts({
+  config: CONFIG,
+  env: ENV,
+  load: async () => ((await import('../../../functions/upload-to-task.js')) as { handler: Handler }).handler,
 });
 
 afterEach(() => {
@@ -335,11 +316,9 @@ describe('Handler: upload-to-task cold start', () => {
 
   it('refuses to start with an invalid config, naming the field', async () => {
     // Prepare
-    const file = join(dir, 'broken.json');
-    writeFileSync(
-      file,
-      JSON.stringify({ uploads: [{ name: 'Bad Name', bucket: 'media-ingest', task: TASK }] }),
-    );
+    const file = writeConfig('broken.json', {
+      uploads: [{ name: 'Bad Name', bucket: 'media-ingest', task: TASK }],
+    });
 
     // Act & Assess
     await expect(coldStart({ ECS_PILOT_CONFIG_FILE: file })).rejects.toThrow('uploads[0].name');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlertsConfig, Config } from '../config/schema.js';
-import { sub, type AutomationStack, type FunctionDefinition, type Statement } from './cfn.js';
-import { bufferedFunction, bufferQueues, bufferStatements } from './queues.js';
+import { arn, sub, type AutomationStack, type FunctionDefinition, type Statement } from './cfn.js';
+import { bufferedFunction, bufferQueues, bufferStatements, ruleDeliveryPolicy } from './queues.js';
 import { lambdaRole } from './uploads.js';
 
 export const ALERTS_FUNCTION = 'stopAlert';
@@ -50,9 +50,9 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
   const alerts = config.alerts;
   if (!alerts) return { functions: {}, resources: {} };
   const { prefix } = names;
-  const queueArn = { 'Fn::GetAtt': ['AlertsQueue', 'Arn'] };
-  const dlqArn = { 'Fn::GetAtt': ['AlertsDeadLetterQueue', 'Arn'] };
-  const ruleArn = { 'Fn::GetAtt': ['AlertsRule', 'Arn'] };
+  const queueArn = arn('AlertsQueue');
+  const dlqArn = arn('AlertsDeadLetterQueue');
+  const ruleArn = arn('AlertsRule');
   const functionName = `${prefix}-${ALERTS_FUNCTION}`;
 
   const resources: Record<string, unknown> = {
@@ -90,25 +90,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
       },
     },
     ...bufferQueues('Alerts', `${prefix}-alerts`, config.delivery),
-    AlertsQueuePolicy: {
-      Type: 'AWS::SQS::QueuePolicy',
-      Properties: {
-        Queues: [{ Ref: 'AlertsQueue' }, { Ref: 'AlertsDeadLetterQueue' }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'StopAlertsRuleDelivers',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: [queueArn, dlqArn],
-              Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
-            },
-          ],
-        },
-      },
-    },
+    AlertsQueuePolicy: ruleDeliveryPolicy('Alerts', 'StopAlertsRuleDelivers', ruleArn),
     AlertsRule: {
       Type: 'AWS::Events::Rule',
       Properties: {

@@ -27,6 +27,32 @@ export function bufferQueues(id: string, queueName: string, delivery: Delivery):
   };
 }
 
+/**
+ * The queue policy of `<id>Queue` and `<id>DeadLetterQueue`: EventBridge may send to them only for
+ * the given rules (their target and its dead-letter queue), and nothing else may.
+ */
+export function ruleDeliveryPolicy(id: string, sid: string, ruleArns: unknown): Record<string, unknown> {
+  return {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: `${id}Queue` }, { Ref: `${id}DeadLetterQueue` }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: sid,
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: [arn(`${id}Queue`), arn(`${id}DeadLetterQueue`)],
+            Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+          },
+        ],
+      },
+    },
+  };
+}
+
 /** The SQS event source of a function draining `<id>Queue`, reporting partial batch failures. */
 export function sqsEvent(id: string, delivery: Delivery): Record<string, unknown> {
   return {

@@ -1,12 +1,13 @@
 import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
 import { pascal } from '../naming.js';
-import { sub, type AutomationStack, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
+import { arn, sub, type AutomationStack, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
 import {
   bufferedFunction,
   bufferQueues,
   bufferStatements,
   idempotencyStatement,
   idempotencyTable,
+  ruleDeliveryPolicy,
 } from './queues.js';
 
 /** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
@@ -113,31 +114,13 @@ export const UPLOADS_FUNCTION = 'uploadToTask';
 export function uploadsStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
   if (config.uploads.length === 0) return { functions: {}, resources: {} };
   const { prefix } = names;
-  const queueArn = { 'Fn::GetAtt': ['UploadsQueue', 'Arn'] };
-  const dlqArn = { 'Fn::GetAtt': ['UploadsDeadLetterQueue', 'Arn'] };
-  const ruleArns = config.uploads.map((t) => ({ 'Fn::GetAtt': [uploadRuleId(t), 'Arn'] }));
+  const queueArn = arn('UploadsQueue');
+  const dlqArn = arn('UploadsDeadLetterQueue');
+  const ruleArns = config.uploads.map((t) => arn(uploadRuleId(t)));
   const resources: Record<string, unknown> = {
     ...bufferQueues('Uploads', `${prefix}-uploads`, config.delivery),
     ...idempotencyTable(prefix),
-    UploadsQueuePolicy: {
-      Type: 'AWS::SQS::QueuePolicy',
-      Properties: {
-        Queues: [{ Ref: 'UploadsQueue' }, { Ref: 'UploadsDeadLetterQueue' }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'UploadRulesDeliver',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: [queueArn, dlqArn],
-              Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
-            },
-          ],
-        },
-      },
-    },
+    UploadsQueuePolicy: ruleDeliveryPolicy('Uploads', 'UploadRulesDeliver', ruleArns),
   };
   for (const trigger of config.uploads) {
     resources[uploadRuleId(trigger)] = {

@@ -41,7 +41,7 @@ export function alertPublishStatements(): Statement[] {
     {
       Effect: 'Allow',
       Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      Resource: [{ 'Fn::GetAtt': ['AlertsKey', 'Arn'] }],
+      Resource: [arn('AlertsKey')],
     },
   ];
 }
@@ -134,7 +134,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
     {
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      Resource: [{ 'Fn::GetAtt': ['AlertsStateTable', 'Arn'] }],
+      Resource: [arn('AlertsStateTable')],
     },
     ...alertPublishStatements(),
     // Read-only, and without resource-level permissions: it must be "*".

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { AlertsConfig, Config } from '../config/schema.js';
-import { arn, sub, type AutomationStack, type FunctionDefinition, type Statement } from './cfn.js';
+import {
+  arn,
+  lambdaRole,
+  sub,
+  type AutomationStack,
+  type FunctionDefinition,
+  type Statement,
+} from './cfn.js';
 import { bufferedFunction, bufferQueues, bufferStatements, ruleDeliveryPolicy } from './queues.js';
-import { lambdaRole } from './uploads.js';
 
 export const ALERTS_FUNCTION = 'stopAlert';
 

@@ -41,28 +41,56 @@ export function deadLetterQueue(queueName: string): Record<string, unknown> {
   };
 }
 
-/**
- * The role an EventBridge Scheduler schedule acts with: only Scheduler in this account may assume it,
- * and it may do only what `statements` allow (deliver to its one target and dead-letter queue).
- */
-export function schedulerRole(policyName: string, statements: Statement[]): Record<string, unknown> {
+/** An IAM role `trust` may assume, with one inline policy. */
+function role(
+  trust: Record<string, unknown>,
+  policyName: string,
+  statements: unknown[],
+): Record<string, unknown> {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-        ],
-      },
+      AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [trust] },
       Policies: [
         { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
       ],
     },
   };
+}
+
+/** One role per function, trusted by Lambda only, writing only to its own log group. */
+export function lambdaRole(functionName: string, statements: Statement[]): Record<string, unknown> {
+  return role(
+    { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    'least-privilege',
+    [
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [
+          sub(
+            `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`,
+          ),
+        ],
+      },
+      ...statements,
+    ],
+  );
+}
+
+/**
+ * The role an EventBridge Scheduler schedule acts with: only Scheduler in this account may assume it,
+ * and it may do only what `statements` allow (deliver to its one target and dead-letter queue).
+ */
+export function schedulerRole(policyName: string, statements: Statement[]): Record<string, unknown> {
+  return role(
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    },
+    policyName,
+    statements,
+  );
 }

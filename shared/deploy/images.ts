@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { ImagesConfig } from '../config/images.js';
 import {
   arn,
+  lambdaRole,
   deadLetterQueue,
   schedulerRole,
   sub,
@@ -10,7 +11,7 @@ import {
   type Statement,
 } from './cfn.js';
 import { alertPublishStatements } from './alerts.js';
-import { clusterArn, lambdaRole } from './uploads.js';
+import { clusterArn } from './uploads.js';
 
 export const IMAGES_FUNCTION = 'enforceImages';
 /** serverless' logical id of the function resource. */

@@ -3,6 +3,7 @@ import type { ScalerConfig } from '../config/scalers.js';
 import { parseQueueReference, serviceIdentity } from '../scaling/resources.js';
 import {
   arn,
+  lambdaRole,
   deadLetterQueue,
   schedulerRole,
   sub,
@@ -11,7 +12,6 @@ import {
   type FunctionDefinition,
   type Statement,
 } from './cfn.js';
-import { lambdaRole } from './uploads.js';
 
 export const SCALING_FUNCTION = 'scaleQueues';
 /** The logical id serverless gives the function (for Fn::GetAtt in the schedule and its role). */

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { ScheduleConfig } from '../config/schedules.js';
 import { pascal } from '../naming.js';
-import { arn, schedulerRole, sub, type AutomationStack, type Statement } from './cfn.js';
+import { arn, lambdaRole, schedulerRole, sub, type AutomationStack, type Statement } from './cfn.js';
 import {
   bufferedFunction,
   bufferQueues,
@@ -10,7 +10,7 @@ import {
   idempotencyTable,
 } from './queues.js';
 import { alertPublishStatements } from './alerts.js';
-import { clusterArn, lambdaRole, launchStatements } from './uploads.js';
+import { clusterArn, launchStatements } from './uploads.js';
 
 export const SCHEDULES_FUNCTION = 'runSchedule';
 export const scheduleId = (schedule: Pick<ScheduleConfig, 'name'>) => `Schedule${pascal(schedule.name)}`;

@@ -1,6 +1,14 @@
 import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
 import { pascal } from '../naming.js';
-import { arn, sub, type AutomationStack, type Cfn, type FunctionDefinition, type Statement } from './cfn.js';
+import {
+  arn,
+  lambdaRole,
+  sub,
+  type AutomationStack,
+  type Cfn,
+  type FunctionDefinition,
+  type Statement,
+} from './cfn.js';
 import {
   bufferedFunction,
   bufferQueues,
@@ -168,39 +176,4 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
     },
   };
   return { functions, resources, outputs };
-}
-
-/** One role per function, trusted by Lambda only, writing only to its own log group. */
-export function lambdaRole(functionName: string, statements: Statement[]): Record<string, unknown> {
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
-      },
-      Policies: [
-        {
-          PolicyName: 'least-privilege',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: [
-                  sub(
-                    `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`,
-                  ),
-                ],
-              },
-              ...statements,
-            ],
-          },
-        },
-      ],
-    },
-  };
 }

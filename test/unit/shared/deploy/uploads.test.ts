@@ -5,7 +5,6 @@ import type { Statement } from '../../../../shared/deploy/cfn';
 import {
   clusterArn,
   escapeWildcard,
-  lambdaRole,
   launchStatements,
   MAX_PATTERN_NUMBER,
   pascal,
@@ -260,31 +259,6 @@ describe('Function: launchStatements', () => {
         Action: ['ecs:ListTasks'],
         Resource: ['*'],
         Condition: { ArnEquals: { 'ecs:cluster': cluster } },
-      },
-    ]);
-  });
-});
-
-describe('Function: lambdaRole', () => {
-  it('is trusted by Lambda only and writes only to its own log group', () => {
-    // Act
-    const role = lambdaRole('ecs-pilot-dev-uploadToTask', []) as unknown as RoleResource;
-
-    // Assess
-    expect(role.Type).toBe('AWS::IAM::Role');
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-    ]);
-    expect(role.Properties.Policies[0]?.PolicyDocument.Statement).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: [
-          {
-            'Fn::Sub':
-              'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ecs-pilot-dev-uploadToTask:*',
-          },
-        ],
       },
     ]);
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -30,6 +31,7 @@ export function emulatorClients(endpoint: string) {
     s3: new S3Client({ ...options, forcePathStyle: true }),
     sqs: new SQSClient(options),
     ecs: new ECSClient(options),
+    ecr: new ECRClient(options),
     ec2: new EC2Client(options),
     events: new EventBridgeClient(options),
     dynamodb: new DynamoDBClient(options),

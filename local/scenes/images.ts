@@ -1,11 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CreateRepositoryCommand,
-  DescribeImagesCommand,
-  ECRClient,
-  PutImageCommand,
-} from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { lifecycle } from '../../bin/commands/lifecycle.js';
 import { ecrRegistry } from '../../shared/aws/ecr-images.js';
@@ -13,7 +8,8 @@ import { EcsInUseScanner } from '../../shared/aws/images-scan.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../../shared/images/service.js';
 import type { Log } from '../../shared/log.js';
 import { emulatorEnv, setEmulatorTransition } from '../emulator.js';
-import { REGION, type LocalAccount } from '../harness.js';
+import type { LocalAccount } from '../harness.js';
+import { pushImage } from '../images.js';
 import { projectRoot } from '../package.js';
 
 const REPOSITORY = 'demo/app';
@@ -35,35 +31,11 @@ export async function imagesScene(
   const entry = images?.repositories[0];
   if (!images || !entry) return { ok: true };
   print('\n── Image hygiene ──');
-  const ecr = new ECRClient({
-    endpoint: account.endpoint,
-    region: REGION,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  const { ecr } = account.clients;
   const { repository } = await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
   const uri = repository!.repositoryUri!;
   let layer = 0;
-  const push = async (tag?: string) => {
-    const digest = `sha256:${(++layer).toString(16).padStart(64, 'e')}`;
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: {
-        mediaType: 'application/vnd.docker.container.image.v1+json',
-        size: 7,
-        digest: `sha256:${'c'.repeat(64)}`,
-      },
-      // The emulator derives the image digest from the layer digests: a fresh layer, a fresh image.
-      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 1, digest }],
-    });
-    await ecr.send(
-      new PutImageCommand({
-        repositoryName: REPOSITORY,
-        imageManifest: manifest,
-        ...(tag ? { imageTag: tag } : {}),
-      }),
-    );
-  };
+  const push = (tag?: string) => pushImage(ecr, REPOSITORY, ++layer, tag);
   for (const tag of ['release-1.0', 'feature-login', 'feature-search', undefined, undefined]) await push(tag);
   print(`• pushed 5 images to ${REPOSITORY}: release-1.0, feature-login, feature-search and 2 untagged`);
 

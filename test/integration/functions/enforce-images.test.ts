@@ -4,7 +4,7 @@ import {
   BatchDeleteImageCommand,
   CreateRepositoryCommand,
   DescribeImagesCommand,
-  ECRClient,
+  type ECRClient,
   GetLifecyclePolicyCommand,
   PutImageCommand,
   PutLifecyclePolicyCommand,
@@ -17,7 +17,8 @@ import {
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { resetEmulator, setEmulatorTransition } from '../../../local/emulator.js';
-import { loadFunction, setUpLocal, REGION, type LocalAccount } from '../../../local/harness.js';
+import { loadFunction, setUpLocal, type LocalAccount } from '../../../local/harness.js';
+import { pushImage } from '../../../local/images.js';
 import { packageStage, projectRoot } from '../../../local/package.js';
 import type { RunSummary } from '../../../shared/images/report.js';
 
@@ -47,34 +48,12 @@ describe('Function: enforceImages (against the emulator)', () => {
   const digests = new Map<string, string>();
   let layer = 0;
 
-  /** Pushes a small single-platform manifest (a fresh layer digest, so a fresh image digest). */
+  /** Pushes a small single-platform image (a fresh layer, so a fresh digest) and records its digest. */
   const push = async (tag?: string) => {
     layer += 1;
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: {
-        mediaType: 'application/vnd.docker.container.image.v1+json',
-        size: 7,
-        digest: `sha256:${'c'.repeat(64)}`,
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-          size: 1,
-          digest: `sha256:${layer.toString(16).padStart(64, 'a')}`,
-        },
-      ],
-    };
-    const { image } = await ecr.send(
-      new PutImageCommand({
-        repositoryName: 'app',
-        imageManifest: JSON.stringify(manifest),
-        ...(tag ? { imageTag: tag } : {}),
-      }),
-    );
-    digests.set(tag ?? `untagged-${layer}`, image!.imageId!.imageDigest!);
-    return image!.imageId!.imageDigest!;
+    const digest = await pushImage(ecr, 'app', layer, tag);
+    digests.set(tag ?? `untagged-${layer}`, digest);
+    return digest;
   };
   /** Pushes an image index (OCI or Docker manifest list) listing `children`; moto needs its digest given. */
   const pushIndex = async (tag: string, children: string[], mediaType: string, n: number) => {
@@ -165,11 +144,7 @@ describe('Function: enforceImages (against the emulator)', () => {
       outDir: '.serverless-imgtestint',
     });
     account = await setUpLocal({ endpoint, templatePath, configPath: join(projectRoot, CONFIG) });
-    ecr = new ECRClient({
-      endpoint,
-      region: REGION,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
+    ecr = account.clients.ecr;
     const { repository } = await ecr.send(new CreateRepositoryCommand({ repositoryName: 'app' }));
     uri = repository!.repositoryUri!;
     for (const tag of ['keep-1', 'run-tag', 'run-digest', 'svc', 'rev', 'old-rev', 'toolkit', 'stale-1'])

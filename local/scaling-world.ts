@@ -1,12 +1,8 @@
-import {
-  CreateClusterCommand,
-  CreateServiceCommand,
-  RegisterTaskDefinitionCommand,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, CreateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../shared/config/schema.js';
 import { parseQueueReference, serviceIdentity } from '../shared/scaling/resources.js';
+import { registerTaskDefinition } from './ecs.js';
 
 /**
  * The part of the emulated world queue scalers need: each scaler's queue (created by name), cluster,
@@ -36,16 +32,7 @@ export async function provisionScaledServices(
     }
     if (world.services.includes(`${cluster}/${service}`)) continue;
     if (!world.families.includes(service)) {
-      await clients.ecs.send(
-        new RegisterTaskDefinitionCommand({
-          family: service,
-          requiresCompatibilities: ['FARGATE'],
-          networkMode: 'awsvpc',
-          cpu: '256',
-          memory: '512',
-          containerDefinitions: [{ name: 'worker', image: `example.com/${service}:latest`, memory: 512 }],
-        }),
-      );
+      await registerTaskDefinition(clients.ecs, service, 'worker', `example.com/${service}:latest`);
       world.families.push(service);
     }
     await clients.ecs.send(

@@ -5,7 +5,8 @@ import {
   ModifyVpcAttributeCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, RegisterTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { registerTaskDefinition } from './ecs.js';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
   CreateBucketCommand,
@@ -89,19 +90,7 @@ export async function provisionWorld(
   for (const spec of specs) {
     const family = familyOf(spec.taskDefinition);
     if (world.families.includes(family) || options.skipFamilies?.includes(family)) continue;
-    await clients.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family,
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [
-          // The emulator fails RunTask with a 500 when a container has no memory setting.
-          { name: spec.container, image: `example.com/${family}:latest`, memory: 512, essential: true },
-        ],
-      }),
-    );
+    await registerTaskDefinition(clients.ecs, family, spec.container, `example.com/${family}:latest`);
     world.families.push(family);
   }
   for (const bucket of unique(config.uploads.map((u) => u.bucket))) {

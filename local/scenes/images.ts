@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateRepositoryCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr';
-import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { lifecycle } from '../../bin/commands/lifecycle.js';
 import { ecrRegistry } from '../../shared/aws/ecr-images.js';
 import { EcsInUseScanner } from '../../shared/aws/images-scan.js';
@@ -9,6 +9,7 @@ import { runImageHygiene, toolkitTaskDefinitions } from '../../shared/images/ser
 import type { Log } from '../../shared/log.js';
 import { emulatorEnv, setEmulatorTransition } from '../emulator.js';
 import type { LocalAccount } from '../harness.js';
+import { registerTaskDefinition } from '../ecs.js';
 import { pushImage } from '../images.js';
 import { projectRoot } from '../package.js';
 
@@ -42,16 +43,7 @@ export async function imagesScene(
   await setEmulatorTransition(account.endpoint, 'ecs::task', { progression: 'manual', times: 1_000_000 });
   try {
     const cluster = images.protect.clusters[0] ?? 'media';
-    await account.clients.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'demo-login',
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [{ name: 'web', image: `${uri}:feature-login`, memory: 512, essential: true }],
-      }),
-    );
+    await registerTaskDefinition(account.clients.ecs, 'demo-login', 'web', `${uri}:feature-login`);
     await account.clients.ecs.send(
       new RunTaskCommand({
         cluster,

@@ -12,12 +12,12 @@ import {
 import {
   CreateServiceCommand,
   DeregisterTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { resetEmulator, setEmulatorTransition } from '../../../local/emulator.js';
 import { loadFunction, setUpLocal, type LocalAccount } from '../../../local/harness.js';
+import { registerTaskDefinition } from '../../../local/ecs.js';
 import { pushImage } from '../../../local/images.js';
 import { packageStage, projectRoot } from '../../../local/package.js';
 import type { RunSummary } from '../../../shared/images/report.js';
@@ -83,16 +83,7 @@ describe('Function: enforceImages (against the emulator)', () => {
     return imageDetails.map((d) => d.imageTags?.[0] ?? 'untagged').sort();
   };
   const register = (family: string, image: string) =>
-    account.clients.ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family,
-        requiresCompatibilities: ['FARGATE'],
-        networkMode: 'awsvpc',
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [{ name: 'main', image, memory: 512, essential: true }],
-      }),
-    );
+    registerTaskDefinition(account.clients.ecs, family, 'main', image);
   const network = () => ({
     awsvpcConfiguration: {
       subnets: [...account.world.subnets.values()],

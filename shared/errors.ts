@@ -37,3 +37,22 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/**
+ * Classifies an error an AWS call threw, its message prefixed with `action`: an error already
+ * classified passes through; one whose name is in `permanent` (what retrying cannot fix for that
+ * service: missing resources, denied access, invalid input) is permanent; anything else (throttling,
+ * 5xx, network) is retryable.
+ */
+export function classifyByName(
+  error: unknown,
+  action: string,
+  permanent: ReadonlySet<string>,
+): RetryableError | PermanentError {
+  if (error instanceof RetryableError || error instanceof PermanentError) return error;
+  const name = error instanceof Error ? error.name : '';
+  const message = `${action}: ${errorMessage(error)}`;
+  return permanent.has(name)
+    ? new PermanentError(message, { cause: error })
+    : new RetryableError(message, { cause: error });
+}

@@ -6,7 +6,8 @@ import {
   type DynamoDBClient,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { errorMessage, PermanentError, RetryableError } from '../errors.js';
+import type { PermanentError, RetryableError } from '../errors.js';
+import { classifyByName } from '../errors.js';
 import { actionFromState, type NoiseSettings, type NoiseState, type NoiseWindow } from '../alerts/noise.js';
 import type { NoiseVerdict } from '../alerts/service.js';
 
@@ -18,11 +19,7 @@ const PERMANENT_DYNAMODB_ERRORS = new Set([
 
 /** Maps a DynamoDB error to a retryable or permanent ecs-pilot error. */
 export function classifyDynamoDbError(error: unknown, action: string): RetryableError | PermanentError {
-  if (error instanceof RetryableError || error instanceof PermanentError) return error;
-  const name = error instanceof Error ? error.name : '';
-  return PERMANENT_DYNAMODB_ERRORS.has(name)
-    ? new PermanentError(`${action}: ${errorMessage(error)}`, { cause: error })
-    : new RetryableError(`${action}: ${errorMessage(error)}`, { cause: error });
+  return classifyByName(error, action, PERMANENT_DYNAMODB_ERRORS);
 }
 
 const NAMES = {

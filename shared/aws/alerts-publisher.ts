@@ -1,6 +1,7 @@
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient, type MessageAttributeValue } from '@aws-sdk/client-sns';
-import { errorMessage, PermanentError, RetryableError } from '../errors.js';
+import type { PermanentError, RetryableError } from '../errors.js';
+import { classifyByName } from '../errors.js';
 import type { RenderedAlert } from '../alerts/render.js';
 import { taskDefinitionInfo, type TaskDefinitionInfo } from '../alerts/task-definition.js';
 import { clientConfig } from './clients.js';
@@ -28,11 +29,7 @@ const PERMANENT_SNS_ERRORS = new Set([
 
 /** Maps an SNS error to a retryable or permanent ecs-pilot error. */
 export function classifySnsError(error: unknown): RetryableError | PermanentError {
-  if (error instanceof RetryableError || error instanceof PermanentError) return error;
-  const name = error instanceof Error ? error.name : '';
-  if (PERMANENT_SNS_ERRORS.has(name))
-    return new PermanentError(`SNS Publish: ${errorMessage(error)}`, { cause: error });
-  return new RetryableError(`SNS Publish: ${errorMessage(error)}`, { cause: error });
+  return classifyByName(error, 'SNS Publish', PERMANENT_SNS_ERRORS);
 }
 
 /** Attributes subscribers filter numerically. */

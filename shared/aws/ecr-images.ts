@@ -7,7 +7,8 @@ import {
   paginateDescribeRepositories,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
-import { errorMessage, PermanentError, RetryableError } from '../errors.js';
+import type { RetryableError } from '../errors.js';
+import { classifyByName, PermanentError } from '../errors.js';
 import { anyGlobMatches } from '../images/glob.js';
 import { INDEX_MEDIA_TYPES, type RegistryImage } from '../images/protect.js';
 import type { RepositoryIdentity } from '../images/refs.js';
@@ -35,12 +36,7 @@ const PERMANENT_ECR_ERRORS = new Set([
 
 /** Maps an ECR error to a retryable or permanent ecs-pilot error naming the action. */
 export function classifyEcrError(error: unknown, action: string): RetryableError | PermanentError {
-  if (error instanceof RetryableError || error instanceof PermanentError) return error;
-  const name = error instanceof Error ? error.name : '';
-  const message = `${action}: ${errorMessage(error)}`;
-  return PERMANENT_ECR_ERRORS.has(name)
-    ? new PermanentError(message, { cause: error })
-    : new RetryableError(message, { cause: error });
+  return classifyByName(error, action, PERMANENT_ECR_ERRORS);
 }
 
 const chunks = <T>(items: readonly T[], size: number): T[][] => {

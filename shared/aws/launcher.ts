@@ -7,7 +7,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { PermanentError, RetryableError, errorMessage } from '../errors.js';
+import { classifyByName, errorMessage, PermanentError, RetryableError } from '../errors.js';
 import { DeferError } from '../delivery/batch.js';
 import { requiredEnv } from '../env.js';
 import { dynamoDbClient } from './clients.js';
@@ -46,9 +46,7 @@ export function classifyEcsError(error: unknown, action: string): RetryableError
       { cause: error },
     );
   }
-  if (PERMANENT_ECS_ERRORS.has(name))
-    return new PermanentError(`${action}: ${errorMessage(error)}`, { cause: error });
-  return new RetryableError(`${action}: ${errorMessage(error)}`, { cause: error });
+  return classifyByName(error, action, PERMANENT_ECS_ERRORS);
 }
 
 /** Counts tasks with this startedBy that are PENDING or RUNNING, stopping once `limit` is reached. */

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { errorMessage, PermanentError, RetryableError } from '../errors.js';
+import { classifyByName, errorMessage, PermanentError, RetryableError } from '../errors.js';
 import { parseQueueReference, queueUrlOf } from '../scaling/resources.js';
 
 /** The three depth figures of a queue, as SQS approximates them. */
@@ -30,9 +30,7 @@ export function classifySqsError(error: unknown, action: string): RetryableError
       cause: error,
     });
   }
-  return PERMANENT_SQS_ERRORS.has(name)
-    ? new PermanentError(`${action}: ${errorMessage(error)}`, { cause: error })
-    : new RetryableError(`${action}: ${errorMessage(error)}`, { cause: error });
+  return classifyByName(error, action, PERMANENT_SQS_ERRORS);
 }
 
 const ATTRIBUTES = [

@@ -3,7 +3,7 @@ import {
   type ApplicationAutoScalingClient,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { errorMessage, PermanentError, RetryableError } from '../errors.js';
+import { classifyByName, PermanentError, RetryableError } from '../errors.js';
 import type { TargetBounds } from '../scaling/coexist.js';
 import { serviceIdentity } from '../scaling/resources.js';
 import { classifyEcsError } from './launcher.js';
@@ -26,8 +26,7 @@ const PERMANENT_SERVICE_ERRORS = new Set(['ServiceNotFoundException', 'ServiceNo
 
 function classifyServiceError(error: unknown, action: string): RetryableError | PermanentError {
   const name = error instanceof Error ? error.name : '';
-  if (PERMANENT_SERVICE_ERRORS.has(name))
-    return new PermanentError(`${action}: ${errorMessage(error)}`, { cause: error });
+  if (PERMANENT_SERVICE_ERRORS.has(name)) return classifyByName(error, action, PERMANENT_SERVICE_ERRORS);
   return classifyEcsError(error, action);
 }
 
@@ -101,11 +100,7 @@ export class ScalableTargetReader {
         }),
       );
     } catch (error) {
-      const action = `DescribeScalableTargets ${resourceId}`;
-      const name = error instanceof Error ? error.name : '';
-      throw PERMANENT_AUTOSCALING_ERRORS.has(name)
-        ? new PermanentError(`${action}: ${errorMessage(error)}`, { cause: error })
-        : new RetryableError(`${action}: ${errorMessage(error)}`, { cause: error });
+      throw classifyByName(error, `DescribeScalableTargets ${resourceId}`, PERMANENT_AUTOSCALING_ERRORS);
     }
     const target = response.ScalableTargets?.find((t) => t.ResourceId === resourceId);
     if (!target) return undefined;

@@ -13,6 +13,7 @@ import { anyGlobMatches } from '../images/glob.js';
 import { INDEX_MEDIA_TYPES, type RegistryImage } from '../images/protect.js';
 import type { RepositoryIdentity } from '../images/refs.js';
 import { CALL_FAILED, NOT_ATTEMPTED, type DeleteResult, type ImageRegistry } from '../images/service.js';
+import { chunks } from './chunks.js';
 import { clientConfig } from './clients.js';
 
 let ecr: ECRClient | undefined;
@@ -38,12 +39,6 @@ const PERMANENT_ECR_ERRORS = new Set([
 export function classifyEcrError(error: unknown, action: string): RetryableError | PermanentError {
   return classifyByName(error, action, PERMANENT_ECR_ERRORS);
 }
-
-const chunks = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 /** Every repository whose name one of `globs` matches, with its URI (to resolve image references). */
 export async function listRepositories(

@@ -1,11 +1,9 @@
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
   paginateListServices,
   paginateListTaskDefinitionFamilies,
   paginateListTaskDefinitions,
-  paginateListTasks,
   type ECSClient,
   type Failure,
 } from '@aws-sdk/client-ecs';
@@ -17,10 +15,11 @@ import type {
   ScannedTaskDefinition,
 } from '../images/protect.js';
 import type { InUseScanner } from '../images/service.js';
+import { chunks } from './chunks.js';
 import { classifyEcsError } from './launcher.js';
+import { describeListedTasks } from './tasks.js';
 
-/** DescribeTasks takes 100 tasks a call, DescribeServices 10 services. */
-export const DESCRIBE_TASKS_BATCH = 100;
+/** DescribeServices takes 10 services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
 
 export interface InUseScanOptions {
@@ -35,12 +34,6 @@ export interface InUseScanOptions {
   /** Concurrent ECS calls while describing families and task definitions; default 4 (ECS allows ~20/s). */
   concurrency?: number;
 }
-
-const chunks = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; the first error rejects. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -122,32 +115,19 @@ export class EcsInUseScanner implements InUseScanner {
 
   private async tasks(cluster: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<ScannedTask[]> {
     try {
-      const arns: string[] = [];
-      for await (const page of paginateListTasks(
-        { client: this.ecs, pageSize: 100 },
-        { cluster, desiredStatus },
-      )) {
-        arns.push(...(page.taskArns ?? []));
-      }
-      const found: ScannedTask[] = [];
-      for (const batch of chunks(arns, DESCRIBE_TASKS_BATCH)) {
-        const response = await this.ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }));
-        failOn(response.failures, `DescribeTasks in ${cluster}`);
-        for (const task of response.tasks ?? []) {
-          found.push({
-            taskArn: task.taskArn ?? '?',
-            clusterArn: task.clusterArn ?? cluster,
-            lastStatus: task.lastStatus ?? 'UNKNOWN',
-            ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
-            containers: (task.containers ?? []).map((c) => ({
-              name: c.name ?? '?',
-              image: c.image ?? '',
-              ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
-            })),
-          });
-        }
-      }
-      return found;
+      const { tasks, failures } = await describeListedTasks(this.ecs, cluster, { desiredStatus });
+      failOn(failures, `DescribeTasks in ${cluster}`);
+      return tasks.map((task) => ({
+        taskArn: task.taskArn ?? '?',
+        clusterArn: task.clusterArn ?? cluster,
+        lastStatus: task.lastStatus ?? 'UNKNOWN',
+        ...(task.stoppedAt ? { stoppedAt: task.stoppedAt } : {}),
+        containers: (task.containers ?? []).map((c) => ({
+          name: c.name ?? '?',
+          image: c.image ?? '',
+          ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+        })),
+      }));
     } catch (error) {
       throw classifyEcsError(error, `ListTasks/DescribeTasks (${desiredStatus}) in ${cluster}`);
     }

@@ -2,14 +2,46 @@ import {
   DescribeTasksCommand,
   paginateListTasks,
   StopTaskCommand,
+  type DesiredStatus,
   type ECSClient,
+  type Failure,
+  type Task,
+  type TaskField,
 } from '@aws-sdk/client-ecs';
 import { TAG_PREFIX } from '../tasks/launch.js';
 import type { ActiveTask } from '../schedules/slot.js';
+import { chunks } from './chunks.js';
 import { classifyEcsError } from './launcher.js';
 
 /** DescribeTasks takes at most 100 tasks per call. */
-const DESCRIBE_BATCH = 100;
+export const DESCRIBE_TASKS_BATCH = 100;
+
+/**
+ * The tasks ListTasks finds in `cluster` for `filter` (every page), described by DescribeTasks 100 at
+ * a time, with the `failures` DescribeTasks reported for tasks it could not describe. Throws the SDK's
+ * errors as they are: callers classify them for what they were doing.
+ */
+export async function describeListedTasks(
+  ecs: ECSClient,
+  cluster: string,
+  filter: { desiredStatus: DesiredStatus; startedBy?: string },
+  include?: TaskField[],
+): Promise<{ tasks: Task[]; failures: Failure[] }> {
+  const arns: string[] = [];
+  for await (const page of paginateListTasks({ client: ecs, pageSize: 100 }, { cluster, ...filter })) {
+    arns.push(...(page.taskArns ?? []));
+  }
+  const tasks: Task[] = [];
+  const failures: Failure[] = [];
+  for (const batch of chunks(arns, DESCRIBE_TASKS_BATCH)) {
+    const response = await ecs.send(
+      new DescribeTasksCommand({ cluster, tasks: batch, ...(include ? { include } : {}) }),
+    );
+    tasks.push(...(response.tasks ?? []));
+    failures.push(...(response.failures ?? []));
+  }
+  return { tasks, failures };
+}
 
 /**
  * Tasks started by `startedBy` in a cluster that ECS does not report as stopped (PENDING or
@@ -21,26 +53,17 @@ export async function listActiveTasks(
   startedBy: string,
 ): Promise<ActiveTask[]> {
   try {
-    const arns: string[] = [];
-    for await (const page of paginateListTasks(
-      { client: ecs, pageSize: 100 },
-      { cluster, startedBy, desiredStatus: 'RUNNING' },
-    )) {
-      arns.push(...(page.taskArns ?? []));
-    }
+    const { tasks } = await describeListedTasks(ecs, cluster, { startedBy, desiredStatus: 'RUNNING' }, [
+      'TAGS',
+    ]);
     const active: ActiveTask[] = [];
-    for (let i = 0; i < arns.length; i += DESCRIBE_BATCH) {
-      const { tasks = [] } = await ecs.send(
-        new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + DESCRIBE_BATCH), include: ['TAGS'] }),
-      );
-      for (const task of tasks) {
-        if (!task.taskArn || task.lastStatus === 'STOPPED' || task.lastStatus === 'DEPROVISIONING') continue;
-        active.push({
-          taskArn: task.taskArn,
-          lastStatus: task.lastStatus ?? 'UNKNOWN',
-          slot: task.tags?.find((t) => t.key === `${TAG_PREFIX}slot`)?.value,
-        });
-      }
+    for (const task of tasks) {
+      if (!task.taskArn || task.lastStatus === 'STOPPED' || task.lastStatus === 'DEPROVISIONING') continue;
+      active.push({
+        taskArn: task.taskArn,
+        lastStatus: task.lastStatus ?? 'UNKNOWN',
+        slot: task.tags?.find((t) => t.key === `${TAG_PREFIX}slot`)?.value,
+      });
     }
     return active;
   } catch (error) {

@@ -5,6 +5,7 @@ import { classifyByName } from '../errors.js';
 import type { RenderedAlert } from '../alerts/render.js';
 import { taskDefinitionInfo, type TaskDefinitionInfo } from '../alerts/task-definition.js';
 import { clientConfig } from './clients.js';
+import { RevisionCache } from './revision-cache.js';
 
 let sns: SNSClient | undefined;
 
@@ -81,29 +82,21 @@ export interface TaskDefinitionReaderOptions {
  * without log links.
  */
 export class TaskDefinitionReader {
-  private readonly cache = new Map<string, TaskDefinitionInfo>();
-  private readonly maxEntries: number;
+  private readonly cache: RevisionCache<TaskDefinitionInfo>;
 
   constructor(
     private readonly ecs: ECSClient,
     options: TaskDefinitionReaderOptions = {},
   ) {
-    this.maxEntries = options.maxEntries ?? 200;
+    this.cache = new RevisionCache(options.maxEntries ?? 200);
   }
 
   /** The container facts, or undefined when the response lists no containers. */
-  async describe(taskDefinitionArn: string): Promise<TaskDefinitionInfo | undefined> {
-    const cached = this.cache.get(taskDefinitionArn);
-    if (cached) return cached;
-    const response = await this.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
+  describe(taskDefinitionArn: string): Promise<TaskDefinitionInfo | undefined> {
+    return this.cache.get(taskDefinitionArn, async () =>
+      taskDefinitionInfo(
+        await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn })),
+      ),
     );
-    const info = taskDefinitionInfo(response);
-    // A family without revision may move to a new revision: only exact revisions are cached.
-    if (info && /:\d+$/.test(taskDefinitionArn)) {
-      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(taskDefinitionArn, info);
-    }
-    return info;
   }
 }

@@ -17,6 +17,7 @@ import type {
 import type { InUseScanner } from '../images/service.js';
 import { chunks } from './chunks.js';
 import { classifyEcsError } from './launcher.js';
+import { RevisionCache } from './revision-cache.js';
 import { describeListedTasks } from './tasks.js';
 
 /** DescribeServices takes 10 services a call. */
@@ -66,16 +67,17 @@ function failOn(failures: Failure[] | undefined, action: string): void {
  * Task definitions by revision never change, so they are cached across warm invocations.
  */
 export class EcsInUseScanner implements InUseScanner {
-  private readonly cache = new Map<string, ScannedTaskDefinition>();
+  private readonly cache: RevisionCache<ScannedTaskDefinition>;
   private readonly concurrency: number;
 
   constructor(
     private readonly ecs: ECSClient,
     private readonly options: InUseScanOptions,
     /** Cached task definitions; default 2,000 (a few hundred bytes each). */
-    private readonly maxCached = 2000,
+    maxCached = 2000,
   ) {
     this.concurrency = options.concurrency ?? 4;
+    this.cache = new RevisionCache(maxCached);
   }
 
   async scan(): Promise<InUseInventory> {
@@ -199,33 +201,27 @@ export class EcsInUseScanner implements InUseScanner {
     return arns.sort((a, b) => revisionOf(b) - revisionOf(a)).slice(0, n);
   }
 
-  private async describe(taskDefinition: string): Promise<ScannedTaskDefinition> {
-    const cached = this.cache.get(taskDefinition);
-    if (cached) return cached;
-    let response;
-    try {
-      response = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
-    } catch (error) {
-      throw classifyEcsError(error, `DescribeTaskDefinition ${taskDefinition}`);
-    }
-    const definition = response.taskDefinition;
-    if (!definition?.taskDefinitionArn) {
-      throw new PermanentError(
-        `DescribeTaskDefinition ${taskDefinition}: no task definition in the response`,
-      );
-    }
-    const scanned: ScannedTaskDefinition = {
-      taskDefinitionArn: definition.taskDefinitionArn,
-      containers: (definition.containerDefinitions ?? []).map((c) => ({
-        name: c.name ?? '?',
-        image: c.image ?? '',
-      })),
-    };
-    // Only exact revisions are cached: a family name moves to each new revision.
-    if (taskDefinition === scanned.taskDefinitionArn) {
-      if (this.cache.size >= this.maxCached) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(taskDefinition, scanned);
-    }
-    return scanned;
+  private describe(taskDefinition: string): Promise<ScannedTaskDefinition> {
+    return this.cache.get(taskDefinition, async () => {
+      let response;
+      try {
+        response = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+      } catch (error) {
+        throw classifyEcsError(error, `DescribeTaskDefinition ${taskDefinition}`);
+      }
+      const definition = response.taskDefinition;
+      if (!definition?.taskDefinitionArn) {
+        throw new PermanentError(
+          `DescribeTaskDefinition ${taskDefinition}: no task definition in the response`,
+        );
+      }
+      return {
+        taskDefinitionArn: definition.taskDefinitionArn,
+        containers: (definition.containerDefinitions ?? []).map((c) => ({
+          name: c.name ?? '?',
+          image: c.image ?? '',
+        })),
+      };
+    });
   }
 }

@@ -23,12 +23,12 @@ const SLICES: Record<string, string> = {
   'empty module (baseline)': `export const x = 1;`,
   'zod config schema (definitions only)': `export { configSchema } from '../shared/config/schema.js';`,
   'config load (zod schemas + first parse)': `import { deployedConfig } from '../shared/config/load.js'; deployedConfig();`,
-  'Powertools Logger + Metrics': `import { createLogger, createMetrics } from '../shared/aws/observability.js';
+  'Powertools Logger + Metrics': `import { createLogger, createMetrics } from '../shared/kernel/aws/observability.js';
 createLogger('uploads'); createMetrics('uploads');`,
-  'SDK clients: ECS + SQS + DynamoDB': `import { dynamoDbClient, ecsClient, sqsClient } from '../shared/aws/clients.js';
+  'SDK clients: ECS + SQS + DynamoDB': `import { dynamoDbClient, ecsClient, sqsClient } from '../shared/kernel/aws/clients.js';
 ecsClient(); sqsClient(); dynamoDbClient();`,
-  'TaskLauncher (ECS, DynamoDB, Powertools idempotency)': `import { TaskLauncher } from '../shared/aws/launcher.js';
-import { dynamoDbClient, ecsClient } from '../shared/aws/clients.js';
+  'TaskLauncher (ECS, DynamoDB, Powertools idempotency)': `import { TaskLauncher } from '../shared/kernel/launch/aws/launcher.js';
+import { dynamoDbClient, ecsClient } from '../shared/kernel/aws/clients.js';
 new TaskLauncher({ ecs: ecsClient(), idempotency: { client: dynamoDbClient(), tableName: 't', expiresAfterSeconds: 60 } });`,
   'whole handler': `export * from '../functions/upload-to-task.js';`,
 };

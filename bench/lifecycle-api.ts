@@ -11,7 +11,7 @@ import {
   ECRClient,
   type DescribeImagesCommandInput,
 } from '@aws-sdk/client-ecr';
-import { deleteImages, listImages } from '../shared/aws/ecr-images.js';
+import { deleteImages, listImages } from '../shared/images/aws/ecr.js';
 import { judged, type Row } from './lib.js';
 
 export async function measureApiCalls(

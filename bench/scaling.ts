@@ -11,9 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { comparisonJson, formatComparison } from '../shared/scaling/report.js';
-import { comparePolicies, DEFAULT_SIMULATION_SCALER, type Comparison } from '../shared/scaling/simulate.js';
-import { parseTrace } from '../shared/scaling/trace.js';
+import { comparisonJson, formatComparison } from '../bin/simulator/report.js';
+import { comparePolicies, DEFAULT_SIMULATION_SCALER, type Comparison } from '../bin/simulator/simulate.js';
+import { parseTrace } from '../bin/simulator/trace.js';
 import { commandLine, emit, info, projectRoot, say, type Row } from './lib.js';
 
 const TRACES = ['steady', 'bursty', 'idle-spikes'] as const;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, errorMessage } from '../shared/errors.js';
+import { ConfigError, errorMessage } from '../shared/kernel/errors.js';
 import { loadConfigFile } from '../shared/config/yaml.js';
 import { describeUploadTrigger } from '../shared/uploads/describe.js';
 import { describeSchedule } from '../shared/schedules/describe.js';

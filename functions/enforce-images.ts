@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
 import { deployedConfig } from '../shared/config/load.js';
-import { ConfigError } from '../shared/errors.js';
-import { ecsClient } from '../shared/aws/clients.js';
-import { ecrClient, ecrRegistry } from '../shared/aws/ecr-images.js';
-import { EcsInUseScanner } from '../shared/aws/images-scan.js';
-import { SnsAlertPublisher, snsClient } from '../shared/aws/alerts-publisher.js';
-import { createLogger } from '../shared/aws/observability.js';
+import { ConfigError } from '../shared/kernel/errors.js';
+import { ecsClient } from '../shared/kernel/aws/clients.js';
+import { ecrClient, ecrRegistry } from '../shared/images/aws/ecr.js';
+import { EcsInUseScanner } from '../shared/images/aws/scan.js';
+import { SnsAlertPublisher, snsClient } from '../shared/kernel/notify/aws/publisher.js';
+import { createLogger } from '../shared/kernel/aws/observability.js';
 import { parseImagesRequest } from '../shared/images/request.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../shared/images/service.js';
 import type { RunSummary } from '../shared/images/report.js';

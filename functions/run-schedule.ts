@@ -1,11 +1,11 @@
 import { deployedConfig } from '../shared/config/load.js';
-import { ecsClient } from '../shared/aws/clients.js';
-import { deployedLauncher } from '../shared/aws/launcher.js';
-import { decisionMetric, sqsFunction } from '../shared/aws/sqs-function.js';
-import { listActiveTasks, stopTask } from '../shared/aws/tasks.js';
+import { ecsClient } from '../shared/kernel/aws/clients.js';
+import { deployedLauncher } from '../shared/kernel/launch/aws/launcher.js';
+import { decisionMetric, sqsFunction } from '../shared/kernel/delivery/aws/sqs-function.js';
+import { listActiveTasks, stopTask } from '../shared/kernel/launch/aws/tasks.js';
 import { processSlotMessage } from '../shared/schedules/service.js';
 import { renderSlotFailure } from '../shared/schedules/alert.js';
-import { SnsAlertPublisher, snsClient } from '../shared/aws/alerts-publisher.js';
+import { SnsAlertPublisher, snsClient } from '../shared/kernel/notify/aws/publisher.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any slot is touched.
 const config = deployedConfig();

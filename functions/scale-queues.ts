@@ -1,5 +1,5 @@
 import { deployedConfig } from '../shared/config/load.js';
-import { requiredEnv } from '../shared/env.js';
+import { requiredEnv } from '../shared/kernel/env.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import {
   applicationAutoScalingClient,
@@ -7,11 +7,11 @@ import {
   dynamoDbClient,
   ecsClient,
   sqsClient,
-} from '../shared/aws/clients.js';
-import { QueueDepthReader } from '../shared/aws/scaling-queue.js';
-import { ScalableTargetReader, ServiceScaler } from '../shared/aws/scaling-service.js';
-import { ScalerStateStore } from '../shared/aws/scaling-state.js';
-import { scaleQueuesHandler } from '../shared/aws/scaling-function.js';
+} from '../shared/kernel/aws/clients.js';
+import { QueueDepthReader } from '../shared/scaling/aws/queue.js';
+import { ScalableTargetReader, ServiceScaler } from '../shared/scaling/aws/service.js';
+import { ScalerStateStore } from '../shared/scaling/aws/state.js';
+import { scaleQueuesHandler } from '../shared/scaling/function.js';
 import type { Clock, ScalingAdapters } from '../shared/scaling/service.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any service is touched.

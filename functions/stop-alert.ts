@@ -1,11 +1,11 @@
 import { deployedConfig } from '../shared/config/load.js';
-import { ConfigError } from '../shared/errors.js';
-import { requiredEnv } from '../shared/env.js';
-import { dynamoDbClient, ecsClient } from '../shared/aws/clients.js';
-import { DynamoNoiseGate } from '../shared/aws/alerts-noise.js';
-import { AlertOnce } from '../shared/aws/alerts-once.js';
-import { SnsAlertPublisher, snsClient, TaskDefinitionReader } from '../shared/aws/alerts-publisher.js';
-import { sqsFunction } from '../shared/aws/sqs-function.js';
+import { ConfigError } from '../shared/kernel/errors.js';
+import { requiredEnv } from '../shared/kernel/env.js';
+import { dynamoDbClient, ecsClient } from '../shared/kernel/aws/clients.js';
+import { DynamoNoiseGate } from '../shared/alerts/aws/noise.js';
+import { AlertOnce } from '../shared/alerts/aws/once.js';
+import { SnsAlertPublisher, snsClient, TaskDefinitionReader } from '../shared/kernel/notify/aws/publisher.js';
+import { sqsFunction } from '../shared/kernel/delivery/aws/sqs-function.js';
 import { processStopAlertMessage, type AlertDecisionName } from '../shared/alerts/service.js';
 
 /** Records outlive the queues' 14-day retention, so a late DLQ redrive of an alerted task stays quiet. */

@@ -1,7 +1,7 @@
 import { deployedConfig } from '../shared/config/load.js';
-import { ecsClient } from '../shared/aws/clients.js';
-import { deployedLauncher } from '../shared/aws/launcher.js';
-import { decisionMetric, sqsFunction } from '../shared/aws/sqs-function.js';
+import { ecsClient } from '../shared/kernel/aws/clients.js';
+import { deployedLauncher } from '../shared/kernel/launch/aws/launcher.js';
+import { decisionMetric, sqsFunction } from '../shared/kernel/delivery/aws/sqs-function.js';
 import { processUploadMessage } from '../shared/uploads/service.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any event is touched.

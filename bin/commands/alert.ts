@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ALERTS_DEFAULTS } from '../../shared/config/alerts.js';
+import { ALERTS_DEFAULTS } from '../../shared/alerts/config.js';
 import { loadConfigFile } from '../../shared/config/yaml.js';
-import { ConfigError, EcsPilotError, errorMessage } from '../../shared/errors.js';
+import { ConfigError, EcsPilotError, errorMessage } from '../../shared/kernel/errors.js';
 import { decideAlert, type AlertRules } from '../../shared/alerts/decide.js';
 import { parseTaskStateChange } from '../../shared/alerts/event.js';
 import { renderAlert } from '../../shared/alerts/render.js';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { errorMessage } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/kernel/errors.js';
 import { previewLifecycle, previewResponse, type LifecyclePlan } from '../../shared/images/engine.js';
 import { ImagesFileError, parseImagesFile, parseIsoTime } from '../../shared/images/images.js';
 import { LifecyclePolicyError, parseLifecyclePolicy } from '../../shared/images/policy.js';
 import type { LifecycleImage } from '../../shared/images/images.js';
-import { ecrClient, listImages } from '../../shared/aws/ecr-images.js';
+import { ecrClient, listImages } from '../../shared/images/aws/ecr.js';
 
 export interface Out {
   log(line: string): void;

@@ -3,13 +3,13 @@ import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { formatPath } from '../../shared/config/load.js';
-import { scalerSchema, type ScalerConfig } from '../../shared/config/scalers.js';
+import { scalerSchema, type ScalerConfig } from '../../shared/scaling/config.js';
 import { readYamlFile } from '../../shared/config/yaml.js';
-import { ConfigError, PermanentError } from '../../shared/errors.js';
-import { renderChart } from '../../shared/scaling/chart.js';
-import { comparisonJson, formatComparison } from '../../shared/scaling/report.js';
-import { comparePolicies, DEFAULT_MODEL, DEFAULT_SIMULATION_SCALER } from '../../shared/scaling/simulate.js';
-import { parseTrace } from '../../shared/scaling/trace.js';
+import { ConfigError, PermanentError } from '../../shared/kernel/errors.js';
+import { renderChart } from '../simulator/chart.js';
+import { comparisonJson, formatComparison } from '../simulator/report.js';
+import { comparePolicies, DEFAULT_MODEL, DEFAULT_SIMULATION_SCALER } from '../simulator/simulate.js';
+import { parseTrace } from '../simulator/trace.js';
 
 export interface Out {
   log(line: string): void;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../../shared/config/yaml.js';
-import { ConfigError } from '../../shared/errors.js';
+import { ConfigError } from '../../shared/kernel/errors.js';
 import {
   isValidTimeZone,
   parseScheduleExpression,

@@ -7,7 +7,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { loadFunction, type LocalAccount } from '../harness.js';
 import { lambdaContext } from '../lambda.js';
-import type { ScaleSummary } from '../../shared/aws/scaling-function.js';
+import type { ScaleSummary } from '../../shared/scaling/function.js';
 import { parseQueueReference, serviceIdentity } from '../../shared/scaling/resources.js';
 import type { Clock } from '../../shared/scaling/service.js';
 import { captureDecisions } from './capture.js';

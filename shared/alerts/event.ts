@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { PermanentError } from '../errors.js';
+import { PermanentError } from '../kernel/errors.js';
 import { summarizeIssues } from '../config/load.js';
 
 /**

@@ -3,7 +3,7 @@ import type { StoppedContainer, TaskStateChange } from './event.js';
 import { hintsFor } from './hints.js';
 import { logsConsoleUrl, logStreamName, taskConsoleUrl } from './links.js';
 import type { TaskDefinitionInfo } from './task-definition.js';
-import { asciiFold, cleanText, clip, clipBytes, oneLine } from './text.js';
+import { asciiFold, cleanText, clip, clipBytes, oneLine } from '../kernel/notify/text.js';
 
 /** SNS: "Subjects must be ... less than 100 characters long". */
 export const MAX_SUBJECT = 99;

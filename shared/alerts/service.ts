@@ -1,11 +1,11 @@
-import { errorMessage, PermanentError } from '../errors.js';
-import type { Log } from '../log.js';
+import { errorMessage, PermanentError } from '../kernel/errors.js';
+import type { Log } from '../kernel/log.js';
 import { decideAlert, type AlertDecision, type AlertKind, type AlertRules } from './decide.js';
 import { parseTaskStateChange, type TaskStateChange } from './event.js';
 import { noiseWindow, type NoiseAction, type NoiseSettings, type NoiseWindow } from './noise.js';
 import { renderAlert, renderSummary, type RenderedAlert } from './render.js';
 import { essentialContainers, type TaskDefinitionInfo } from './task-definition.js';
-import { clip } from './text.js';
+import { clip } from '../kernel/notify/text.js';
 
 /** What happened to one alert, as stored by the idempotency layer and returned for duplicates. */
 export interface AlertOutcome {

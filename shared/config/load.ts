@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { ConfigError, errorMessage } from '../errors.js';
+import { ConfigError, errorMessage } from '../kernel/errors.js';
 import { configSchema, type Config } from './schema.js';
 
 /** Renders a zod path the way users write it: `uploads[0].task.subnets`. */

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
-import { pascal } from '../naming.js';
-import { whole } from './common.js';
-import { alertsSchema } from './alerts.js';
-import { imagesSchema } from './images.js';
-import { scheduleSchema } from './schedules.js';
-import { checkScaledServices, scalerSchema } from './scalers.js';
-import { uploadTriggerSchema } from './uploads.js';
+import { pascal } from '../kernel/naming.js';
+import { whole } from '../kernel/config.js';
+import { alertsSchema } from '../alerts/config.js';
+import { imagesSchema } from '../images/config.js';
+import { scheduleSchema } from '../schedules/config.js';
+import { checkScaledServices, scalerSchema } from '../scaling/config.js';
+import { uploadTriggerSchema } from '../uploads/config.js';
 
 /**
  * The declarative config, one YAML file per stage: one section per automation (each in its own
@@ -13,12 +13,12 @@ import { uploadTriggerSchema } from './uploads.js';
  * never silently disables a setting) and every default is written once, in these schemas.
  */
 
-export { taskSpecSchema, type TaskSpec } from './common.js';
-export { UPLOAD_PLACEHOLDERS, uploadTriggerSchema, type UploadTrigger } from './uploads.js';
-export { alertsSchema, NOTIFY_ON, type AlertsConfig } from './alerts.js';
-export { IMAGES_DEFAULTS, imagesSchema, type ImagesConfig } from './images.js';
-export { OVERLAP_POLICIES, SCHEDULE_PLACEHOLDERS, scheduleSchema, type ScheduleConfig } from './schedules.js';
-export { scalerSchema, type ScalerConfig } from './scalers.js';
+export { taskSpecSchema, type TaskSpec } from '../kernel/config.js';
+export { UPLOAD_PLACEHOLDERS, uploadTriggerSchema, type UploadTrigger } from '../uploads/config.js';
+export { alertsSchema, NOTIFY_ON, type AlertsConfig } from '../alerts/config.js';
+export { IMAGES_DEFAULTS, imagesSchema, type ImagesConfig } from '../images/config.js';
+export { OVERLAP_POLICIES, SCHEDULE_PLACEHOLDERS, scheduleSchema, type ScheduleConfig } from '../schedules/config.js';
+export { scalerSchema, type ScalerConfig } from '../scaling/config.js';
 
 const DELIVERY_DEFAULTS = { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 };
 

@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../kernel/errors.js';
 import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
-import type { AutomationStack, FunctionDefinition } from './cfn.js';
-import { alertsStack } from './alerts.js';
-import { imagesStack } from './images.js';
-import { scalersStack } from './scaling.js';
-import { schedulesStack } from './schedules.js';
-import { uploadsStack } from './uploads.js';
+import type { AutomationStack, FunctionDefinition } from '../kernel/deploy/cfn.js';
+import { alertsStack } from '../alerts/deploy.js';
+import { imagesStack } from '../images/deploy.js';
+import { scalersStack } from '../scaling/deploy.js';
+import { schedulesStack } from '../schedules/deploy.js';
+import { uploadsStack } from '../uploads/deploy.js';
 
 /** Everything serverless.yml takes from the config: one source, no pattern written twice. */
 export interface Stack {

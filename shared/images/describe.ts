@@ -1,4 +1,4 @@
-import type { ImagesConfig } from '../config/images.js';
+import type { ImagesConfig } from './config.js';
 
 /** One line a human can check the images section against: what is cleaned, how, and what is protected. */
 export function describeImages(images: ImagesConfig): string {

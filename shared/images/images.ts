@@ -7,7 +7,7 @@
  * A file that cannot be read completely is refused as a whole rather than previewed in part: a missing
  * image would shift every imageCountMoreThan ranking after it.
  */
-import { errorMessage, PermanentError } from '../errors.js';
+import { errorMessage, PermanentError } from '../kernel/errors.js';
 
 /** One image as the lifecycle rules see it. An image without tags is untagged. */
 export interface LifecycleImage {

@@ -14,7 +14,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { formatPath, unsafeKeys } from '../config/load.js';
-import { errorMessage, PermanentError } from '../errors.js';
+import { errorMessage, PermanentError } from '../kernel/errors.js';
 
 z.config(en());
 

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { summarizeIssues } from '../config/load.js';
-import { PermanentError } from '../errors.js';
+import { PermanentError } from '../kernel/errors.js';
 
 const repositoryName = z
   .string()

@@ -8,9 +8,9 @@
  * already deleted are simply no longer there, and one deleted meanwhile answers ImageNotFound, which
  * counts as done.
  */
-import type { ImagesConfig, ImageRepositoryConfig } from '../config/images.js';
-import { errorMessage } from '../errors.js';
-import type { Log } from '../log.js';
+import type { ImagesConfig, ImageRepositoryConfig } from './config.js';
+import { errorMessage } from '../kernel/errors.js';
+import type { Log } from '../kernel/log.js';
 import { anyGlobMatches } from './glob.js';
 import { judgeRun, planRepository, type RepositoryPlan } from './plan.js';
 import {

@@ -1,5 +1,5 @@
-import type { ScalerConfig } from '../config/scalers.js';
-import { PermanentError } from '../errors.js';
+import type { ScalerConfig } from './config.js';
+import { PermanentError } from '../kernel/errors.js';
 
 /** The queue and service as read at one evaluation (SQS GetQueueAttributes, ECS DescribeServices). */
 export interface ScaleObservation {

@@ -1,4 +1,4 @@
-import type { ScalerConfig } from '../config/scalers.js';
+import type { ScalerConfig } from './config.js';
 
 /** One line a human can check a scaler against: what follows what, how fast and within which bounds. */
 export function describeScaler(scaler: ScalerConfig): string {

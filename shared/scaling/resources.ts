@@ -1,4 +1,4 @@
-import { PermanentError } from '../errors.js';
+import { PermanentError } from '../kernel/errors.js';
 
 /**
  * The AWS resources a scaler names, as the config allows them (names, URLs or ARNs), turned into

@@ -1,6 +1,6 @@
-import type { ScalerConfig } from '../config/scalers.js';
-import { errorMessage, PermanentError } from '../errors.js';
-import type { Log } from '../log.js';
+import type { ScalerConfig } from './config.js';
+import { errorMessage, PermanentError } from '../kernel/errors.js';
+import type { Log } from '../kernel/log.js';
 import { clampToTarget, type BoundedDecision, type TargetBounds } from './coexist.js';
 import { backlogOf, decideScale, type ScaleObservation, type ScaleState } from './decide.js';
 import { planTicks } from './ticks.js';

@@ -1,5 +1,5 @@
 import { MAX_SUBJECT, type RenderedAlert } from '../alerts/render.js';
-import { asciiFold, clip, cleanText } from '../alerts/text.js';
+import { asciiFold, clip, cleanText } from '../kernel/notify/text.js';
 
 export interface SlotFailure {
   schedule: string;

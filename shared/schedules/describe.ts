@@ -1,4 +1,4 @@
-import type { ScheduleConfig } from '../config/schedules.js';
+import type { ScheduleConfig } from './config.js';
 import { parseScheduleExpression } from './expression.js';
 import { nextRuns } from './next.js';
 

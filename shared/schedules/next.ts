@@ -16,7 +16,7 @@
  * Nothing runs after 2199 (the last year a cron expression can name), so a schedule that never
  * fires again returns fewer runs than asked for instead of searching forever.
  */
-import { PermanentError } from '../errors';
+import { PermanentError } from '../kernel/errors';
 import { daysInMonth } from './expression';
 import type { CronSchedule, DayOfMonthRule, DayOfWeekRule, ParsedSchedule } from './types';
 import { formatLocal, isValidTimeZone, localEpoch, WallClock } from './zone';

@@ -1,8 +1,8 @@
-import type { ScheduleConfig } from '../config/schedules.js';
-import { PermanentError } from '../errors.js';
-import type { LaunchResult } from '../aws/launcher.js';
-import type { Log } from '../log.js';
-import { startedByFor, type RunTaskRequest } from '../tasks/launch.js';
+import type { ScheduleConfig } from './config.js';
+import { PermanentError } from '../kernel/errors.js';
+import type { LaunchResult } from '../kernel/launch/aws/launcher.js';
+import type { Log } from '../kernel/log.js';
+import { startedByFor, type RunTaskRequest } from '../kernel/launch/launch.js';
 import { decideSlot, parseSlot, planScheduledTask, slotTime, type ActiveTask } from './slot.js';
 
 export interface ScheduleServiceDeps {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import type { ScheduleConfig } from '../config/schedules.js';
-import { PermanentError } from '../errors.js';
+import type { ScheduleConfig } from './config.js';
+import { PermanentError } from '../kernel/errors.js';
 import { summarizeIssues } from '../config/load.js';
 import {
   buildRunTaskRequest,
@@ -9,7 +9,7 @@ import {
   startedByFor,
   TAG_PREFIX,
   type RunTaskRequest,
-} from '../tasks/launch.js';
+} from '../kernel/launch/launch.js';
 
 /**
  * One firing of a schedule, as EventBridge Scheduler sends it to the schedules queue: the target's

@@ -8,7 +8,7 @@ import {
   startedByFor,
   TAG_PREFIX,
   type RunTaskRequest,
-} from '../tasks/launch.js';
+} from '../kernel/launch/launch.js';
 import type { UploadedObject } from './event.js';
 
 /** What the upload automation will do for one (trigger, object) pair. */

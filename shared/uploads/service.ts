@@ -1,9 +1,9 @@
 import type { UploadTrigger } from '../config/schema.js';
-import type { Log } from '../log.js';
-import { DeferError } from '../delivery/batch.js';
-import { errorMessage, PermanentError, RetryableError } from '../errors.js';
-import type { LaunchResult } from '../aws/launcher.js';
-import type { RunTaskRequest } from '../tasks/launch.js';
+import type { Log } from '../kernel/log.js';
+import { DeferError } from '../kernel/delivery/batch.js';
+import { errorMessage, PermanentError, RetryableError } from '../kernel/errors.js';
+import type { LaunchResult } from '../kernel/launch/aws/launcher.js';
+import type { RunTaskRequest } from '../kernel/launch/launch.js';
 import { parseObjectCreated } from './event.js';
 import { matchTriggers } from './match.js';
 import { planUploadTask } from './plan.js';

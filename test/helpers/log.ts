@@ -1,4 +1,4 @@
-import type { Log } from '../../shared/log.js';
+import type { Log } from '../../shared/kernel/log.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

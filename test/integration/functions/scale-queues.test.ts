@@ -13,7 +13,7 @@ import { resetEmulator } from '../../../local/emulator.js';
 import { loadFunction, REGION, setUpLocal, type LocalAccount } from '../../../local/harness.js';
 import { lambdaContext } from '../../../local/lambda.js';
 import { packageStage, projectRoot } from '../../../local/package.js';
-import type { ScaleSummary } from '../../../shared/aws/scaling-function.js';
+import type { ScaleSummary } from '../../../shared/scaling/function.js';
 import type { Clock } from '../../../shared/scaling/service.js';
 
 const CONFIG = 'test/integration/fixtures/scaling.yml';

@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { fakeContext } from '../../helpers/events.js';
-import type { ScaleSummary } from '../../../shared/aws/scaling-function.js';
+import type { ScaleSummary } from '../../../shared/scaling/function.js';
 import type { Clock } from '../../../shared/scaling/service.js';
 
 type Handler = (event: unknown, context: Context) => Promise<ScaleSummary>;

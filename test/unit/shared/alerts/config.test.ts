@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
-import { ALERTS_DEFAULTS } from '../../../../shared/config/alerts';
-import { ConfigError } from '../../../../shared/errors';
+import { ALERTS_DEFAULTS } from '../../../../shared/alerts/config';
+import { ConfigError } from '../../../../shared/kernel/errors';
 
 const issuesOf = (raw: unknown): string[] => {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../../shared/errors';
+import { PermanentError } from '../../../../shared/kernel/errors';
 import { familyOf, lastSegment, parseTaskStateChange } from '../../../../shared/alerts/event';
 import { SAMPLE_CASES, sampleEvent, stoppedEvent } from './fixtures';
 

@@ -13,7 +13,7 @@ import {
   renderSummary,
 } from '../../../../shared/alerts/render';
 import { taskDefinitionInfo, type TaskDefinitionInfo } from '../../../../shared/alerts/task-definition';
-import { utf8Bytes } from '../../../../shared/alerts/text';
+import { utf8Bytes } from '../../../../shared/kernel/notify/text';
 import { SAMPLE_CASES, sampleEvent, stopped, stoppedEvent } from './fixtures';
 
 const ALL: AlertRules = { notifyOn: ['all-stops'], ignore: { services: [], families: [] } };

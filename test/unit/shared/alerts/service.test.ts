@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PermanentError, RetryableError } from '../../../../shared/errors';
+import { PermanentError, RetryableError } from '../../../../shared/kernel/errors';
 import { actionFromState, type NoiseState, type NoiseWindow } from '../../../../shared/alerts/noise';
 import type { RenderedAlert } from '../../../../shared/alerts/render';
 import {

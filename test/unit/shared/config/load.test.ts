@@ -10,7 +10,7 @@ import {
   resetDeployedConfig,
 } from '../../../../shared/config/load';
 import { UPLOAD_PLACEHOLDERS } from '../../../../shared/config/schema';
-import { ConfigError, PermanentError } from '../../../../shared/errors';
+import { ConfigError, PermanentError } from '../../../../shared/kernel/errors';
 import { rawTrigger, type RawTask, type RawTrigger } from '../fixtures';
 
 const DEFAULT_DELIVERY = { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfigText, parseYaml, readYamlFile } from '../../../../shared/config/yaml';
-import { ConfigError } from '../../../../shared/errors';
+import { ConfigError } from '../../../../shared/kernel/errors';
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import { loadConfigFile } from '../../../../shared/config/yaml';
 import { buildStack, configFileFor, packagedConfigFile } from '../../../../shared/deploy/stack';
-import { UPLOADS_FUNCTION } from '../../../../shared/deploy/uploads';
+import { UPLOADS_FUNCTION } from '../../../../shared/uploads/deploy';
 import { rawTrigger } from '../fixtures';
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imagesSchema } from '../../../../shared/config/images';
+import { imagesSchema } from '../../../../shared/images/config';
 import { describeImages } from '../../../../shared/images/describe';
 
 const RULE = {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../../shared/errors';
+import { PermanentError } from '../../../../shared/kernel/errors';
 import {
   ImagesFileError,
   MAX_ISSUES_IN_MESSAGE,

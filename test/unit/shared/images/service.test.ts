@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { imagesSchema } from '../../../../shared/config/images';
+import { imagesSchema } from '../../../../shared/images/config';
 import type { InUseInventory, RegistryImage } from '../../../../shared/images/protect';
 import type { RepositoryIdentity } from '../../../../shared/images/refs';
 import { renderSummary } from '../../../../shared/images/report';

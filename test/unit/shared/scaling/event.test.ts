@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PermanentError } from '../../../../shared/errors';
+import { PermanentError } from '../../../../shared/kernel/errors';
 import { parseScaleEvent } from '../../../../shared/scaling/event';
 import scheduled from '../../../../events/scale-queues-scheduled.json';
 

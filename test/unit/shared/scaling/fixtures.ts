@@ -1,4 +1,4 @@
-import { scalerSchema, type ScalerConfig } from '../../../../shared/config/scalers';
+import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/config';
 
 /** The example scaler as written in the YAML config: 10 messages per task, 0-40 tasks. */
 export const rawScaler = (fields: Record<string, unknown> = {}) => ({

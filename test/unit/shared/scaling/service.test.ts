@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError, RetryableError } from '../../../../shared/errors';
+import { PermanentError, RetryableError } from '../../../../shared/kernel/errors';
 import {
   evaluateScaler,
   runScalers,

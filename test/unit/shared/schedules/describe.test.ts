@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scheduleSchema, type ScheduleConfig } from '../../../../shared/config/schedules';
+import { scheduleSchema, type ScheduleConfig } from '../../../../shared/schedules/config';
 import { describeSchedule } from '../../../../shared/schedules/describe';
 
 /** Noon UTC the day before Europe/Berlin leaves summer time (2026-10-25, 03:00 CEST → 02:00 CET). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../../shared/errors';
+import { PermanentError } from '../../../../shared/kernel/errors';
 import {
   daysInMonth,
   parseScheduleExpression,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../../shared/errors';
+import { PermanentError } from '../../../../shared/kernel/errors';
 import { parseScheduleExpression } from '../../../../shared/schedules/expression';
 import { matchingDays, nextRuns, type NextRunsOptions } from '../../../../shared/schedules/next';
 import type { CronSchedule } from '../../../../shared/schedules/types';

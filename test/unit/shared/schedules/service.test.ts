@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { LaunchResult } from '../../../../shared/aws/launcher';
-import { scheduleSchema, type ScheduleConfig } from '../../../../shared/config/schedules';
-import { PermanentError, RetryableError } from '../../../../shared/errors';
+import type { LaunchResult } from '../../../../shared/kernel/launch/aws/launcher';
+import { scheduleSchema, type ScheduleConfig } from '../../../../shared/schedules/config';
+import { PermanentError, RetryableError } from '../../../../shared/kernel/errors';
 import { processSlotMessage, type ScheduleServiceDeps } from '../../../../shared/schedules/service';
 import { planScheduledTask, type ActiveTask } from '../../../../shared/schedules/slot';
 import { recordingLogger } from '../../../helpers/log';

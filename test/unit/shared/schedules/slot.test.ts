@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scheduleSchema, type ScheduleConfig } from '../../../../shared/config/schedules';
-import { PermanentError } from '../../../../shared/errors';
+import { scheduleSchema, type ScheduleConfig } from '../../../../shared/schedules/config';
+import { PermanentError } from '../../../../shared/kernel/errors';
 import {
   decideSlot,
   parseSlot,

@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CapReachedError, type LaunchResult } from '../../../../shared/aws/launcher.js';
-import { DeferError } from '../../../../shared/delivery/batch.js';
-import { PermanentError, RetryableError } from '../../../../shared/errors.js';
+import { CapReachedError, type LaunchResult } from '../../../../shared/kernel/launch/aws/launcher.js';
+import { DeferError } from '../../../../shared/kernel/delivery/batch.js';
+import { PermanentError, RetryableError } from '../../../../shared/kernel/errors.js';
 import type { UploadTrigger } from '../../../../shared/config/schema.js';
 import { parseObjectCreated } from '../../../../shared/uploads/event.js';
 import { planUploadTask } from '../../../../shared/uploads/plan.js';
 import { processUploadMessage, type UploadServiceDeps } from '../../../../shared/uploads/service.js';
-import type { RunTaskRequest } from '../../../../shared/tasks/launch.js';
+import type { RunTaskRequest } from '../../../../shared/kernel/launch/launch.js';
 import { s3ObjectCreatedEvent, type ObjectCreatedOptions } from '../../../helpers/events.js';
 import { recordingLogger } from '../../../helpers/log.js';
 import { uploadTrigger } from '../../../helpers/triggers.js';

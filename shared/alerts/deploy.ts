@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import type { AlertsConfig, Config } from '../config/schema.js';
+import {
+  arn,
+  lambdaRole,
+  sub,
+  type AutomationStack,
+  type FunctionDefinition,
+  type Statement,
+} from '../kernel/deploy/cfn.js';
+import { bufferedFunction, bufferQueues, bufferStatements, ruleDeliveryPolicy } from '../kernel/deploy/queues.js';
+
+export const ALERTS_FUNCTION = 'stopAlert';
+
+/**
+ * The EventBridge pattern of the stop-alerts rule: stopped ECS tasks, in the configured clusters
+ * only (a name matches `…:cluster/<name>` in the stack's account and region's bus; an ARN matches
+ * exactly). The function decides everything else, with a reason per event.
+ */
+export function alertsEventPattern(alerts: Pick<AlertsConfig, 'clusters'>): Record<string, unknown> {
+  const detail: Record<string, unknown> = { lastStatus: ['STOPPED'] };
+  if (alerts.clusters) {
+    detail.clusterArn = [...new Set(alerts.clusters)].map((c) =>
+      c.startsWith('arn:') ? c : { suffix: `:cluster/${c}` },
+    );
+  }
+  return { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail };
+}
+
+/** A logical id per address that survives reordering the list (a replaced subscription needs re-confirming). */
+export const emailSubscriptionId = (email: string) =>
+  `AlertsEmail${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 12)}`;
+
+/**
+ * Resources of the stop-alerts automation: rule → buffer queue (+ DLQ) → function → SNS topic
+ * (KMS-encrypted, email subscriptions from the config), with a DynamoDB table for the per-task
+ * idempotency records and the noise-control counters.
+ */
+/**
+ * What publishing to the alerts topic takes: sns:Publish on the topic, and on its customer managed
+ * key the two actions SNS needs from a publisher (SNS developer guide, "Key management":
+ * kms:GenerateDataKey* and kms:Decrypt).
+ */
+export function alertPublishStatements(): Statement[] {
+  return [
+    { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
+    {
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      Resource: [arn('AlertsKey')],
+    },
+  ];
+}
+
+export function alertsStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
+  const alerts = config.alerts;
+  if (!alerts) return { functions: {}, resources: {} };
+  const { prefix } = names;
+  const queueArn = arn('AlertsQueue');
+  const dlqArn = arn('AlertsDeadLetterQueue');
+  const ruleArn = arn('AlertsRule');
+  const functionName = `${prefix}-${ALERTS_FUNCTION}`;
+
+  const resources: Record<string, unknown> = {
+    AlertsKey: {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: `ecs-pilot ${prefix}: encrypts the stop-alerts topic`,
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              // The default key policy: the account's IAM policies decide who uses the key (here,
+              // only the stopAlert role, through its own policy).
+              Sid: 'AccountIamPoliciesDecide',
+              Effect: 'Allow',
+              Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+          ],
+        },
+      },
+    },
+    AlertsKeyAlias: {
+      Type: 'AWS::KMS::Alias',
+      Properties: { AliasName: `alias/${prefix}-alerts`, TargetKeyId: { Ref: 'AlertsKey' } },
+    },
+    AlertsTopic: {
+      Type: 'AWS::SNS::Topic',
+      Properties: {
+        TopicName: `${prefix}-alerts`,
+        DisplayName: 'ecs-pilot alerts',
+        KmsMasterKeyId: { Ref: 'AlertsKey' },
+      },
+    },
+    ...bufferQueues('Alerts', `${prefix}-alerts`, config.delivery),
+    AlertsQueuePolicy: ruleDeliveryPolicy('Alerts', 'StopAlertsRuleDelivers', ruleArn),
+    AlertsRule: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: `${prefix}-stop-alerts`,
+        Description: `ecs-pilot: stopped ECS tasks in ${alerts.clusters ? alerts.clusters.join(', ').slice(0, 400) : 'every cluster'} → stop alerts`,
+        State: 'ENABLED',
+        EventPattern: alertsEventPattern(alerts),
+        Targets: [
+          {
+            Id: 'alerts-queue',
+            Arn: queueArn,
+            // Explicit: EventBridge's default is 24 h / 185 attempts with no DLQ.
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+            DeadLetterConfig: { Arn: dlqArn },
+          },
+        ],
+      },
+    },
+    AlertsStateTable: {
+      // Its own table (not the uploads' IdempotencyTable): automations deploy independently.
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        TableName: `${prefix}-alerts-state`,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    },
+  };
+  for (const email of alerts.emails) {
+    resources[emailSubscriptionId(email)] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: 'AlertsTopic' }, Protocol: 'email', Endpoint: email },
+    };
+  }
+
+  const statements: Statement[] = [
+    ...bufferStatements('Alerts'),
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: [arn('AlertsStateTable')],
+    },
+    ...alertPublishStatements(),
+    // Read-only, and without resource-level permissions: it must be "*".
+    { Effect: 'Allow', Action: ['ecs:DescribeTaskDefinition'], Resource: ['*'] },
+  ];
+  resources.StopAlertRole = lambdaRole(functionName, statements);
+
+  const functions: Record<string, FunctionDefinition> = {
+    [ALERTS_FUNCTION]: bufferedFunction({
+      id: 'Alerts',
+      handler: 'functions/stop-alert.handler',
+      description: 'ecs-pilot: an actionable email when an ECS task stops for a reason that matters',
+      role: 'StopAlertRole',
+      configFile: names.configFile,
+      delivery: config.delivery,
+      environment: {
+        ALERTS_TABLE: { Ref: 'AlertsStateTable' },
+        ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
+      },
+    }),
+  };
+  const outputs = {
+    AlertsTopicArn: {
+      Description: 'The stop-alerts topic (subscribe more endpoints here; filter on message attributes)',
+      Value: { Ref: 'AlertsTopic' },
+    },
+    AlertsDeadLetterQueueUrl: {
+      Description: 'Stop events that could not be alerted, with the reason in message attributes',
+      Value: { Ref: 'AlertsDeadLetterQueue' },
+    },
+  };
+  return { functions, resources, outputs };
+}

@@ -1,0 +1,113 @@
+import * as z from 'zod/mini';
+import { validateLifecyclePolicy, type LifecyclePolicy } from './policy.js';
+import { validateScheduleExpression } from '../schedules/expression.js';
+import { clusterRef, whole } from '../kernel/config.js';
+
+/**
+ * The defaults of the image hygiene section, written once: preview only, daily at 03:00 UTC, at most
+ * 200 deletions a run, images of the last 5 revisions of every active family and of tasks stopped in
+ * the last 24 hours kept.
+ */
+export const IMAGES_DEFAULTS = {
+  mode: 'preview' as const,
+  schedule: 'cron(0 3 * * ? *)',
+  maxDeletesPerRun: 200,
+  protect: { clusters: [] as string[], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
+};
+
+/** preview: report only, zero mutating calls; enforce: delete expired images and sync policies. */
+export const IMAGE_MODES = ['preview', 'enforce'] as const;
+
+/**
+ * A glob on repository names: the characters ECR allows in a name plus `*` (any run of characters,
+ * `/` included) and `?` (one character). These are exactly IAM's wildcards, so the same text scopes
+ * the function's role in the repository ARN (`…:repository/<glob>`) and matches the same names.
+ */
+const repositoryGlob = z
+  .string()
+  .check(
+    z.regex(
+      /^[a-z0-9._/*?-]{1,256}$/,
+      'a repository name or glob (lower-case letters, digits, . _ - /, with * and ? wildcards)',
+    ),
+  );
+
+/** Splits `rules[1].selection.countNumber` into zod path segments. */
+function pathSegments(path: string): (string | number)[] {
+  if (path === '(root)') return [];
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+}
+
+/** A standard ECR lifecycle policy, validated with ECR's rules; each problem keeps its own path. */
+const policy = z.custom<LifecyclePolicy>().check(
+  z.superRefine((doc: unknown, ctx) => {
+    for (const issue of validateLifecyclePolicy(doc)) {
+      const split = issue.indexOf(': ');
+      ctx.addIssue({
+        code: 'custom',
+        message: split < 0 ? issue : issue.slice(split + 2),
+        path: split < 0 ? [] : pathSegments(issue.slice(0, split)),
+        input: doc,
+      });
+    }
+  }),
+);
+
+/** One group of repositories sharing a lifecycle policy. */
+export const imageRepositorySchema = z.strictObject({
+  /** Globs on repository names (`app-*`, `team/*`, `worker`); a repository takes the first entry that matches it. */
+  match: z
+    .array(repositoryGlob)
+    .check(z.minLength(1, 'at least one repository name or glob'), z.maxLength(50)),
+  /** Also put the policy on the repositories themselves (enforce mode only), so ECR applies it too; default false. */
+  syncPolicy: z._default(z.boolean(), false),
+  /** The standard ECR lifecycle policy document ({"rules": [...]}), as given to PutLifecyclePolicy. */
+  policy,
+});
+
+/** Image hygiene: ECR lifecycle policies enforced on a schedule, never deleting an image in use. */
+export const imagesSchema = z
+  .strictObject({
+    /** preview (default): report what would be deleted, change nothing; enforce: delete and sync policies. */
+    mode: z._default(z.enum(IMAGE_MODES), IMAGES_DEFAULTS.mode),
+    /** When the enforcement runs (EventBridge Scheduler, UTC); default cron(0 3 * * ? *), daily at 03:00. */
+    schedule: z._default(
+      z.string().check(
+        z.superRefine((expression: string, ctx) => {
+          for (const problem of validateScheduleExpression(expression))
+            ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      ),
+      IMAGES_DEFAULTS.schedule,
+    ),
+    /** A run that would delete more images than this (across repositories) deletes none and reports (1-10000); default 200. */
+    maxDeletesPerRun: z._default(whole(1, 10_000), IMAGES_DEFAULTS.maxDeletesPerRun),
+    /** What counts as in use; an image in use is never deleted, whatever the rules say. */
+    protect: z._default(
+      z.strictObject({
+        /** Clusters whose tasks (running, pending, recently stopped) and services' deployments keep their images; default none. */
+        clusters: z._default(z.array(clusterRef).check(z.maxLength(50)), () => [
+          ...IMAGES_DEFAULTS.protect.clusters,
+        ]),
+        /** The latest N revisions of every ACTIVE task definition family keep their images (0-100); default 5. */
+        taskDefinitionRevisions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.taskDefinitionRevisions),
+        /** Images of tasks stopped within this many hours are kept (0 = none, up to 720); default 24. */
+        stoppedTasksWithinHours: z._default(whole(0, 720), IMAGES_DEFAULTS.protect.stoppedTasksWithinHours),
+      }),
+      () => structuredClone(IMAGES_DEFAULTS.protect),
+    ),
+    /** Which repositories are cleaned, and by which policy. */
+    repositories: z.array(imageRepositorySchema).check(z.minLength(1, 'at least one repository entry')),
+  })
+  .check(
+    // Fail closed: deleting while watching no cluster would protect only task definition revisions,
+    // not what actually runs. A preview may look without clusters; it deletes nothing.
+    z.refine((images) => images.mode !== 'enforce' || images.protect.clusters.length > 0, {
+      message:
+        'enforce mode deletes images, so name at least one cluster whose tasks and services keep their images',
+      path: ['protect', 'clusters'],
+    }),
+  );
+
+export type ImagesConfig = z.infer<typeof imagesSchema>;
+export type ImageRepositoryConfig = z.infer<typeof imageRepositorySchema>;

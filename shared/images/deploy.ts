@@ -1,0 +1,178 @@
+import type { Config } from '../config/schema.js';
+import type { ImagesConfig } from './config.js';
+import {
+  arn,
+  lambdaRole,
+  deadLetterQueue,
+  schedulerRole,
+  sub,
+  type AutomationStack,
+  type FunctionDefinition,
+  type Statement,
+} from '../kernel/deploy/cfn.js';
+import { alertPublishStatements } from '../alerts/deploy.js';
+import { clusterArn } from '../uploads/deploy.js';
+
+export const IMAGES_FUNCTION = 'enforceImages';
+/** serverless' logical id of the function resource. */
+export const IMAGES_FUNCTION_ID = 'EnforceImagesLambdaFunction';
+
+/**
+ * A run lists every repository, every protected cluster's tasks and services and the latest revisions
+ * of every family before it deletes: in a large account that is thousands of reads, so it gets
+ * Lambda's longest timeout. A run cut short is harmless: the next one re-plans from the registry.
+ */
+export const IMAGES_TIMEOUT_SECONDS = 900;
+
+/**
+ * No async retries: a failed run failed for a reason another try a minute later rarely fixes
+ * (permissions, a bad config, a scan error it already reported), the next scheduled run comes anyway,
+ * and a failed invocation lands in the dead-letter queue with its payload and error for a human.
+ */
+export const IMAGES_ASYNC_RETRIES = 0;
+
+/**
+ * Repository ARNs for the configured globs. IAM's `*` (any run, `/` included) and `?` (one character)
+ * are the config's glob wildcards, so the role reaches exactly the repositories the function matches.
+ */
+export const repositoryArns = (globs: readonly string[]) =>
+  [...new Set(globs)].map((glob) =>
+    sub(`arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${glob}`),
+  );
+
+const clusterName = (cluster: string) => cluster.split('/').pop()!;
+
+/**
+ * What a run needs, and no more: reads on the matched repositories (listing repositories needs the
+ * account's repository/*), ECS reads scoped to the protected clusters where ECS allows it, and —
+ * only in enforce mode — BatchDeleteImage on the matched repositories and PutLifecyclePolicy on those
+ * whose entry syncs its policy. A preview deployment cannot delete even by mistake.
+ */
+export function imagesStatements(images: ImagesConfig): Statement[] {
+  const all = images.repositories.flatMap((r) => r.match);
+  const synced = images.repositories.filter((r) => r.syncPolicy).flatMap((r) => r.match);
+  const statements: Statement[] = [
+    {
+      Effect: 'Allow',
+      Action: ['ecr:DescribeRepositories'],
+      Resource: [sub('arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*')],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:GetLifecyclePolicy'],
+      Resource: repositoryArns(all),
+    },
+    // Task definitions have no resource-level permissions for these reads: they must be "*".
+    {
+      Effect: 'Allow',
+      Action: ['ecs:ListTaskDefinitionFamilies', 'ecs:ListTaskDefinitions', 'ecs:DescribeTaskDefinition'],
+      Resource: ['*'],
+    },
+  ];
+  if (images.protect.clusters.length > 0) {
+    const clusters = images.protect.clusters.map(clusterArn);
+    const inClusters = (kind: string) =>
+      images.protect.clusters.map((c) =>
+        sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${kind}/${clusterName(c)}/*`),
+      );
+    statements.push(
+      {
+        Effect: 'Allow',
+        Action: ['ecs:ListTasks', 'ecs:ListServices'],
+        Resource: ['*'],
+        Condition: { ArnEquals: { 'ecs:cluster': clusters } },
+      },
+      { Effect: 'Allow', Action: ['ecs:DescribeTasks'], Resource: inClusters('task') },
+      { Effect: 'Allow', Action: ['ecs:DescribeServices'], Resource: inClusters('service') },
+    );
+  }
+  if (images.mode === 'enforce') {
+    statements.push({ Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: repositoryArns(all) });
+    if (synced.length > 0) {
+      statements.push({
+        Effect: 'Allow',
+        Action: ['ecr:PutLifecyclePolicy'],
+        Resource: repositoryArns(synced),
+      });
+    }
+  }
+  return statements;
+}
+
+/** The function as serverless.yml declares it, with its async invocation settings. */
+export interface ImagesFunctionDefinition extends FunctionDefinition {
+  maximumRetryAttempts: number;
+  destinations: { onFailure: { type: 'sqs'; arn: unknown } };
+}
+
+/**
+ * Resources of image hygiene: an EventBridge Scheduler schedule invoking enforceImages directly (not
+ * a serverless `schedule:` event: that is an EventBridge rule, and the local emulator fails every
+ * PutEvents once a rule targets a Lambda), the Scheduler's role, a dead-letter queue for invocations
+ * Scheduler cannot deliver and runs that fail, and the function with its own role.
+ */
+export function imagesStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
+  const images = config.images;
+  if (!images) return { functions: {}, resources: {} };
+  const { prefix } = names;
+  const functionName = `${prefix}-${IMAGES_FUNCTION}`;
+  const resources: Record<string, unknown> = {
+    ImagesDeadLetterQueue: deadLetterQueue(`${prefix}-images-dlq`),
+    // Scheduler's own role: invoke this one function, and dead-letter what it cannot deliver.
+    ImagesSchedulerRole: schedulerRole('invoke-enforce-images', [
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn(IMAGES_FUNCTION_ID)] },
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
+    ]),
+    ImagesSchedule: {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Name: `${prefix}-images`,
+        Description: `ecs-pilot: image hygiene (${images.mode}) on ${images.schedule}`,
+        ScheduleExpression: images.schedule,
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: arn(IMAGES_FUNCTION_ID),
+          RoleArn: arn('ImagesSchedulerRole'),
+          Input: JSON.stringify({ source: 'schedule', scheduledTime: '<aws.scheduler.scheduled-time>' }),
+          // Delivery retries (throttled invocations) for up to an hour; a daily run that late is still useful.
+          RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 5 },
+          DeadLetterConfig: { Arn: arn('ImagesDeadLetterQueue') },
+        },
+      },
+    },
+    EnforceImagesRole: lambdaRole(functionName, [
+      ...imagesStatements(images),
+      // Failed async invocations go to the dead-letter queue through the function's own role.
+      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
+      ...(config.alerts ? alertPublishStatements() : []),
+    ]),
+  };
+  const fn: ImagesFunctionDefinition = {
+    handler: 'functions/enforce-images.handler',
+    description: `ecs-pilot: ECR lifecycle policies (${images.mode}), never deleting images in use`,
+    role: 'EnforceImagesRole',
+    timeout: IMAGES_TIMEOUT_SECONDS,
+    // 100,000 images plan in a fraction of a second, but their descriptions take memory.
+    memorySize: 1024,
+    package: { patterns: [names.configFile] },
+    environment: {
+      ECS_PILOT_CONFIG_FILE: names.configFile,
+      ...(config.alerts ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' } } : {}),
+    },
+    events: [],
+    maximumRetryAttempts: IMAGES_ASYNC_RETRIES,
+    destinations: { onFailure: { type: 'sqs', arn: arn('ImagesDeadLetterQueue') } },
+  };
+  return {
+    functions: { [IMAGES_FUNCTION]: fn },
+    resources,
+    outputs: {
+      ImagesDeadLetterQueueUrl: {
+        Description: 'Image hygiene runs that could not be delivered or failed, with their payload and error',
+        Value: { Ref: 'ImagesDeadLetterQueue' },
+      },
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Delivery } from '../../../config/schema.js';
+import { processBatch, type RecordProcessor } from '../batch.js';
+import { requiredEnv } from '../../env.js';
+import type { Log } from '../../log.js';
+import { sqsClient } from '../../aws/clients.js';
+import { createLogger, createMetrics } from '../../aws/observability.js';
+import { SqsQueueActions } from './queue.js';
+
+const ACTION_METRICS = {
+  retry: 'EventsRetried',
+  defer: 'EventsDeferred',
+  'dead-letter': 'EventsDeadLettered',
+} as const;
+
+/** Counts one occurrence of a metric (EMF, published at the end of the invocation). */
+export type Count = (metric: string) => void;
+
+export interface SqsFunctionOptions {
+  /** Logger and metrics service name, e.g. `uploads`. */
+  service: string;
+  /** Environment variables naming the function's queue and dead-letter queue. */
+  queueUrlEnv: string;
+  deadLetterQueueUrlEnv: string;
+  settings: Pick<Delivery, 'maxAttempts' | 'retryBaseSeconds'>;
+  /** Called at the start of every invocation (e.g. to register the context with idempotency). */
+  onInvoke?: (context: Context) => void;
+  /** Called once a message is safely dead-lettered (see BatchOptions.onDeadLetter). */
+  onDeadLetter?: (context: Record<string, string>, reason: string, tools: { logger: Log }) => Promise<void>;
+  /** Handles one message body; see RecordProcessor for how its errors are delivered. */
+  process: (
+    body: string,
+    attributes: Record<string, string>,
+    tools: { logger: Log; count: Count },
+  ) => Promise<unknown>;
+}
+
+/**
+ * A Lambda handler for an SQS event source with partial batch responses: one structured logger
+ * and EMF metrics per function, message ids as correlation keys, and the shared delivery rules
+ * (retry with backoff, deferral, dead-letter with a reason). Created once per cold start.
+ */
+export function sqsFunction(
+  options: SqsFunctionOptions,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const logger = createLogger(options.service);
+  const metrics = createMetrics(options.service);
+  const queue = new SqsQueueActions(
+    sqsClient(),
+    requiredEnv(options.queueUrlEnv),
+    requiredEnv(options.deadLetterQueueUrlEnv),
+  );
+  const count: Count = (metric) => metrics.addMetric(metric, MetricUnit.Count, 1);
+  const process: RecordProcessor = (body, attributes, record) => {
+    logger.appendKeys({ messageId: record.messageId });
+    return options.process(body, attributes, { logger, count });
+  };
+  return async (event, context) => {
+    logger.addContext(context);
+    options.onInvoke?.(context);
+    try {
+      return await processBatch(event.Records ?? [], process, {
+        queue,
+        settings: options.settings,
+        logger,
+        onAction: (action) => action !== 'ack' && count(ACTION_METRICS[action]),
+        ...(options.onDeadLetter
+          ? {
+              onDeadLetter: (context: Record<string, string>, reason: string) =>
+                options.onDeadLetter!(context, reason, { logger }),
+            }
+          : {}),
+      });
+    } finally {
+      logger.removeKeys(['messageId']);
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+/** `started` → `UploadsStarted`: a decision as a metric name. */
+export const decisionMetric = (prefix: string, decision: string) =>
+  `${prefix}${decision[0]!.toUpperCase()}${decision.slice(1)}`;

@@ -1,0 +1,36 @@
+import * as z from 'zod/mini';
+import { automationName, taskSpecSchema, whole } from '../kernel/config.js';
+
+/** Placeholders an upload trigger may use in environment values and commands. */
+export const UPLOAD_PLACEHOLDERS = ['bucket', 'key', 'size', 'etag', 'versionId'] as const;
+
+/** One upload trigger: which objects start which task. */
+export const uploadTriggerSchema = z
+  .strictObject({
+    name: automationName,
+    bucket: z
+      .string()
+      .check(
+        z.regex(
+          /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          'an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+        ),
+      ),
+    /** Only keys starting with this prefix; default: every key. */
+    prefix: z._default(z.string().check(z.maxLength(1024)), ''),
+    /** Only keys ending with this suffix (case-sensitive); default: any. */
+    suffix: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
+    /** Smallest object size in bytes (inclusive); default 0. */
+    minSize: z.optional(whole(0)),
+    /** Largest object size in bytes (inclusive); default: no limit. */
+    maxSize: z.optional(whole(0)),
+    task: taskSpecSchema(UPLOAD_PLACEHOLDERS),
+  })
+  .check(
+    z.refine((t) => t.minSize === undefined || t.maxSize === undefined || t.minSize <= t.maxSize, {
+      message: 'minSize must not be greater than maxSize',
+      path: ['maxSize'],
+    }),
+  );
+
+export type UploadTrigger = z.infer<typeof uploadTriggerSchema>;

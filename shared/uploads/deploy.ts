@@ -1,0 +1,179 @@
+import type { Config, TaskSpec, UploadTrigger } from '../config/schema.js';
+import { pascal } from '../kernel/naming.js';
+import {
+  arn,
+  lambdaRole,
+  sub,
+  type AutomationStack,
+  type Cfn,
+  type FunctionDefinition,
+  type Statement,
+} from '../kernel/deploy/cfn.js';
+import {
+  bufferedFunction,
+  bufferQueues,
+  bufferStatements,
+  idempotencyStatement,
+  idempotencyTable,
+  ruleDeliveryPolicy,
+} from '../kernel/deploy/queues.js';
+
+/** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
+export const escapeWildcard = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
+
+/**
+ * EventBridge numeric matching is documented for values up to 1.0e9 (older pages say 5.0e9). A
+ * bound beyond it is left out of the pattern; the handler enforces every bound anyway.
+ */
+export const MAX_PATTERN_NUMBER = 1e9;
+
+/** The EventBridge pattern for one trigger: the first, cheap filter (the handler checks again). */
+export function uploadEventPattern(trigger: UploadTrigger): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  if (trigger.prefix && trigger.suffix) {
+    object.key = [{ wildcard: `${escapeWildcard(trigger.prefix)}*${escapeWildcard(trigger.suffix)}` }];
+  } else if (trigger.prefix) {
+    object.key = [{ prefix: trigger.prefix }];
+  } else if (trigger.suffix) {
+    object.key = [{ suffix: trigger.suffix }];
+  }
+  const bounds: (string | number)[] = [];
+  if (trigger.minSize !== undefined && trigger.minSize <= MAX_PATTERN_NUMBER)
+    bounds.push('>=', trigger.minSize);
+  if (trigger.maxSize !== undefined && trigger.maxSize <= MAX_PATTERN_NUMBER)
+    bounds.push('<=', trigger.maxSize);
+  if (bounds.length > 0) object.size = [{ numeric: bounds }];
+  return {
+    source: ['aws.s3'],
+    'detail-type': ['Object Created'],
+    detail: { bucket: { name: [trigger.bucket] }, ...(Object.keys(object).length ? { object } : {}) },
+  };
+}
+
+export { pascal };
+
+export const uploadRuleId = (trigger: UploadTrigger) => `UploadRule${pascal(trigger.name)}`;
+
+const clusterName = (cluster: string) => cluster.split('/').pop()!;
+export const clusterArn = (cluster: string): Cfn =>
+  cluster.startsWith('arn:')
+    ? cluster
+    : sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:cluster/${cluster}`);
+
+/** Task definitions RunTask may use: a family means any of its revisions. */
+export function taskDefinitionArn(taskDefinition: string): Cfn {
+  if (taskDefinition.startsWith('arn:'))
+    return /:\d+$/.test(taskDefinition) ? taskDefinition : `${taskDefinition}:*`;
+  const revisioned = /:\d+$/.test(taskDefinition) ? taskDefinition : `${taskDefinition}:*`;
+  return sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task-definition/${revisioned}`);
+}
+
+const roleArn = (role: string): Cfn =>
+  role.startsWith('arn:') ? role : sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${role}`);
+
+/**
+ * What starting tasks from a launch spec needs: RunTask on its task definition in its cluster,
+ * tagging the tasks it creates, PassRole for the task's roles only (to ECS tasks only), and
+ * ListTasks in that cluster when a cap must be counted.
+ */
+export function launchStatements(spec: TaskSpec): Statement[] {
+  const cluster = clusterArn(spec.cluster);
+  const statements: Statement[] = [
+    {
+      Effect: 'Allow',
+      Action: ['ecs:RunTask'],
+      Resource: [taskDefinitionArn(spec.taskDefinition)],
+      Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+    },
+    {
+      Effect: 'Allow',
+      Action: ['ecs:TagResource'],
+      Resource: [
+        sub(
+          `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task/${clusterName(spec.cluster)}/*`,
+        ),
+      ],
+      Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+    },
+  ];
+  const roles = [spec.roles.task, spec.roles.execution].filter((r): r is string => Boolean(r));
+  if (roles.length > 0) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: roles.map(roleArn),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+  }
+  if (spec.maxRunning !== undefined) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['ecs:ListTasks'],
+      Resource: ['*'],
+      Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+    });
+  }
+  return statements;
+}
+
+export const UPLOADS_FUNCTION = 'uploadToTask';
+
+/** Resources of the upload automation: rules → buffer queue → function, with DLQ and idempotency table. */
+export function uploadsStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
+  if (config.uploads.length === 0) return { functions: {}, resources: {} };
+  const { prefix } = names;
+  const queueArn = arn('UploadsQueue');
+  const dlqArn = arn('UploadsDeadLetterQueue');
+  const ruleArns = config.uploads.map((t) => arn(uploadRuleId(t)));
+  const resources: Record<string, unknown> = {
+    ...bufferQueues('Uploads', `${prefix}-uploads`, config.delivery),
+    ...idempotencyTable(prefix),
+    UploadsQueuePolicy: ruleDeliveryPolicy('Uploads', 'UploadRulesDeliver', ruleArns),
+  };
+  for (const trigger of config.uploads) {
+    resources[uploadRuleId(trigger)] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: `${prefix}-upload-${trigger.name}`,
+        Description: `ecs-pilot: objects in s3://${trigger.bucket}/${trigger.prefix} start ${trigger.task.taskDefinition}`,
+        State: 'ENABLED',
+        EventPattern: uploadEventPattern(trigger),
+        Targets: [
+          {
+            Id: 'uploads-queue',
+            Arn: queueArn,
+            // Explicit: EventBridge's default is 24 h / 185 attempts with no DLQ.
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+            DeadLetterConfig: { Arn: dlqArn },
+          },
+        ],
+      },
+    };
+  }
+  const functionName = `${prefix}-${UPLOADS_FUNCTION}`;
+  resources.UploadToTaskRole = lambdaRole(functionName, [
+    ...bufferStatements('Uploads'),
+    idempotencyStatement,
+    ...config.uploads.flatMap((t) => launchStatements(t.task)),
+  ]);
+  const functions: Record<string, FunctionDefinition> = {
+    [UPLOADS_FUNCTION]: bufferedFunction({
+      id: 'Uploads',
+      handler: 'functions/upload-to-task.handler',
+      description: 'ecs-pilot: S3 uploads start Fargate tasks',
+      role: 'UploadToTaskRole',
+      configFile: names.configFile,
+      delivery: config.delivery,
+      environment: {
+        IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+      },
+    }),
+  };
+  const outputs = {
+    UploadsDeadLetterQueueUrl: {
+      Description: 'Uploads that could not start a task, with the reason in message attributes',
+      Value: { Ref: 'UploadsDeadLetterQueue' },
+    },
+  };
+  return { functions, resources, outputs };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { renderChart, niceStep } from '../../../../bin/simulator/chart';
+import { comparisonJson, formatComparison, minutes, seconds } from '../../../../bin/simulator/report';
+import { comparePolicies, DEFAULT_SIMULATION_SCALER } from '../../../../bin/simulator/simulate';
+import { parseTrace } from '../../../../bin/simulator/trace';
+
+const comparison = () =>
+  comparePolicies(parseTrace('0,1'), DEFAULT_SIMULATION_SCALER, undefined, { tailSeconds: 600 });
+
+describe('Function: formatComparison', () => {
+  it('prints one row per policy with the figures, lower bounds marked for unprocessed messages', () => {
+    // Act
+    const lines = formatComparison('one.csv', comparison()).split('\n');
+
+    // Assess
+    expect(lines[0]).toBe(
+      'one.csv: 1 message over 0.0 min, simulated 10.0 min; 30 s per message, task start-up 60 s; ' +
+        'scaler simulated: 10 messages per task, 0-40 tasks',
+    );
+    expect(lines[1]).toMatch(
+      /^policy\s+p50 wait\s+p95 wait\s+max wait\s+task-min\s+actions\s+time to drain\s+unprocessed$/,
+    );
+    expect(lines[3]).toMatch(/^ecs-pilot\s+60 s\s+60 s\s+60 s\s+7\.0\s+2\s+1\.5 min\s+0$/);
+    expect(lines[4]).toMatch(/^cdk-default-steps\s+≥ 601 s\s+≥ 601 s\s+≥ 601 s\s+0\.0\s+0\s+never\s+1$/);
+    expect(lines.at(-4)).toBe(
+      '  ecs-pilot: ceil(backlog/10) every 60 s, in-flight counted; out at once, in after 5 min low',
+    );
+  });
+
+  it.each([
+    [60, '60 s'],
+    [12.25, '12.3 s'],
+  ])('prints %d seconds as %s', (value, text) => {
+    expect(seconds(value)).toBe(text);
+  });
+
+  it('prints durations in minutes with one decimal', () => {
+    expect(minutes(90)).toBe('1.5 min');
+  });
+});
+
+describe('Function: comparisonJson', () => {
+  it('gives scripts the same figures per policy, with the model and scaler', () => {
+    const json = comparisonJson('one.csv', comparison());
+
+    expect(json).toMatchObject({
+      trace: 'one.csv',
+      totalMessages: 1,
+      lastArrivalSeconds: 0,
+      horizonSeconds: 601,
+    });
+    expect(json.policies[0]).toEqual({
+      policy: 'ecs-pilot',
+      description: 'ceil(backlog/10) every 60 s, in-flight counted; out at once, in after 5 min low',
+      p50WaitSeconds: 60,
+      p95WaitSeconds: 60,
+      maxWaitSeconds: 60,
+      taskMinutes: 7,
+      scalingActions: 2,
+      drainSeconds: 90,
+      unprocessed: 0,
+      peakTasks: 1,
+    });
+    expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+  });
+});
+
+describe('Function: renderChart', () => {
+  it('draws a panel with a depth and a task polyline per policy, with escaped titles', () => {
+    // Act
+    const svg = renderChart('a <b> & "c"', comparison());
+
+    // Assess
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('a &lt;b&gt; &amp; &quot;c&quot;');
+    expect(svg.match(/<polyline /g)).toHaveLength(8);
+    for (const policy of ['ecs-pilot', 'cdk-default-steps', 'keda-sqs', 'target-tracking']) {
+      expect(svg).toContain(`font-weight="bold">${policy}</text>`);
+    }
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it.each([
+    [1, 0.5],
+    [40, 10],
+    [7, 2],
+    [600, 200],
+    [0, 0.5],
+  ])('picks a round axis step for a maximum of %d: %d', (max, step) => {
+    expect(niceStep(max)).toBe(step);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { imagesSchema } from '../../../../shared/images/config';
+import { imagesStatements } from '../../../../shared/images/deploy';
+
+const RULE = {
+  rulePriority: 1,
+  selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 },
+  action: { type: 'expire' },
+};
+const images = (mode: 'preview' | 'enforce') =>
+  imagesSchema.parse({
+    mode,
+    protect: { clusters: ['media'] },
+    repositories: [
+      { match: ['app-*'], syncPolicy: true, policy: { rules: [RULE] } },
+      { match: ['tools'], policy: { rules: [RULE] } },
+    ],
+  });
+const MUTATING = ['ecr:BatchDeleteImage', 'ecr:PutLifecyclePolicy'];
+const repo = (glob: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${glob}`,
+});
+
+describe('Function: imagesStatements', () => {
+  it('grants nothing mutating in preview mode: a preview deployment cannot delete even by mistake', () => {
+    const actions = imagesStatements(images('preview')).flatMap((s) => s.Action);
+
+    expect(actions.filter((a) => MUTATING.includes(a) || /^ecr:(\*|Batch\*|Put)/.test(a))).toEqual([]);
+  });
+
+  it('grants BatchDeleteImage on the matched repositories and PutLifecyclePolicy on the synced ones only', () => {
+    const statements = imagesStatements(images('enforce'));
+    const on = (action: string) => statements.filter((s) => s.Action.includes(action));
+
+    expect(on('ecr:BatchDeleteImage')).toEqual([
+      { Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: [repo('app-*'), repo('tools')] },
+    ]);
+    expect(on('ecr:PutLifecyclePolicy')).toEqual([
+      { Effect: 'Allow', Action: ['ecr:PutLifecyclePolicy'], Resource: [repo('app-*')] },
+    ]);
+    for (const s of statements.filter((st) => st.Resource.includes('*')))
+      expect(s.Action.every((a) => /^ecs:(List|Describe)/.test(a))).toBe(true);
+  });
+});

@@ -1,0 +1,540 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../../shared/config/load';
+import type { Config } from '../../../../shared/config/schema';
+import type { Statement } from '../../../../shared/kernel/deploy/cfn';
+import {
+  clusterArn,
+  escapeWildcard,
+  launchStatements,
+  MAX_PATTERN_NUMBER,
+  pascal,
+  taskDefinitionArn,
+  UPLOADS_FUNCTION,
+  uploadEventPattern,
+  uploadRuleId,
+  uploadsStack,
+} from '../../../../shared/uploads/deploy';
+import { rawTrigger, uploadTrigger, type RawTask, type RawTrigger } from '../fixtures';
+
+const NAMES = { prefix: 'ecs-pilot-dev', configFile: '.build/config/dev.json' };
+const QUEUE_ARN = { 'Fn::GetAtt': ['UploadsQueue', 'Arn'] };
+const DLQ_ARN = { 'Fn::GetAtt': ['UploadsDeadLetterQueue', 'Arn'] };
+
+const spec = (task: Partial<RawTask> = {}) => uploadTrigger({}, task).task;
+const configWith = (triggers: RawTrigger[], delivery: Record<string, number> = {}): Config =>
+  parseConfig({ delivery, uploads: triggers });
+
+interface RoleResource {
+  Type: string;
+  Properties: {
+    AssumeRolePolicyDocument: { Statement: { Principal: unknown; Action: string }[] };
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+  };
+}
+
+/** Every statement in the upload function's role. */
+function roleStatements(resources: Record<string, unknown>): Statement[] {
+  const role = resources.UploadToTaskRole as RoleResource;
+  return role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const isReadOnly = (action: string) => /^[a-z0-9-]+:(List|Describe|Get)[A-Za-z]*$/.test(action);
+
+describe('Function: escapeWildcard', () => {
+  it.each([
+    ['incoming/', 'incoming/'],
+    ['a*b', 'a\\*b'],
+    ['a\\b', 'a\\\\b'],
+    ['\\*', '\\\\\\*'],
+    ['**', '\\*\\*'],
+    ['été?[x]+%20:', 'été?[x]+%20:'],
+    ['', ''],
+  ])('escapes %j as %j', (text, expected) => {
+    expect(escapeWildcard(text)).toBe(expected);
+  });
+});
+
+describe('Function: uploadEventPattern', () => {
+  const envelope = { source: ['aws.s3'], 'detail-type': ['Object Created'] };
+
+  it('matches only the bucket when the trigger has no prefix, suffix or size bounds', () => {
+    expect(uploadEventPattern(uploadTrigger())).toEqual({
+      ...envelope,
+      detail: { bucket: { name: ['media-ingest'] } },
+    });
+  });
+
+  it.each<[string, Partial<RawTrigger>, unknown]>([
+    ['a prefix only', { prefix: 'incoming/' }, [{ prefix: 'incoming/' }]],
+    ['a suffix only', { suffix: '.jpg' }, [{ suffix: '.jpg' }]],
+    ['a prefix and a suffix', { prefix: 'incoming/', suffix: '.jpg' }, [{ wildcard: 'incoming/*.jpg' }]],
+    [
+      'a prefix and a suffix containing * and \\',
+      { prefix: 'in*coming\\', suffix: '*.jpg' },
+      [{ wildcard: 'in\\*coming\\\\*\\*.jpg' }],
+    ],
+    ['a prefix with a literal * (prefix matching needs no escape)', { prefix: 'a*b/' }, [{ prefix: 'a*b/' }]],
+  ])('filters keys for %s', (_label, fields, key) => {
+    expect(uploadEventPattern(uploadTrigger(fields))).toEqual({
+      ...envelope,
+      detail: { bucket: { name: ['media-ingest'] }, object: { key } },
+    });
+  });
+
+  it.each<[string, Partial<RawTrigger>, unknown[]]>([
+    ['minSize only', { minSize: 1 }, ['>=', 1]],
+    ['minSize 0', { minSize: 0 }, ['>=', 0]],
+    ['maxSize only', { maxSize: 52_428_800 }, ['<=', 52_428_800]],
+    ['both bounds', { minSize: 10, maxSize: 100 }, ['>=', 10, '<=', 100]],
+  ])('filters sizes numerically and inclusively for %s', (_label, fields, bounds) => {
+    const pattern = uploadEventPattern(uploadTrigger(fields)) as { detail: { object: { size: unknown } } };
+
+    expect(pattern.detail.object.size).toEqual([{ numeric: bounds }]);
+    for (const bound of bounds.filter((b) => typeof b !== 'string')) expect(typeof bound).toBe('number');
+  });
+
+  it('combines the key and size filters', () => {
+    expect(uploadEventPattern(uploadTrigger({ prefix: 'videos/', minSize: 1 }))).toEqual({
+      ...envelope,
+      detail: {
+        bucket: { name: ['media-ingest'] },
+        object: { key: [{ prefix: 'videos/' }], size: [{ numeric: ['>=', 1] }] },
+      },
+    });
+  });
+});
+
+describe('Function: pascal', () => {
+  it.each([
+    ['media-ingest', 'MediaIngest'],
+    ['thumbnails', 'Thumbnails'],
+    ['a', 'A'],
+    ['v2-beta', 'V2Beta'],
+    ['video-4k-hdr', 'Video4kHdr'],
+    ['x--y', 'XY'],
+  ])('turns %s into %s', (name, expected) => {
+    expect(pascal(name)).toBe(expected);
+  });
+
+  it('gives an alphanumeric CloudFormation logical id', () => {
+    expect(uploadRuleId(uploadTrigger({ name: 'media-ingest-2' }))).toMatch(/^[A-Za-z0-9]+$/);
+    expect(uploadRuleId(uploadTrigger({ name: 'media-ingest-2' }))).toBe('UploadRuleMediaIngest2');
+  });
+});
+
+describe('Function: taskDefinitionArn', () => {
+  it('allows every revision of a family', () => {
+    expect(taskDefinitionArn('thumbnailer')).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/thumbnailer:*',
+    });
+  });
+
+  it('allows exactly the given revision of family:revision', () => {
+    expect(taskDefinitionArn('thumbnailer:12')).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/thumbnailer:12',
+    });
+  });
+
+  it('keeps a task definition ARN with a revision as it is', () => {
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/thumbnailer:3';
+
+    expect(taskDefinitionArn(arn)).toBe(arn);
+  });
+
+  it('allows every revision for a task definition ARN without a revision', () => {
+    expect(taskDefinitionArn('arn:aws:ecs:eu-west-1:123456789012:task-definition/thumbnailer')).toBe(
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/thumbnailer:*',
+    );
+  });
+});
+
+describe('Function: clusterArn', () => {
+  it('builds the ARN of a cluster name in the stack account and region', () => {
+    expect(clusterArn('media')).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/media',
+    });
+  });
+
+  it('keeps a cluster ARN as it is', () => {
+    expect(clusterArn('arn:aws:ecs:eu-west-1:123456789012:cluster/media')).toBe(
+      'arn:aws:ecs:eu-west-1:123456789012:cluster/media',
+    );
+  });
+});
+
+describe('Function: launchStatements', () => {
+  const cluster = { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/media' };
+
+  it('allows RunTask on the family in the configured cluster only, and tagging of the tasks it creates', () => {
+    expect(launchStatements(spec())).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ecs:RunTask'],
+        Resource: [
+          {
+            'Fn::Sub':
+              'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/thumbnailer:*',
+          },
+        ],
+        Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['ecs:TagResource'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/media/*' }],
+        Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+      },
+    ]);
+  });
+
+  it('scopes RunTask to the exact revision for family:revision', () => {
+    const [runTask] = launchStatements(spec({ taskDefinition: 'thumbnailer:7' }));
+
+    expect(runTask?.Resource).toEqual([
+      {
+        'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/thumbnailer:7',
+      },
+    ]);
+  });
+
+  it('uses a cluster ARN in the condition and its name in the task resource', () => {
+    const [runTask, tag] = launchStatements(
+      spec({ cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/media' }),
+    );
+
+    expect(runTask?.Condition).toEqual({
+      ArnEquals: { 'ecs:cluster': 'arn:aws:ecs:eu-west-1:123456789012:cluster/media' },
+    });
+    expect(tag?.Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/media/*' },
+    ]);
+  });
+
+  it('grants no PassRole when the task has no roles', () => {
+    expect(launchStatements(spec()).flatMap((s) => s.Action)).not.toContain('iam:PassRole');
+  });
+
+  it.each<[string, { task?: string; execution?: string }, unknown[]]>([
+    [
+      'the task role only',
+      { task: 'thumbnailer-task' },
+      [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/thumbnailer-task' }],
+    ],
+    [
+      'the execution role only',
+      { execution: 'ecsTaskExecutionRole' },
+      [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ecsTaskExecutionRole' }],
+    ],
+    [
+      'both roles, one given as an ARN',
+      { task: 'arn:aws:iam::123456789012:role/service/thumbnailer', execution: 'ecsTaskExecutionRole' },
+      [
+        'arn:aws:iam::123456789012:role/service/thumbnailer',
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ecsTaskExecutionRole' },
+      ],
+    ],
+  ])('allows PassRole on %s, to ECS tasks only', (_label, roles, resources) => {
+    // Act
+    const passRole = launchStatements(spec({ roles })).filter((s) => s.Action.includes('iam:PassRole'));
+
+    // Assess
+    expect(passRole).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: resources,
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('allows ListTasks in the cluster only when maxRunning is set', () => {
+    const uncapped = launchStatements(spec());
+    const capped = launchStatements(spec({ maxRunning: 5 }));
+
+    expect(uncapped.flatMap((s) => s.Action)).not.toContain('ecs:ListTasks');
+    expect(capped.filter((s) => s.Action.includes('ecs:ListTasks'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ecs:ListTasks'],
+        Resource: ['*'],
+        Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+      },
+    ]);
+  });
+});
+
+describe('Function: uploadsStack', () => {
+  it('creates no functions and no resources when there are no uploads', () => {
+    expect(uploadsStack(parseConfig({}), NAMES)).toEqual({ functions: {}, resources: {} });
+  });
+
+  it('creates a queue, a dead-letter queue, a queue policy, an idempotency table, a role and one rule per trigger', () => {
+    // Prepare
+    const config = configWith([
+      rawTrigger({ name: 'images' }),
+      rawTrigger({ name: 'videos', prefix: 'videos/' }),
+    ]);
+
+    // Act
+    const { resources, functions } = uploadsStack(config, NAMES);
+
+    // Assess
+    expect(Object.keys(resources).sort()).toEqual(
+      [
+        'IdempotencyTable',
+        'UploadRuleImages',
+        'UploadRuleVideos',
+        'UploadToTaskRole',
+        'UploadsDeadLetterQueue',
+        'UploadsQueue',
+        'UploadsQueuePolicy',
+      ].sort(),
+    );
+    expect(Object.keys(functions)).toEqual([UPLOADS_FUNCTION]);
+  });
+
+  it('names resources after the stack prefix', () => {
+    const { resources } = uploadsStack(configWith([rawTrigger()]), NAMES);
+
+    expect(resources).toMatchObject({
+      UploadsQueue: { Properties: { QueueName: 'ecs-pilot-dev-uploads' } },
+      UploadsDeadLetterQueue: { Properties: { QueueName: 'ecs-pilot-dev-uploads-dlq' } },
+      IdempotencyTable: { Properties: { TableName: 'ecs-pilot-dev-idempotency' } },
+      UploadRuleThumbnails: { Properties: { Name: 'ecs-pilot-dev-upload-thumbnails' } },
+    });
+  });
+
+  it.each([1, 3, 8, 50])(
+    'redrives to the dead-letter queue after maxAttempts + 2 receives (maxAttempts %i)',
+    (maxAttempts) => {
+      const { resources } = uploadsStack(configWith([rawTrigger()], { maxAttempts }), NAMES);
+
+      expect(resources.UploadsQueue).toMatchObject({
+        Properties: { RedrivePolicy: { deadLetterTargetArn: DLQ_ARN, maxReceiveCount: maxAttempts + 2 } },
+      });
+    },
+  );
+
+  it('keeps the queue visibility timeout at six times the function timeout', () => {
+    const { resources, functions } = uploadsStack(configWith([rawTrigger()]), NAMES);
+
+    const timeout = functions[UPLOADS_FUNCTION]?.timeout ?? 0;
+    expect(resources.UploadsQueue).toMatchObject({ Properties: { VisibilityTimeout: timeout * 6 } });
+  });
+
+  it('encrypts both queues and the table', () => {
+    const { resources } = uploadsStack(configWith([rawTrigger()]), NAMES);
+
+    expect(resources).toMatchObject({
+      UploadsQueue: { Properties: { SqsManagedSseEnabled: true } },
+      UploadsDeadLetterQueue: { Properties: { SqsManagedSseEnabled: true } },
+      IdempotencyTable: { Properties: { SSESpecification: { SSEEnabled: true } } },
+    });
+  });
+
+  it('routes each rule to the queue with an explicit retry policy and the dead-letter queue', () => {
+    // Prepare
+    const trigger = rawTrigger({ prefix: 'incoming/', suffix: '.jpg', maxSize: 100 });
+
+    // Act
+    const { resources } = uploadsStack(configWith([trigger]), NAMES);
+
+    // Assess
+    expect(resources.UploadRuleThumbnails).toEqual({
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: 'ecs-pilot-dev-upload-thumbnails',
+        Description: 'ecs-pilot: objects in s3://media-ingest/incoming/ start thumbnailer',
+        State: 'ENABLED',
+        EventPattern: uploadEventPattern(
+          uploadTrigger({ prefix: 'incoming/', suffix: '.jpg', maxSize: 100 }),
+        ),
+        Targets: [
+          {
+            Id: 'uploads-queue',
+            Arn: QUEUE_ARN,
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+            DeadLetterConfig: { Arn: DLQ_ARN },
+          },
+        ],
+      },
+    });
+  });
+
+  it('lets only the upload rules send to the queues', () => {
+    const { resources } = uploadsStack(
+      configWith([rawTrigger({ name: 'a' }), rawTrigger({ name: 'b' })]),
+      NAMES,
+    );
+
+    expect(resources.UploadsQueuePolicy).toMatchObject({
+      Properties: {
+        Queues: [{ Ref: 'UploadsQueue' }, { Ref: 'UploadsDeadLetterQueue' }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: [QUEUE_ARN, DLQ_ARN],
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn': [
+                    { 'Fn::GetAtt': ['UploadRuleA', 'Arn'] },
+                    { 'Fn::GetAtt': ['UploadRuleB', 'Arn'] },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  it('drains the queue with partial batch responses, batch size and maximum concurrency from the config', () => {
+    // Act
+    const { functions } = uploadsStack(
+      configWith([rawTrigger()], { batchSize: 25, maxConcurrency: 7 }),
+      NAMES,
+    );
+
+    // Assess
+    expect(functions[UPLOADS_FUNCTION]?.events).toEqual([
+      {
+        sqs: {
+          arn: QUEUE_ARN,
+          batchSize: 25,
+          maximumBatchingWindow: 1,
+          functionResponseType: 'ReportBatchItemFailures',
+          maximumConcurrency: 7,
+        },
+      },
+    ]);
+  });
+
+  it('gives the function its handler, own role, config file and resource names', () => {
+    const { functions } = uploadsStack(configWith([rawTrigger()]), NAMES);
+
+    expect(functions[UPLOADS_FUNCTION]).toMatchObject({
+      handler: 'functions/upload-to-task.handler',
+      role: 'UploadToTaskRole',
+      package: { patterns: ['.build/config/dev.json'] },
+      environment: {
+        ECS_PILOT_CONFIG_FILE: '.build/config/dev.json',
+        UPLOADS_QUEUE_URL: { Ref: 'UploadsQueue' },
+        UPLOADS_DLQ_URL: { Ref: 'UploadsDeadLetterQueue' },
+        IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+      },
+    });
+  });
+
+  describe('IAM of the upload function', () => {
+    const triggers = [
+      rawTrigger(
+        { name: 'thumbnails' },
+        { roles: { task: 'thumbnailer-task', execution: 'ecsTaskExecutionRole' }, maxRunning: 50 },
+      ),
+      rawTrigger({ name: 'transcode' }, { taskDefinition: 'transcoder:4', cluster: 'video' }),
+    ];
+    const statements = roleStatements(uploadsStack(configWith(triggers), NAMES).resources);
+
+    it('allows RunTask on each trigger task definition, each conditioned on its cluster', () => {
+      const runTask = statements.filter((s) => s.Action.includes('ecs:RunTask'));
+
+      expect(runTask.map((s) => [s.Resource, s.Condition])).toEqual([
+        [
+          [
+            {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/thumbnailer:*',
+            },
+          ],
+          { ArnEquals: { 'ecs:cluster': clusterArn('media') } },
+        ],
+        [
+          [
+            {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/transcoder:4',
+            },
+          ],
+          { ArnEquals: { 'ecs:cluster': clusterArn('video') } },
+        ],
+      ]);
+    });
+
+    it('gives no mutating action a * resource', () => {
+      for (const statement of statements) {
+        if (!statement.Resource.includes('*')) continue;
+        expect(statement.Action.filter((action) => !isReadOnly(action))).toEqual([]);
+      }
+    });
+
+    it('uses no wildcard actions', () => {
+      for (const statement of statements) {
+        for (const action of statement.Action) expect(action).not.toContain('*');
+      }
+    });
+
+    it('conditions every PassRole on ecs-tasks.amazonaws.com and never passes "*"', () => {
+      const passRole = statements.filter((s) => s.Action.includes('iam:PassRole'));
+
+      expect(passRole).toHaveLength(1);
+      for (const statement of passRole) {
+        expect(statement.Resource).not.toContain('*');
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+        });
+      }
+    });
+
+    it('reads, deletes and re-delays messages only on its own queue and writes only to its dead-letter queue', () => {
+      const sqs = statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:')));
+
+      expect(sqs).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:ChangeMessageVisibility',
+            'sqs:SendMessage',
+          ],
+          Resource: [QUEUE_ARN],
+        },
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [DLQ_ARN] },
+      ]);
+    });
+
+    it('uses only its own idempotency table', () => {
+      const dynamo = statements.filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
+
+      expect(dynamo.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }]]);
+    });
+
+    it('allows ListTasks only for the capped trigger', () => {
+      const listTasks = statements.filter((s) => s.Action.includes('ecs:ListTasks'));
+
+      expect(listTasks.map((s) => s.Condition)).toEqual([
+        { ArnEquals: { 'ecs:cluster': clusterArn('media') } },
+      ]);
+    });
+  });
+});
+
+describe('Function: uploadEventPattern (numeric range)', () => {
+  it('leaves a size bound beyond EventBridge numeric range to the handler', () => {
+    const pattern = uploadEventPattern(uploadTrigger({ minSize: 10, maxSize: MAX_PATTERN_NUMBER + 1 }));
+
+    expect(pattern.detail).toMatchObject({ object: { size: [{ numeric: ['>=', 10] }] } });
+  });
+
+  it('has no size filter when every bound is beyond the range', () => {
+    const pattern = uploadEventPattern(uploadTrigger({ minSize: 5e9 }));
+
+    expect(pattern.detail).not.toHaveProperty('object.size');
+  });
+});

@@ -1,20 +1,15 @@
-import type { Context } from 'aws-lambda';
-import { deployedConfig } from '../shared/config/load.js';
-import { ConfigError } from '../shared/kernel/errors.js';
-import { ecsClient } from '../shared/kernel/aws/clients.js';
-import { ecrClient, ecrRegistry } from '../shared/images/aws/ecr.js';
+import { deployedConfig, requiredSection } from '../shared/config/load.js';
+import { invokedFunction } from '../shared/kernel/aws/invoked-function.js';
+import { ecrClient, ecsClient, snsClient } from '../shared/kernel/aws/clients.js';
+import { SnsAlertPublisher } from '../shared/kernel/notify/aws/publisher.js';
+import { ecrRegistry } from '../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../shared/images/aws/scan.js';
-import { SnsAlertPublisher, snsClient } from '../shared/kernel/notify/aws/publisher.js';
-import { createLogger } from '../shared/kernel/aws/observability.js';
 import { parseImagesRequest } from '../shared/images/request.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../shared/images/service.js';
-import type { RunSummary } from '../shared/images/report.js';
 
 // Cold start: a broken config or missing section fails here, loudly, before anything is read.
 const config = deployedConfig();
-const images = config.images;
-if (!images) throw new ConfigError('config', ['images: required by the enforceImages function']);
-const logger = createLogger('images');
+const images = requiredSection(config, 'images', 'enforceImages');
 const registry = ecrRegistry(
   ecrClient(),
   images.repositories.flatMap((r) => r.match),
@@ -34,15 +29,17 @@ const publisher = alertsTopic ? new SnsAlertPublisher(snsClient(), alertsTopic) 
  * delete only in enforce mode → summary logged and published. A malformed payload throws (nothing
  * done); a scan that fails returns an "aborted" summary with nothing changed.
  */
-export async function handler(event: unknown, context?: Context): Promise<RunSummary> {
-  if (context) logger.addContext(context);
-  const request = parseImagesRequest(event);
-  logger.info('image hygiene run', { request, mode: images!.mode });
-  return runImageHygiene(images!, request, {
-    registry,
-    scanner,
-    logger,
-    now: new Date(),
-    ...(publisher ? { publish: (alert) => publisher.publish(alert) } : {}),
-  });
-}
+export const handler = invokedFunction({
+  service: 'images',
+  parse: parseImagesRequest,
+  process: (request, { logger }) => {
+    logger.info('image hygiene run', { request, mode: images.mode });
+    return runImageHygiene(images, request, {
+      registry,
+      scanner,
+      logger,
+      now: new Date(),
+      ...(publisher ? { publish: (alert) => publisher.publish(alert) } : {}),
+    });
+  },
+});

@@ -1,11 +1,12 @@
 import { deployedConfig } from '../shared/config/load.js';
-import { ecsClient } from '../shared/kernel/aws/clients.js';
+import { ecsClient, snsClient } from '../shared/kernel/aws/clients.js';
 import { deployedLauncher } from '../shared/kernel/launch/aws/launcher.js';
 import { decisionMetric, sqsFunction } from '../shared/kernel/delivery/aws/sqs-function.js';
-import { listActiveTasks, stopTask } from '../shared/kernel/launch/aws/tasks.js';
+import { stopTask } from '../shared/kernel/launch/aws/tasks.js';
+import { listActiveTasks } from '../shared/schedules/aws/tasks.js';
 import { processSlotMessage } from '../shared/schedules/service.js';
 import { renderSlotFailure } from '../shared/schedules/alert.js';
-import { SnsAlertPublisher, snsClient } from '../shared/kernel/notify/aws/publisher.js';
+import { SnsAlertPublisher } from '../shared/kernel/notify/aws/publisher.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any slot is touched.
 const config = deployedConfig();

@@ -1,10 +1,10 @@
-import { deployedConfig } from '../shared/config/load.js';
-import { ConfigError } from '../shared/kernel/errors.js';
+import { deployedConfig, requiredSection } from '../shared/config/load.js';
 import { requiredEnv } from '../shared/kernel/env.js';
-import { dynamoDbClient, ecsClient } from '../shared/kernel/aws/clients.js';
+import { dynamoDbClient, ecsClient, snsClient } from '../shared/kernel/aws/clients.js';
 import { DynamoNoiseGate } from '../shared/alerts/aws/noise.js';
 import { AlertOnce } from '../shared/alerts/aws/once.js';
-import { SnsAlertPublisher, snsClient, TaskDefinitionReader } from '../shared/kernel/notify/aws/publisher.js';
+import { SnsAlertPublisher } from '../shared/kernel/notify/aws/publisher.js';
+import { TaskDefinitionReader } from '../shared/alerts/aws/task-definitions.js';
 import { sqsFunction } from '../shared/kernel/delivery/aws/sqs-function.js';
 import { processStopAlertMessage, type AlertDecisionName } from '../shared/alerts/service.js';
 
@@ -22,8 +22,7 @@ const METRICS: Record<AlertDecisionName, string> = {
 
 // Cold start: a broken config or missing variable fails here, loudly, before any event is touched.
 const config = deployedConfig();
-const alerts = config.alerts;
-if (!alerts) throw new ConfigError('config', ['alerts: required by the stopAlert function']);
+const alerts = requiredSection(config, 'alerts', 'stopAlert');
 const table = requiredEnv('ALERTS_TABLE');
 const once = new AlertOnce({
   client: dynamoDbClient(),

@@ -17,8 +17,15 @@ import { projectRoot, readTemplate } from './package.js';
 export function templateConfigs(root: string): { stage: string; config: string }[] {
   const fixtures = readdirSync(join(root, 'test/integration/fixtures'))
     .filter((name) => name.endsWith('.yml'))
-    .map((name) => ({ stage: `cmp${name.replace(/[^a-z]/g, '').slice(0, 12)}`, config: `test/integration/fixtures/${name}` }));
-  return [{ stage: 'local', config: 'config/local.yml' }, { stage: 'prod', config: 'config/example.yml' }, ...fixtures];
+    .map((name) => ({
+      stage: `cmp${name.replace(/[^a-z]/g, '').slice(0, 12)}`,
+      config: `test/integration/fixtures/${name}`,
+    }));
+  return [
+    { stage: 'local', config: 'config/local.yml' },
+    { stage: 'prod', config: 'config/example.yml' },
+    ...fixtures,
+  ];
 }
 
 /** Removes what changes with every build: artifact paths, code hashes and the hash in version ids. */
@@ -33,11 +40,16 @@ export function normaliseTemplate(template: unknown): unknown {
 /** Paths where two JSON values differ, with both sides. */
 export function jsonDifferences(a: unknown, b: unknown, path = '$'): string[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
-  const bothObjects = a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
+  const bothObjects =
+    a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
   if (!bothObjects) return [`${path}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`];
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].flatMap((key) =>
-    jsonDifferences((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`),
+    jsonDifferences(
+      (a as Record<string, unknown>)[key],
+      (b as Record<string, unknown>)[key],
+      `${path}.${key}`,
+    ),
   );
 }
 
@@ -71,7 +83,9 @@ async function main(): Promise<number> {
       const after = normaliseTemplate(await readTemplate(packageIn(projectRoot, stage, config)));
       const found = jsonDifferences(before, after);
       differences += found.length;
-      console.log(`${config} (stage ${stage}): ${found.length === 0 ? 'identical' : `${found.length} difference(s)`}`);
+      console.log(
+        `${config} (stage ${stage}): ${found.length === 0 ? 'identical' : `${found.length} difference(s)`}`,
+      );
       for (const line of found) console.log(`  ${line}`);
     }
     return differences === 0 ? 0 : 1;

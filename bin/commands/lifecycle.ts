@@ -5,7 +5,8 @@ import { previewLifecycle, previewResponse, type LifecyclePlan } from '../../sha
 import { ImagesFileError, parseImagesFile, parseIsoTime } from '../../shared/images/images.js';
 import { LifecyclePolicyError, parseLifecyclePolicy } from '../../shared/images/policy.js';
 import type { LifecycleImage } from '../../shared/images/images.js';
-import { ecrClient, listImages } from '../../shared/images/aws/ecr.js';
+import { listImages } from '../../shared/images/aws/ecr.js';
+import { ecrClient } from '../../shared/kernel/aws/clients.js';
 
 export interface Out {
   log(line: string): void;

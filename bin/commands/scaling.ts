@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
-import { formatPath } from '../../shared/config/load.js';
 import { scalerSchema, type ScalerConfig } from '../../shared/scaling/config.js';
 import { readYamlFile } from '../../shared/config/yaml.js';
 import { ConfigError, PermanentError } from '../../shared/kernel/errors.js';
@@ -10,6 +9,7 @@ import { renderChart } from '../simulator/chart.js';
 import { comparisonJson, formatComparison } from '../simulator/report.js';
 import { comparePolicies, DEFAULT_MODEL, DEFAULT_SIMULATION_SCALER } from '../simulator/simulate.js';
 import { parseTrace } from '../simulator/trace.js';
+import { formatPath } from '../../shared/kernel/issues.js';
 
 export interface Out {
   log(line: string): void;

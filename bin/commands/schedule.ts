@@ -5,7 +5,7 @@ import {
   isValidTimeZone,
   parseScheduleExpression,
   ScheduleExpressionError,
-} from '../../shared/schedules/expression.js';
+} from '../../shared/kernel/scheduler/expression.js';
 import { nextRuns } from '../../shared/schedules/next.js';
 
 export interface Out {

@@ -3,7 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { setEmulatorTransition } from '../emulator.js';
 import type { SqsHandler } from '../lambda.js';
 import { loadSqsFunction, type LocalAccount } from '../harness.js';
-import { parseScheduleExpression } from '../../shared/schedules/expression.js';
+import { parseScheduleExpression } from '../../shared/kernel/scheduler/expression.js';
 import { nextRuns } from '../../shared/schedules/next.js';
 import { captureDecisions, short, type Decision } from './capture.js';
 

@@ -8,7 +8,13 @@ import {
   type FunctionDefinition,
   type Statement,
 } from '../kernel/deploy/cfn.js';
-import { bufferedFunction, bufferQueues, bufferStatements, ruleDeliveryPolicy } from '../kernel/deploy/queues.js';
+import { alertPublishStatements } from '../kernel/notify/deploy.js';
+import {
+  bufferedFunction,
+  bufferQueues,
+  bufferStatements,
+  ruleDeliveryPolicy,
+} from '../kernel/deploy/queues.js';
 
 export const ALERTS_FUNCTION = 'stopAlert';
 
@@ -36,22 +42,6 @@ export const emailSubscriptionId = (email: string) =>
  * (KMS-encrypted, email subscriptions from the config), with a DynamoDB table for the per-task
  * idempotency records and the noise-control counters.
  */
-/**
- * What publishing to the alerts topic takes: sns:Publish on the topic, and on its customer managed
- * key the two actions SNS needs from a publisher (SNS developer guide, "Key management":
- * kms:GenerateDataKey* and kms:Decrypt).
- */
-export function alertPublishStatements(): Statement[] {
-  return [
-    { Effect: 'Allow', Action: ['sns:Publish'], Resource: [{ Ref: 'AlertsTopic' }] },
-    {
-      Effect: 'Allow',
-      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      Resource: [arn('AlertsKey')],
-    },
-  ];
-}
-
 export function alertsStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
   const alerts = config.alerts;
   if (!alerts) return { functions: {}, resources: {} };

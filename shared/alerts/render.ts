@@ -3,22 +3,17 @@ import type { StoppedContainer, TaskStateChange } from './event.js';
 import { hintsFor } from './hints.js';
 import { logsConsoleUrl, logStreamName, taskConsoleUrl } from './links.js';
 import type { TaskDefinitionInfo } from './task-definition.js';
-import { asciiFold, cleanText, clip, clipBytes, oneLine } from '../kernel/notify/text.js';
+import { asciiFold, cleanText, clip, clipBytes, MAX_SUBJECT, oneLine } from '../kernel/notify/text.js';
+import type { Notification } from '../kernel/notify/notification.js';
 
-/** SNS: "Subjects must be ... less than 100 characters long". */
-export const MAX_SUBJECT = 99;
 /** SNS messages (body plus attributes) are at most 256 KiB; the body stays well under it. */
 export const MAX_BODY_BYTES = 200 * 1024;
 /** Limits on what one alert shows, so a pathological event still renders a readable mail. */
 export const LIMITS = { name: 255, reason: 2000, containerReason: 1000, containers: 20, attribute: 256 };
 
 /** An alert as published: subject, plain-text body, and message attributes (all strings). */
-export interface RenderedAlert {
-  subject: string;
-  body: string;
-  /** cluster, service, family, stopCode, exitCode, kind, alert; absent values are left out. */
-  attributes: Record<string, string>;
-}
+/** An alert ready to publish; attributes: cluster, service, family, stopCode, exitCode, kind, alert. */
+export type RenderedAlert = Notification;
 
 export interface RenderContext {
   decision: AlertDecision;

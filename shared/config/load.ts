@@ -2,24 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../kernel/errors.js';
 import { configSchema, type Config } from './schema.js';
-
-/** Renders a zod path the way users write it: `uploads[0].task.subnets`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out || '(root)';
-}
-
-/** The first `max` issues of a failed parse as one line (`path: message; …`), for event errors. */
-export function summarizeIssues(issues: readonly z.core.$ZodIssue[], max = 5): string {
-  return issues
-    .slice(0, max)
-    .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
-    .join('; ');
-}
+import { formatPath, unsafeKeys } from '../kernel/issues.js';
 
 function formatIssue(issue: z.core.$ZodIssue): string[] {
   const where = formatPath(issue.path);
@@ -37,22 +20,6 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
     .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'expected $1, got $2')
     .replace(/^Invalid option: expected one of (.*)$/, 'expected one of $1');
   return [`${where}: ${message}`];
-}
-
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * Paths of keys that would reach an object's prototype rather than its data. zod silently drops
- * a `__proto__` key, so they are found on the raw input, before validation.
- */
-export function unsafeKeys(value: unknown, path: PropertyKey[] = []): string[] {
-  if (Array.isArray(value)) return value.flatMap((item, index) => unsafeKeys(item, [...path, index]));
-  if (!value || typeof value !== 'object') return [];
-  return Object.keys(value).flatMap((key) =>
-    UNSAFE_KEYS.has(key)
-      ? [`${formatPath([...path, key])}: key "${key}" is not allowed`]
-      : unsafeKeys((value as Record<string, unknown>)[key], [...path, key]),
-  );
 }
 
 /** Validates an already-parsed config object; throws ConfigError listing every problem. */
@@ -98,4 +65,15 @@ export function deployedConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Forgets the cached config (tests). */
 export function resetDeployedConfig(): void {
   cached = undefined;
+}
+
+/** The config's `section`, which function `functionName` cannot run without; ConfigError at cold start when absent. */
+export function requiredSection<K extends 'alerts' | 'images'>(
+  config: Config,
+  section: K,
+  functionName: string,
+): NonNullable<Config[K]> {
+  const value = config[section];
+  if (!value) throw new ConfigError('config', [`${section}: required by the ${functionName} function`]);
+  return value as NonNullable<Config[K]>;
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { pascal } from '../kernel/naming.js';
-import { whole } from '../kernel/config.js';
+import { deliverySchema } from '../kernel/delivery/config.js';
 import { alertsSchema } from '../alerts/config.js';
 import { imagesSchema } from '../images/config.js';
 import { scheduleSchema } from '../schedules/config.js';
@@ -13,29 +13,18 @@ import { uploadTriggerSchema } from '../uploads/config.js';
  * never silently disables a setting) and every default is written once, in these schemas.
  */
 
+export { deliverySchema, type Delivery } from '../kernel/delivery/config.js';
 export { taskSpecSchema, type TaskSpec } from '../kernel/config.js';
 export { UPLOAD_PLACEHOLDERS, uploadTriggerSchema, type UploadTrigger } from '../uploads/config.js';
 export { alertsSchema, NOTIFY_ON, type AlertsConfig } from '../alerts/config.js';
 export { IMAGES_DEFAULTS, imagesSchema, type ImagesConfig } from '../images/config.js';
-export { OVERLAP_POLICIES, SCHEDULE_PLACEHOLDERS, scheduleSchema, type ScheduleConfig } from '../schedules/config.js';
+export {
+  OVERLAP_POLICIES,
+  SCHEDULE_PLACEHOLDERS,
+  scheduleSchema,
+  type ScheduleConfig,
+} from '../schedules/config.js';
 export { scalerSchema, type ScalerConfig } from '../scaling/config.js';
-
-const DELIVERY_DEFAULTS = { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 };
-
-/** How events reach the functions: the SQS buffer between EventBridge and Lambda. */
-export const deliverySchema = z._default(
-  z.strictObject({
-    /** Concurrent function invocations draining the queue (2-1000); default 2, about 10 RunTask/s. */
-    maxConcurrency: z._default(whole(2, 1000), DELIVERY_DEFAULTS.maxConcurrency),
-    /** Messages per invocation (1-100); default 10. */
-    batchSize: z._default(whole(1, 100), DELIVERY_DEFAULTS.batchSize),
-    /** Attempts per event before it lands in the dead-letter queue (1-50); default 8. */
-    maxAttempts: z._default(whole(1, 50), DELIVERY_DEFAULTS.maxAttempts),
-    /** First retry delay in seconds; later retries double it, with jitter, up to 900 s. Default 10. */
-    retryBaseSeconds: z._default(whole(1, 900), DELIVERY_DEFAULTS.retryBaseSeconds),
-  }),
-  DELIVERY_DEFAULTS,
-);
 
 /** Sections whose names become resource names and `startedBy` values: unique across all of them. */
 const NAMED_SECTIONS = ['uploads', 'schedules', 'scalers'] as const;
@@ -98,4 +87,3 @@ export const configSchema = z
   .check(z.superRefine(checkScaledServices, { when: () => true }));
 
 export type Config = z.infer<typeof configSchema>;
-export type Delivery = z.infer<typeof deliverySchema>;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { validateLifecyclePolicy, type LifecyclePolicy } from './policy.js';
-import { validateScheduleExpression } from '../schedules/expression.js';
+import { validateScheduleExpression } from '../kernel/scheduler/expression.js';
 import { clusterRef, whole } from '../kernel/config.js';
 
 /**

@@ -10,8 +10,8 @@ import {
   type FunctionDefinition,
   type Statement,
 } from '../kernel/deploy/cfn.js';
-import { alertPublishStatements } from '../alerts/deploy.js';
-import { clusterArn } from '../uploads/deploy.js';
+import { alertPublishStatements } from '../kernel/notify/deploy.js';
+import { clusterArn } from '../kernel/launch/deploy.js';
 
 export const IMAGES_FUNCTION = 'enforceImages';
 /** serverless' logical id of the function resource. */

@@ -13,8 +13,9 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { formatPath, unsafeKeys } from '../config/load.js';
 import { errorMessage, PermanentError } from '../kernel/errors.js';
+import { formatPath } from '../kernel/issues.js';
+import { unsafeKeys } from '../kernel/issues.js';
 
 z.config(en());
 

@@ -5,8 +5,8 @@
  * configuration delete, so an invocation cannot do more than the deployed config allows.
  */
 import * as z from 'zod/mini';
-import { summarizeIssues } from '../config/load.js';
 import { PermanentError } from '../kernel/errors.js';
+import { summarizeIssues } from '../kernel/issues.js';
 
 const repositoryName = z
   .string()

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { summarizeIssues } from '../config/load.js';
 import { PermanentError } from '../kernel/errors.js';
+import { summarizeIssues } from '../kernel/issues.js';
 
 /**
  * The invocation payload of scaleQueues. Scheduler sends what the schedule's Input says

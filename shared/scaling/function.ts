@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScalerConfig } from './config.js';
-import { errorMessage } from '../kernel/errors.js';
 import { parseScaleEvent } from './event.js';
 import {
   runScalers,
@@ -11,7 +10,7 @@ import {
   type EvaluationResult,
   type ScalingAdapters,
 } from './service.js';
-import { createLogger, createMetrics } from '../kernel/aws/observability.js';
+import { invokedFunction } from '../kernel/aws/invoked-function.js';
 
 /** The real clock. */
 export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
@@ -76,28 +75,22 @@ export function scaleQueuesHandler(options: {
   adapters: ScalingAdapters;
   /** Default: {@link systemClock}. */
   clock?: Clock;
-}): (event: unknown, context: Context) => Promise<ScaleSummary> {
-  const logger = createLogger('scaling');
-  const metrics = createMetrics('scaling');
+}): (event: unknown, context?: Context) => Promise<ScaleSummary> {
   const clock = options.clock ?? systemClock;
-  return async (event, context) => {
-    logger.addContext(context);
-    let invocation;
-    try {
-      invocation = parseScaleEvent(event);
-    } catch (error) {
-      logger.error('rejected invocation', { reason: errorMessage(error) });
-      throw error;
-    }
-    const results = await runScalers(options.scalers, {
-      adapters: options.adapters,
-      clock,
-      logger,
-      mode: invocation.mode,
-      ...(invocation.anchor !== undefined ? { anchor: invocation.anchor } : {}),
-      outOfTime: () => context.getRemainingTimeInMillis() < RESERVE_MS,
-      onResult: (result) => publishEvaluationMetrics(metrics, result),
-    });
-    return summarize(results);
-  };
+  return invokedFunction({
+    service: 'scaling',
+    parse: parseScaleEvent,
+    process: async (invocation, { logger, metrics, context }) => {
+      const results = await runScalers(options.scalers, {
+        adapters: options.adapters,
+        clock,
+        logger,
+        mode: invocation.mode,
+        ...(invocation.anchor !== undefined ? { anchor: invocation.anchor } : {}),
+        outOfTime: () => (context ? context.getRemainingTimeInMillis() < RESERVE_MS : false),
+        onResult: (result) => publishEvaluationMetrics(metrics, result),
+      });
+      return summarize(results);
+    },
+  });
 }

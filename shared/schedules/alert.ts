@@ -1,5 +1,5 @@
-import { MAX_SUBJECT, type RenderedAlert } from '../alerts/render.js';
-import { asciiFold, clip, cleanText } from '../kernel/notify/text.js';
+import { asciiFold, clip, cleanText, MAX_SUBJECT } from '../kernel/notify/text.js';
+import type { Notification } from '../kernel/notify/notification.js';
 
 export interface SlotFailure {
   schedule: string;
@@ -15,7 +15,7 @@ export interface SlotFailure {
  * The alert a human gets when a schedule's slot finally could not start: which schedule, which
  * slot, why, and where the slot is kept (the schedules dead-letter queue) to redrive it. Pure.
  */
-export function renderSlotFailure(failure: SlotFailure): RenderedAlert {
+export function renderSlotFailure(failure: SlotFailure): Notification {
   const reason = cleanText(failure.reason).trim();
   const subject = clip(
     asciiFold(`ecs-pilot schedule ${failure.schedule}: slot ${failure.slot} did not start`),

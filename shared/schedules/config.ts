@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { isValidTimeZone, validateScheduleExpression } from './expression.js';
+import { isValidTimeZone, validateScheduleExpression } from '../kernel/scheduler/expression.js';
 import { automationName, taskSpecSchema, whole } from '../kernel/config.js';
 
 /** Placeholders a schedule's environment and command may use. */

@@ -1,7 +1,14 @@
 import type { Config } from '../config/schema.js';
 import type { ScheduleConfig } from './config.js';
 import { pascal } from '../kernel/naming.js';
-import { arn, lambdaRole, schedulerRole, sub, type AutomationStack, type Statement } from '../kernel/deploy/cfn.js';
+import {
+  arn,
+  lambdaRole,
+  schedulerRole,
+  sub,
+  type AutomationStack,
+  type Statement,
+} from '../kernel/deploy/cfn.js';
 import {
   bufferedFunction,
   bufferQueues,
@@ -9,8 +16,9 @@ import {
   idempotencyStatement,
   idempotencyTable,
 } from '../kernel/deploy/queues.js';
-import { alertPublishStatements } from '../alerts/deploy.js';
-import { clusterArn, launchStatements } from '../uploads/deploy.js';
+import { alertPublishStatements } from '../kernel/notify/deploy.js';
+import { clusterArn } from '../kernel/launch/deploy.js';
+import { launchStatements } from '../kernel/launch/deploy.js';
 
 export const SCHEDULES_FUNCTION = 'runSchedule';
 export const scheduleId = (schedule: Pick<ScheduleConfig, 'name'>) => `Schedule${pascal(schedule.name)}`;

@@ -1,5 +1,5 @@
 import type { ScheduleConfig } from './config.js';
-import { parseScheduleExpression } from './expression.js';
+import { parseScheduleExpression } from '../kernel/scheduler/expression.js';
 import { nextRuns } from './next.js';
 
 /** One line a human can check a schedule against: when it runs, what it starts, and its next run. */

@@ -17,9 +17,9 @@
  * fires again returns fewer runs than asked for instead of searching forever.
  */
 import { PermanentError } from '../kernel/errors';
-import { daysInMonth } from './expression';
-import type { CronSchedule, DayOfMonthRule, DayOfWeekRule, ParsedSchedule } from './types';
-import { formatLocal, isValidTimeZone, localEpoch, WallClock } from './zone';
+import { daysInMonth } from '../kernel/scheduler/expression';
+import type { CronSchedule, DayOfMonthRule, DayOfWeekRule, ParsedSchedule } from '../kernel/scheduler/types';
+import { formatLocal, isValidTimeZone, localEpoch, WallClock } from '../kernel/scheduler/zone';
 
 export interface NextRunsOptions {
   /** Runs strictly after this instant are returned. */

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import type { ScheduleConfig } from './config.js';
 import { PermanentError } from '../kernel/errors.js';
-import { summarizeIssues } from '../config/load.js';
 import {
   buildRunTaskRequest,
   digest,
@@ -10,6 +9,7 @@ import {
   TAG_PREFIX,
   type RunTaskRequest,
 } from '../kernel/launch/launch.js';
+import { summarizeIssues } from '../kernel/issues.js';
 
 /**
  * One firing of a schedule, as EventBridge Scheduler sends it to the schedules queue: the target's

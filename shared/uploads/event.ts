@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { PermanentError } from '../kernel/errors.js';
-import { summarizeIssues } from '../config/load.js';
+import { summarizeIssues } from '../kernel/issues.js';
 
 /**
  * The S3 "Object Created" event as EventBridge delivers it. Only the fields ecs-pilot reads are

@@ -6,21 +6,9 @@ import {
   type DynamoDBClient,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { PermanentError, RetryableError } from '../../kernel/errors.js';
-import { classifyByName } from '../../kernel/errors.js';
+import { classifyDynamoDbError } from '../../kernel/aws/errors.js';
 import { actionFromState, type NoiseSettings, type NoiseState, type NoiseWindow } from '../noise.js';
 import type { NoiseVerdict } from '../service.js';
-
-const PERMANENT_DYNAMODB_ERRORS = new Set([
-  'AccessDeniedException',
-  'ResourceNotFoundException',
-  'ValidationException',
-]);
-
-/** Maps a DynamoDB error to a retryable or permanent ecs-pilot error. */
-export function classifyDynamoDbError(error: unknown, action: string): RetryableError | PermanentError {
-  return classifyByName(error, action, PERMANENT_DYNAMODB_ERRORS);
-}
 
 const NAMES = {
   '#alerted': 'alerted',

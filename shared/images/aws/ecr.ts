@@ -1,7 +1,7 @@
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
-  ECRClient,
+  type ECRClient,
   GetLifecyclePolicyCommand,
   paginateDescribeImages,
   paginateDescribeRepositories,
@@ -14,12 +14,6 @@ import { INDEX_MEDIA_TYPES, type RegistryImage } from '../protect.js';
 import type { RepositoryIdentity } from '../refs.js';
 import { CALL_FAILED, NOT_ATTEMPTED, type DeleteResult, type ImageRegistry } from '../service.js';
 import { chunks } from '../../kernel/chunks.js';
-import { clientConfig } from '../../kernel/aws/clients.js';
-
-let ecr: ECRClient | undefined;
-
-/** The ECR client, created once per cold start with the toolkit's retry settings (and AWS_ENDPOINT_URL). */
-export const ecrClient = (): ECRClient => (ecr ??= new ECRClient(clientConfig()));
 
 /** DescribeImages returns at most 1,000 images a page: ceil(images / 1000) calls per repository. */
 export const DESCRIBE_IMAGES_PAGE = 1000;

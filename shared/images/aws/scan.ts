@@ -8,17 +8,12 @@ import {
   type Failure,
 } from '@aws-sdk/client-ecs';
 import { PermanentError } from '../../kernel/errors.js';
-import type {
-  InUseInventory,
-  ScannedService,
-  ScannedTask,
-  ScannedTaskDefinition,
-} from '../protect.js';
+import type { InUseInventory, ScannedService, ScannedTask, ScannedTaskDefinition } from '../protect.js';
 import type { InUseScanner } from '../service.js';
 import { chunks } from '../../kernel/chunks.js';
-import { classifyEcsError } from '../../kernel/launch/aws/launcher.js';
 import { RevisionCache } from '../../kernel/launch/revision-cache.js';
 import { describeListedTasks } from '../../kernel/launch/aws/tasks.js';
+import { classifyEcsError } from '../../kernel/aws/errors.js';
 
 /** DescribeServices takes 10 services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;

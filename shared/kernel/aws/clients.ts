@@ -1,6 +1,8 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
@@ -24,9 +26,16 @@ let ecs: ECSClient | undefined;
 let sqs: SQSClient | undefined;
 let dynamodb: DynamoDBClient | undefined;
 let applicationAutoScaling: ApplicationAutoScalingClient | undefined;
+let ecr: ECRClient | undefined;
+let sns: SNSClient | undefined;
 
 export const ecsClient = (): ECSClient => (ecs ??= new ECSClient(clientConfig()));
 export const sqsClient = (): SQSClient => (sqs ??= new SQSClient(clientConfig()));
 export const dynamoDbClient = (): DynamoDBClient => (dynamodb ??= new DynamoDBClient(clientConfig()));
 export const applicationAutoScalingClient = (): ApplicationAutoScalingClient =>
   (applicationAutoScaling ??= new ApplicationAutoScalingClient(clientConfig()));
+export const ecrClient = (): ECRClient => (ecr ??= new ECRClient(clientConfig()));
+export const snsClient = (): SNSClient => (sns ??= new SNSClient(clientConfig()));
+
+/** An SQS client for another region (a queue read where it lives), with the same settings. */
+export const sqsClientIn = (region: string): SQSClient => new SQSClient({ ...clientConfig(), region });

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { EcsPilotError, errorMessage, PermanentError, RetryableError } from '../errors.js';
 import { decideDelivery, type DeliveryAction, type RecordOutcome } from './decide.js';
-import type { Delivery } from '../../config/schema.js';
+import type { Delivery } from './config.js';
 import type { Log } from '../log.js';
 
 /** What the batch runner needs from the queue; SqsQueueActions implements it over SQS. */

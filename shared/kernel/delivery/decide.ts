@@ -1,4 +1,4 @@
-import type { Delivery } from '../../config/schema.js';
+import type { Delivery } from './config.js';
 
 /** How processing one queued event ended. */
 export type RecordOutcome =

@@ -1,4 +1,4 @@
-import type { Delivery } from '../../config/schema.js';
+import type { Delivery } from '../delivery/config.js';
 import { arn, deadLetterQueue, type FunctionDefinition, type Statement } from './cfn.js';
 
 /** Lambda's recommendation for SQS sources: visibility timeout six times the function timeout. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PermanentError } from '../errors.js';
-import type { TaskSpec } from '../../config/schema.js';
+import type { TaskSpec } from '../config.js';
 
 /**
  * The RunTask request ecs-pilot sends, as plain data (structurally a RunTaskCommandInput), so it

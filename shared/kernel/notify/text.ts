@@ -3,6 +3,9 @@
  * UTF-16, any script), the subject, body and attributes stay valid for SNS and readable in a mail.
  */
 
+/** SNS: "Subjects must be ... less than 100 characters long". */
+export const MAX_SUBJECT = 99;
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // C0 controls except tab and newline, DEL, C1 controls, and Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -6,7 +6,7 @@ import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from '@
 import { classifyByName, PermanentError, RetryableError } from '../../kernel/errors.js';
 import type { TargetBounds } from '../coexist.js';
 import { serviceIdentity } from '../resources.js';
-import { classifyEcsError } from '../../kernel/launch/aws/launcher.js';
+import { classifyEcsError } from '../../kernel/aws/errors.js';
 
 /** The figures of a service that scaling reads. */
 export interface ServiceCounts {

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ScaleState } from '../decide.js';
 import type { StoredScaleState } from '../service.js';
-import { classifyDynamoDbError } from '../../alerts/aws/noise.js';
+import { classifyDynamoDbError } from '../../kernel/aws/errors.js';
 
 export type { StoredScaleState };
 

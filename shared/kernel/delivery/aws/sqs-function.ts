@@ -1,6 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Delivery } from '../../../config/schema.js';
+import type { Delivery } from '../config.js';
 import { processBatch, type RecordProcessor } from '../batch.js';
 import { requiredEnv } from '../../env.js';
 import type { Log } from '../../log.js';

@@ -7,7 +7,8 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { classifyByName, errorMessage, PermanentError, RetryableError } from '../../errors.js';
+import { errorMessage, PermanentError, RetryableError } from '../../errors.js';
+import { classifyEcsError } from '../../aws/errors.js';
 import { DeferError } from '../../delivery/batch.js';
 import { requiredEnv } from '../../env.js';
 import { dynamoDbClient } from '../../aws/clients.js';
@@ -20,33 +21,6 @@ export class CapReachedError extends DeferError {}
 export interface LaunchResult {
   status: 'started' | 'duplicate';
   taskArn: string;
-}
-
-// Errors that retrying the same request cannot fix. Everything else (throttling, 5xx, network,
-// unknown) is retryable: bounded attempts and a dead-letter queue keep that safe.
-const PERMANENT_ECS_ERRORS = new Set([
-  'AccessDeniedException',
-  'ClientException',
-  'InvalidParameterException',
-  'ClusterNotFoundException',
-  'PlatformUnknownException',
-  'PlatformTaskDefinitionIncompatibilityException',
-  'UnsupportedFeatureException',
-  'BlockedException',
-]);
-
-/** Maps an error from RunTask/ListTasks to a retryable or permanent ecs-pilot error. */
-export function classifyEcsError(error: unknown, action: string): RetryableError | PermanentError {
-  if (error instanceof RetryableError || error instanceof PermanentError) return error;
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'ConflictException') {
-    return new PermanentError(
-      `${action}: a task was already started for this clientToken with different parameters ` +
-        '(the config changed since the first attempt); no second task was started',
-      { cause: error },
-    );
-  }
-  return classifyByName(error, action, PERMANENT_ECS_ERRORS);
 }
 
 /** Counts tasks with this startedBy that are PENDING or RUNNING, stopping once `limit` is reached. */

@@ -8,10 +8,8 @@ import {
   type Task,
   type TaskField,
 } from '@aws-sdk/client-ecs';
-import { TAG_PREFIX } from '../launch.js';
-import type { ActiveTask } from '../../../schedules/slot.js';
 import { chunks } from '../../chunks.js';
-import { classifyEcsError } from './launcher.js';
+import { classifyEcsError } from '../../aws/errors.js';
 
 /** DescribeTasks takes at most 100 tasks per call. */
 export const DESCRIBE_TASKS_BATCH = 100;
@@ -41,34 +39,6 @@ export async function describeListedTasks(
     failures.push(...(response.failures ?? []));
   }
   return { tasks, failures };
-}
-
-/**
- * Tasks started by `startedBy` in a cluster that ECS does not report as stopped (PENDING or
- * RUNNING, desired RUNNING), with the slot each was started for (its ecs-pilot:slot tag).
- */
-export async function listActiveTasks(
-  ecs: ECSClient,
-  cluster: string,
-  startedBy: string,
-): Promise<ActiveTask[]> {
-  try {
-    const { tasks } = await describeListedTasks(ecs, cluster, { startedBy, desiredStatus: 'RUNNING' }, [
-      'TAGS',
-    ]);
-    const active: ActiveTask[] = [];
-    for (const task of tasks) {
-      if (!task.taskArn || task.lastStatus === 'STOPPED' || task.lastStatus === 'DEPROVISIONING') continue;
-      active.push({
-        taskArn: task.taskArn,
-        lastStatus: task.lastStatus ?? 'UNKNOWN',
-        slot: task.tags?.find((t) => t.key === `${TAG_PREFIX}slot`)?.value,
-      });
-    }
-    return active;
-  } catch (error) {
-    throw classifyEcsError(error, 'ListTasks/DescribeTasks');
-  }
 }
 
 /** Stops a task with a reason a human will read in the console (ECS keeps 255 characters). */

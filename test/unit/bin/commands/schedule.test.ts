@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../../bin/cli';
 import { schedule, SCHEDULE_HELP } from '../../../../bin/commands/schedule';
-import { validateScheduleExpression } from '../../../../shared/schedules/expression';
+import { validateScheduleExpression } from '../../../../shared/kernel/scheduler/expression';
 
 /** Runs `ecs-pilot schedule …` through the exported command and captures what it prints. */
 async function run(...args: string[]) {

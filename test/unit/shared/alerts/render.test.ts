@@ -8,13 +8,13 @@ import {
   formatTime,
   LIMITS,
   MAX_BODY_BYTES,
-  MAX_SUBJECT,
   renderAlert,
   renderSummary,
 } from '../../../../shared/alerts/render';
 import { taskDefinitionInfo, type TaskDefinitionInfo } from '../../../../shared/alerts/task-definition';
 import { utf8Bytes } from '../../../../shared/kernel/notify/text';
 import { SAMPLE_CASES, sampleEvent, stopped, stoppedEvent } from './fixtures';
+import { MAX_SUBJECT } from '../../../../shared/kernel/notify/text';
 
 const ALL: AlertRules = { notifyOn: ['all-stops'], ignore: { services: [], families: [] } };
 

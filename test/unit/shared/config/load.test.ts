@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   deployedConfig,
-  formatPath,
   loadConfigJson,
   parseConfig,
   resetDeployedConfig,
@@ -32,29 +31,6 @@ function issuesOf(raw: unknown): readonly string[] {
   }
   throw new Error('expected parseConfig to throw a ConfigError');
 }
-
-describe('Function: formatPath', () => {
-  it.each<[PropertyKey[], string]>([
-    [[], '(root)'],
-    [['region'], 'region'],
-    [['delivery', 'maxAttempts'], 'delivery.maxAttempts'],
-    [['uploads', 0, 'task', 'subnets'], 'uploads[0].task.subnets'],
-    [['uploads', 2, 'task', 'subnets', 1], 'uploads[2].task.subnets[1]'],
-    [
-      ['uploads', 0, 'task', 'capacityProviderStrategy', 0, 'weight'],
-      'uploads[0].task.capacityProviderStrategy[0].weight',
-    ],
-    [[0, 'name'], '[0].name'],
-    [['matrix', 1, 2], 'matrix[1][2]'],
-    [['uploads', 0, 'task', 'tags', 'aws:owner'], 'uploads[0].task.tags.aws:owner'],
-  ])('renders %j as %s', (path, expected) => {
-    expect(formatPath(path)).toBe(expected);
-  });
-
-  it('renders a symbol segment by its description', () => {
-    expect(formatPath(['a', Symbol('b')])).toBe('a.Symbol(b)');
-  });
-});
 
 describe('Function: parseConfig', () => {
   describe('defaults', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatPath, parseConfig } from '../../../../shared/config/load';
+import { parseConfig } from '../../../../shared/config/load';
 import type { ConfigError } from '../../../../shared/kernel/errors';
 import { scalerSchema } from '../../../../shared/scaling/config';
 import { rawScaler } from './fixtures';
+import { formatPath } from '../../../../shared/kernel/issues';
 
 /** Every issue for a raw scaler as "path: message", or [] when it is valid. */
 function issuesOf(raw: unknown): string[] {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import { OVERLAP_POLICIES, SCHEDULE_PLACEHOLDERS, scheduleSchema } from '../../../../shared/schedules/config';
 import { ConfigError } from '../../../../shared/kernel/errors';
-import { validateScheduleExpression } from '../../../../shared/schedules/expression';
+import { validateScheduleExpression } from '../../../../shared/kernel/scheduler/expression';
 import { rawTask, rawTrigger } from '../fixtures';
 
 /** A raw schedule as written in the YAML config; `task` fields are merged over a minimal valid task. */

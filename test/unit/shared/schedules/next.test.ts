@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../../shared/kernel/errors';
-import { parseScheduleExpression } from '../../../../shared/schedules/expression';
+import { parseScheduleExpression } from '../../../../shared/kernel/scheduler/expression';
 import { matchingDays, nextRuns, type NextRunsOptions } from '../../../../shared/schedules/next';
-import type { CronSchedule } from '../../../../shared/schedules/types';
-import { WallClock } from '../../../../shared/schedules/zone';
+import type { CronSchedule } from '../../../../shared/kernel/scheduler/types';
+import { WallClock } from '../../../../shared/kernel/scheduler/zone';
 
 /** The local times of the next runs, the form a person reads in `ecs-pilot schedule next`. */
 const locals = (expression: string, options: Omit<NextRunsOptions, 'from'> & { from: string }) =>

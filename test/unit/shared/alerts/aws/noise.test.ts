@@ -7,11 +7,12 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PermanentError, RetryableError } from '../../../../../shared/kernel/errors';
-import { classifyDynamoDbError, DynamoNoiseGate } from '../../../../../shared/alerts/aws/noise';
+import { DynamoNoiseGate } from '../../../../../shared/alerts/aws/noise';
 import { noiseWindow } from '../../../../../shared/alerts/noise';
 import { conditionalCheckFailed } from '../../../../helpers/idempotency';
 import { stopped } from '../fixtures';
 import { useFakeAlertsTable } from '../fake-alerts-table';
+import { classifyDynamoDbError } from '../../../../../shared/kernel/aws/errors';
 
 const TABLE = 'ecs-pilot-test-alerts-state';
 const SETTINGS = { enabled: true, maxPerWindow: 2, windowMinutes: 15 };

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { clientConfig, dynamoDbClient, ecsClient, sqsClient } from '../../../../../shared/kernel/aws/clients.js';
+import {
+  clientConfig,
+  dynamoDbClient,
+  ecsClient,
+  sqsClient,
+} from '../../../../../shared/kernel/aws/clients.js';
 
 describe('Function: clientConfig', () => {
   it('bounds SDK retries to 5 standard-mode attempts with connection and request timeouts by default', () => {

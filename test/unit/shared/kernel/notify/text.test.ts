@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asciiFold, cleanText, clip, clipBytes, oneLine, utf8Bytes } from '../../../../../shared/kernel/notify/text';
+import {
+  asciiFold,
+  cleanText,
+  clip,
+  clipBytes,
+  oneLine,
+  utf8Bytes,
+} from '../../../../../shared/kernel/notify/text';
 
 describe('Function: cleanText', () => {
   it('replaces control characters with spaces and keeps tabs and newlines only when multiline', () => {

@@ -28,7 +28,6 @@ import {
 import {
   CapReachedError,
   TaskLauncher,
-  classifyEcsError,
   countActiveTasks,
   runTask,
 } from '../../../../../../shared/kernel/launch/aws/launcher.js';
@@ -45,6 +44,7 @@ import {
   useFakeIdempotencyTable,
 } from '../../../../../helpers/idempotency.js';
 import { uploadTrigger } from '../../../../../helpers/triggers.js';
+import { classifyEcsError } from '../../../../../../shared/kernel/aws/errors.js';
 
 const TASK_ARN = 'arn:aws:ecs:us-east-1:123456789012:task/media/0123456789abcdef0123456789abcdef';
 const TABLE = 'ecs-pilot-idempotency';

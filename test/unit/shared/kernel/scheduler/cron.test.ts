@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseScheduleExpression, validateScheduleExpression } from '../../../../shared/schedules/expression';
-import type { CronSchedule } from '../../../../shared/schedules/types';
+import {
+  parseScheduleExpression,
+  validateScheduleExpression,
+} from '../../../../../shared/kernel/scheduler/expression';
+import type { CronSchedule } from '../../../../../shared/kernel/scheduler/types';
 
 const cron = (expression: string) => parseScheduleExpression(expression) as CronSchedule;
 const range = (from: number, to: number, step = 1) =>

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatLocal, isValidTimeZone, localEpoch, WallClock } from '../../../../shared/schedules/zone';
+import {
+  formatLocal,
+  isValidTimeZone,
+  localEpoch,
+  WallClock,
+} from '../../../../../shared/kernel/scheduler/zone';
 
 describe('Function: isValidTimeZone', () => {
   it.each([

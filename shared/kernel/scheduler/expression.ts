@@ -3,7 +3,7 @@
  * say what is wrong and where. The three forms and their rules:
  * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
  */
-import { PermanentError } from '../kernel/errors';
+import { PermanentError } from '../errors';
 import { parseCronFields } from './cron';
 import type { AtSchedule, LocalDateTime, ParsedSchedule, RateSchedule, RateUnit } from './types';
 

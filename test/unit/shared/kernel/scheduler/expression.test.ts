@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../../../shared/kernel/errors';
+import { PermanentError } from '../../../../../shared/kernel/errors';
 import {
   daysInMonth,
   parseScheduleExpression,
   ScheduleExpressionError,
   validateScheduleExpression,
-} from '../../../../shared/schedules/expression';
+} from '../../../../../shared/kernel/scheduler/expression';
 
 describe('Function: parseScheduleExpression', () => {
   describe('rate expressions', () => {

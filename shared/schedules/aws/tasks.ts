@@ -1,0 +1,33 @@
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import { classifyEcsError } from '../../kernel/aws/errors.js';
+import { describeListedTasks } from '../../kernel/launch/aws/tasks.js';
+import { TAG_PREFIX } from '../../kernel/launch/launch.js';
+import type { ActiveTask } from '../slot.js';
+
+/**
+ * Tasks started by `startedBy` in a cluster that ECS does not report as stopped (PENDING or
+ * RUNNING, desired RUNNING), with the slot each was started for (its ecs-pilot:slot tag).
+ */
+export async function listActiveTasks(
+  ecs: ECSClient,
+  cluster: string,
+  startedBy: string,
+): Promise<ActiveTask[]> {
+  try {
+    const { tasks } = await describeListedTasks(ecs, cluster, { startedBy, desiredStatus: 'RUNNING' }, [
+      'TAGS',
+    ]);
+    const active: ActiveTask[] = [];
+    for (const task of tasks) {
+      if (!task.taskArn || task.lastStatus === 'STOPPED' || task.lastStatus === 'DEPROVISIONING') continue;
+      active.push({
+        taskArn: task.taskArn,
+        lastStatus: task.lastStatus ?? 'UNKNOWN',
+        slot: task.tags?.find((t) => t.key === `${TAG_PREFIX}slot`)?.value,
+      });
+    }
+    return active;
+  } catch (error) {
+    throw classifyEcsError(error, 'ListTasks/DescribeTasks');
+  }
+}

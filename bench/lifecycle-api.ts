@@ -1,6 +1,6 @@
 /**
  * API calls per repository for one enforcement: lists a repository of `images` images and deletes
- * `deletions` of them through the real ECR adapter (shared/aws/ecr-images.ts), against a counting mock
+ * `deletions` of them through the real ECR adapter (shared/images/aws/ecr.ts), against a counting mock
  * client that pages DescribeImages and answers BatchDeleteImage as ECR does (at most 1,000 and 100 per
  * call). The minimum the limits allow is ceil(images / 1000) and ceil(deletions / 100).
  */

@@ -1,5 +1,5 @@
 /**
- * Scaling policies as plug-ins of the simulator (shared/scaling/simulate.ts): ecs-pilot's own
+ * Scaling policies as plug-ins of the simulator (bin/simulator/simulate.ts): ecs-pilot's own
  * decision and three reference policies, each configured with the scaler's min, max and, where it
  * takes one, its messagesPerTask as the target backlog per task. Each reference keeps the defaults
  * of the product it models; the sources are cited beside the numbers. Pure: no I/O, no clock.

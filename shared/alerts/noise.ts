@@ -7,7 +7,7 @@ import type { TaskStateChange } from './event.js';
  * standalone tasks, within its cluster) in fixed windows of `windowMinutes` aligned on the epoch.
  * In each window the first `maxPerWindow` failures are mailed one by one, the next one sends one
  * summary that mutes the rest of the window, and later ones are only counted. The state lives in
- * DynamoDB (see shared/aws/alerts-noise.ts); these functions name it and read it.
+ * DynamoDB (see shared/alerts/aws/noise.ts); these functions name it and read it.
  */
 export type NoiseSettings = AlertsConfig['noise'];
 

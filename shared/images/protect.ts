@@ -1,6 +1,6 @@
 /**
  * In-use protection: which images of a repository something still uses, and who. Pure: the scanner
- * (shared/aws/images-scan.ts) reads ECS; this turns what it found into protected digests with reasons.
+ * (shared/images/aws/scan.ts) reads ECS; this turns what it found into protected digests with reasons.
  *
  * An image is in use when it is referenced — by tag or by digest, tags resolved through the
  * repository's own image list — by a task that has not stopped, a task stopped within the window, any

@@ -1,6 +1,6 @@
 /**
  * One image hygiene run: scan (registry and ECS) → plan (pure) → act (only in enforce mode) → report.
- * The SDK stays behind the ports below (shared/aws/ecr-images.ts, shared/aws/images-scan.ts).
+ * The SDK stays behind the ports below (shared/images/aws/ecr.ts, shared/images/aws/scan.ts).
  *
  * Fail closed: a scan that fails aborts the run before anything changes; a reference that cannot be
  * resolved holds its repository; more deletions than maxDeletesPerRun hold them all.

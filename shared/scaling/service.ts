@@ -10,7 +10,7 @@ import { planTicks } from './ticks.js';
  * evaluates every scaler through one invocation. No SDK here: the adapters are injected.
  */
 
-/** What an evaluation needs from AWS (shared/aws/scaling-*.ts implements it; tests fake it). */
+/** What an evaluation needs from AWS (shared/scaling/aws/ implements it; tests fake it). */
 export interface ScalingAdapters {
   /** One GetQueueAttributes call (the queue's URL is resolved once per cold start). */
   depth(queue: string): Promise<{ visible: number; inFlight: number; delayed: number }>;

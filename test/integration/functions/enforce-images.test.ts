@@ -35,7 +35,7 @@ type Handler = (event: unknown) => Promise<RunSummary>;
  * its image (the latest revision of every family is protected too).
  *
  * What moto 5.2.5 cannot show, covered by unit tests instead (test/unit/shared/images/protect.test.ts,
- * test/unit/shared/aws/images-scan.test.ts): a PENDING task (moto's tasks start RUNNING; its state
+ * test/unit/shared/images/aws/scan.test.ts): a PENDING task (moto's tasks start RUNNING; its state
  * machine has no PROVISIONING/PENDING step), a stop time (stopped tasks have no `stoppedAt`, so the
  * run keeps them as recent and says so), the digest ECS reports per container (`imageDigest` is never
  * set), and ECR refusing to delete a manifest an index lists (ImageReferencedByManifestList).

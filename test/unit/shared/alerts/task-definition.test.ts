@@ -87,7 +87,15 @@ describe('Function: taskDefinitionInfo', () => {
 
   it('leaves out containers that cannot be read and keeps the others', () => {
     const info = taskDefinitionInfo({
-      containerDefinitions: [null, 'app', ['app'], { essential: true }, { name: '' }, { name: 7 }, { name: 'web' }],
+      containerDefinitions: [
+        null,
+        'app',
+        ['app'],
+        { essential: true },
+        { name: '' },
+        { name: 7 },
+        { name: 'web' },
+      ],
     });
 
     expect(info).toStrictEqual({ containers: [{ name: 'web', essential: true }] });

@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import type * as z from 'zod/mini';
+import {
+  automationName,
+  clusterRef,
+  nonEmpty,
+  taskSpecSchema,
+  templateString,
+  whole,
+} from '../../../../shared/kernel/config';
+import { formatPath } from '../../../../shared/kernel/issues';
+import { rawTask } from '../fixtures';
+
+/**
+ * Every issue of a parse as "path: message", or [] when the value is valid. A record key that fails
+ * its own schema carries its message in nested issues (parseConfig reads them the same way).
+ */
+function issuesOf(schema: z.ZodMiniType, value: unknown): string[] {
+  const result = schema.safeParse(value);
+  if (result.success) return [];
+  return result.error.issues.flatMap((issue) =>
+    issue.code === 'invalid_key'
+      ? issue.issues.map((inner) => `${formatPath(issue.path)}: key ${inner.message}`)
+      : [`${formatPath(issue.path)}: ${issue.message}`],
+  );
+}
+
+const NAME_MESSAGE =
+  '(root): a name of 1-24 lower-case letters, digits and inner hyphens (it becomes part of resource names)';
+
+describe('Schema: automationName', () => {
+  it.each(['a', '7', 'video-4k', 'a'.repeat(24), 'x-y-z'])('accepts %j', (name) => {
+    expect(issuesOf(automationName, name)).toStrictEqual([]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['25 characters', 'a'.repeat(25)],
+    ['upper case', 'Video'],
+    ['a leading hyphen', '-video'],
+    ['a trailing hyphen', 'video-'],
+    ['an underscore', 'video_4k'],
+    ['a dot', 'video.4k'],
+  ])('refuses a name with %s, saying what a name is', (_label, name) => {
+    expect(issuesOf(automationName, name)).toStrictEqual([NAME_MESSAGE]);
+  });
+});
+
+describe('Schema: nonEmpty', () => {
+  it('refuses an empty string', () => {
+    expect(issuesOf(nonEmpty, '')).toStrictEqual(['(root): a non-empty string']);
+    expect(issuesOf(nonEmpty, 'x')).toStrictEqual([]);
+  });
+});
+
+describe('Schema: clusterRef', () => {
+  it.each([
+    'media',
+    'Media_Cluster-2',
+    'c'.repeat(255),
+    'arn:aws:ecs:eu-west-1:123456789012:cluster/media',
+    'arn:aws-cn:ecs:cn-north-1:123456789012:cluster/media',
+    'arn:aws-us-gov:ecs:us-gov-west-1:123456789012:cluster/media_2',
+  ])('accepts %j', (cluster) => {
+    expect(issuesOf(clusterRef, cluster)).toStrictEqual([]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['256 characters', 'c'.repeat(256)],
+    ['a slash', 'team/media'],
+    // Would end up inside an EventBridge pattern and an IAM ARN.
+    ['a wildcard', 'media*'],
+    ['a space', 'media cluster'],
+    ['an ARN of another service', 'arn:aws:sqs:eu-west-1:123456789012:media'],
+    ['an ARN with a short account', 'arn:aws:ecs:eu-west-1:12345:cluster/media'],
+    ['an ARN without a cluster name', 'arn:aws:ecs:eu-west-1:123456789012:cluster/'],
+  ])('refuses a cluster with %s', (_label, cluster) => {
+    expect(issuesOf(clusterRef, cluster)).toStrictEqual([
+      '(root): a cluster name (letters, digits, - and _) or cluster ARN',
+    ]);
+  });
+});
+
+describe('Function: whole', () => {
+  it.each([
+    [0, 10, 0, true],
+    [0, 10, 10, true],
+    [0, 10, 11, false],
+    [1, 10, 0, false],
+    [0, 10, 2.5, false],
+    [0, undefined, Number.MAX_SAFE_INTEGER, true],
+    [0, undefined, -1, false],
+  ])('with bounds [%s, %s] accepts %s: %s', (min, max, value, ok) => {
+    expect(whole(min, max).safeParse(value).success).toBe(ok);
+  });
+
+  it('names the bound that was crossed', () => {
+    expect(issuesOf(whole(1, 50), 51)).toStrictEqual(['(root): Too big: expected number to be <=50']);
+    expect(issuesOf(whole(1, 50), 0)).toStrictEqual(['(root): Too small: expected number to be >=1']);
+  });
+
+  it('refuses a numeric string: YAML values are not coerced', () => {
+    expect(whole(0, 10).safeParse('5').success).toBe(false);
+  });
+});
+
+describe('Function: templateString', () => {
+  const template = templateString(['bucket', 'key']);
+
+  it.each(['plain text', 's3://{bucket}/{key}', '{key}{key}', 'no {placeholder'])('accepts %j', (value) => {
+    expect(issuesOf(template, value)).toStrictEqual([]);
+  });
+
+  it('names each unknown placeholder and the ones expected', () => {
+    expect(issuesOf(template, '{bucket}/{size}/{Key}')).toStrictEqual([
+      '(root): unknown placeholder {size}; expected one of {bucket}, {key}',
+      '(root): unknown placeholder {Key}; expected one of {bucket}, {key}',
+    ]);
+  });
+
+  it('refuses an empty placeholder', () => {
+    expect(issuesOf(template, 'x{}')).toStrictEqual([
+      '(root): unknown placeholder {}; expected one of {bucket}, {key}',
+    ]);
+  });
+
+  it('says so when the automation has no placeholders at all', () => {
+    expect(issuesOf(templateString([]), '{key}')).toStrictEqual([
+      '(root): unknown placeholder {key}; this automation has no placeholders',
+    ]);
+  });
+
+  it('accepts 4096 characters and refuses 4097', () => {
+    expect(issuesOf(template, 'x'.repeat(4096))).toStrictEqual([]);
+    expect(issuesOf(template, 'x'.repeat(4097))).toStrictEqual(['(root): at most 4096 characters']);
+  });
+});
+
+describe('Function: taskSpecSchema', () => {
+  const schema = taskSpecSchema(['key']);
+
+  it('fills every default of the smallest task spec and invents nothing else', () => {
+    // Act
+    const spec = schema.parse(rawTask);
+
+    // Assess
+    expect(spec).toStrictEqual({
+      ...rawTask,
+      assignPublicIp: 'DISABLED',
+      platformVersion: 'LATEST',
+      environment: {},
+      roles: {},
+      tags: {},
+    });
+  });
+
+  it('gives a capacity provider weight 1 and base 0', () => {
+    const spec = schema.parse({
+      ...rawTask,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT' }],
+    });
+
+    expect(spec.capacityProviderStrategy).toStrictEqual([
+      { capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 },
+    ]);
+  });
+
+  it.each([
+    ['web'],
+    ['web:12'],
+    ['arn:aws:ecs:eu-west-1:123456789012:task-definition/web:3'],
+    ['arn:aws:ecs:eu-west-1:123456789012:task-definition/web'],
+  ])('accepts the task definition %j', (taskDefinition) => {
+    expect(issuesOf(schema, { ...rawTask, taskDefinition })).toStrictEqual([]);
+  });
+
+  it.each([['web:latest'], ['web:'], ['arn:aws:ecs:eu-west-1:123456789012:cluster/web']])(
+    'refuses the task definition %j',
+    (taskDefinition) => {
+      expect(issuesOf(schema, { ...rawTask, taskDefinition })).toStrictEqual([
+        'taskDefinition: a task definition family, family:revision or task definition ARN',
+      ]);
+    },
+  );
+
+  it.each([
+    [{ subnets: [] }, 'subnets: at least one subnet'],
+    [
+      { subnets: Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, '0')}`) },
+      'subnets: at most 16 subnets',
+    ],
+    [{ subnets: ['subnet-xyz'] }, 'subnets[0]: a subnet id like subnet-0123abcd'],
+    [{ securityGroups: [] }, 'securityGroups: at least one security group'],
+    [
+      { securityGroups: Array.from({ length: 6 }, (_, i) => `sg-${String(i).padStart(8, '0')}`) },
+      'securityGroups: at most 5 security groups',
+    ],
+    [{ securityGroups: ['sg-1'] }, 'securityGroups[0]: a security group id like sg-0123abcd'],
+    [{ cluster: '' }, 'cluster: a non-empty string'],
+    [{ container: '' }, 'container: a non-empty string'],
+    [
+      { environment: { '1ST': 'x' } },
+      'environment.1ST: key a variable name of letters, digits and _ (not starting with a digit)',
+    ],
+    [
+      { environment: { KEY: '{bucket}' } },
+      'environment.KEY: unknown placeholder {bucket}; expected one of {key}',
+    ],
+    [{ command: [] }, 'command: Too small: expected array to have >=1 items'],
+    [{ command: ['run', '{size}'] }, 'command[1]: unknown placeholder {size}; expected one of {key}'],
+    [{ roles: { task: 'not a role!' } }, 'roles.task: an IAM role name or role ARN'],
+    [{ roles: { admin: 'x' } }, 'roles: Unrecognized key: "admin"'],
+    [
+      { tags: { 'aws:owner': 'x' } },
+      'tags.aws:owner: key a tag key not starting with aws: or ecs-pilot: (reserved)',
+    ],
+    [
+      { tags: { 'ECS-PILOT:automation': 'x' } },
+      'tags.ECS-PILOT:automation: key a tag key not starting with aws: or ecs-pilot: (reserved)',
+    ],
+    [
+      { tags: { owner: 'x'.repeat(257) } },
+      'tags.owner: a tag value of at most 256 letters, digits, spaces and + - = . _ : / @',
+    ],
+    [{ maxRunning: 0 }, 'maxRunning: Too small: expected number to be >=1'],
+    [{ launchType: 'EC2' }, 'launchType: Invalid input: expected "FARGATE"'],
+    [{ assignPublicIp: 'YES' }, 'assignPublicIp: Invalid option: expected one of "ENABLED"|"DISABLED"'],
+    [{ memory: 512 }, '(root): Unrecognized key: "memory"'],
+  ])('refuses %j, naming the field and the rule', (fields, issue) => {
+    expect(issuesOf(schema, { ...rawTask, ...fields })).toStrictEqual([issue]);
+  });
+
+  it('refuses launchType together with a capacity provider strategy', () => {
+    expect(
+      issuesOf(schema, {
+        ...rawTask,
+        launchType: 'FARGATE',
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE' }],
+      }),
+    ).toStrictEqual([
+      'capacityProviderStrategy: give either launchType or capacityProviderStrategy, not both',
+    ]);
+  });
+
+  it('accepts role names and role ARNs, including a path', () => {
+    expect(
+      issuesOf(schema, {
+        ...rawTask,
+        roles: { task: 'thumbnailer-task', execution: 'arn:aws:iam::123456789012:role/service/ecs-exec' },
+      }),
+    ).toStrictEqual([]);
+  });
+});

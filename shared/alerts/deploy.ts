@@ -136,7 +136,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
     // Read-only, and without resource-level permissions: it must be "*".
     { Effect: 'Allow', Action: ['ecs:DescribeTaskDefinition'], Resource: ['*'] },
   ];
-  resources.StopAlertRole = lambdaRole(functionName, statements);
+  Object.assign(resources, lambdaRole('StopAlertRole', functionName, statements));
 
   const functions: Record<string, FunctionDefinition> = {
     [ALERTS_FUNCTION]: bufferedFunction({

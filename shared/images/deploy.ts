@@ -142,7 +142,7 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
         },
       },
     },
-    EnforceImagesRole: lambdaRole(functionName, [
+    ...lambdaRole('EnforceImagesRole', functionName, [
       ...imagesStatements(images),
       // Failed async invocations go to the dead-letter queue through the function's own role.
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },

@@ -169,7 +169,7 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
         },
       },
     },
-    ScaleQueuesRole: lambdaRole(functionName, scalingStatements(config.scalers)),
+    ...lambdaRole('ScaleQueuesRole', functionName, scalingStatements(config.scalers)),
   };
   const fn: ScheduledFunction = {
     handler: 'functions/scale-queues.handler',

@@ -121,13 +121,16 @@ export function schedulesStack(
   for (const schedule of config.schedules)
     resources[scheduleId(schedule)] = scheduleResource(schedule, prefix);
   const functionName = `${prefix}-${SCHEDULES_FUNCTION}`;
-  resources.RunScheduleRole = lambdaRole(functionName, [
-    ...bufferStatements('Schedules'),
-    idempotencyStatement,
-    ...config.schedules.flatMap((s) => [...launchStatements(s.task), ...overlapStatements(s)]),
-    // A slot that finally cannot start is also mailed, when stop alerts are configured.
-    ...(config.alerts ? alertPublishStatements() : []),
-  ]);
+  Object.assign(
+    resources,
+    lambdaRole('RunScheduleRole', functionName, [
+      ...bufferStatements('Schedules'),
+      idempotencyStatement,
+      ...config.schedules.flatMap((s) => [...launchStatements(s.task), ...overlapStatements(s)]),
+      // A slot that finally cannot start is also mailed, when stop alerts are configured.
+      ...(config.alerts ? alertPublishStatements() : []),
+    ]),
+  );
   return {
     functions: {
       [SCHEDULES_FUNCTION]: bufferedFunction({

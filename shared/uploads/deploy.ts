@@ -80,11 +80,14 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
     };
   }
   const functionName = `${prefix}-${UPLOADS_FUNCTION}`;
-  resources.UploadToTaskRole = lambdaRole(functionName, [
-    ...bufferStatements('Uploads'),
-    idempotencyStatement,
-    ...config.uploads.flatMap((t) => launchStatements(t.task)),
-  ]);
+  Object.assign(
+    resources,
+    lambdaRole('UploadToTaskRole', functionName, [
+      ...bufferStatements('Uploads'),
+      idempotencyStatement,
+      ...config.uploads.flatMap((t) => launchStatements(t.task)),
+    ]),
+  );
   const functions: Record<string, FunctionDefinition> = {
     [UPLOADS_FUNCTION]: bufferedFunction({
       id: 'Uploads',

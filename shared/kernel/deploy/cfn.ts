@@ -1,3 +1,5 @@
+import { packPolicies, policyDocument } from './iam.js';
+
 /** A CloudFormation value: a literal or an intrinsic function. */
 export type Cfn = string | { 'Fn::Sub': string } | { Ref: string } | { 'Fn::GetAtt': [string, string] };
 
@@ -41,11 +43,12 @@ export function deadLetterQueue(queueName: string): Record<string, unknown> {
   };
 }
 
-/** An IAM role `trust` may assume, with one inline policy. */
+/** An IAM role `trust` may assume, with one inline policy and the managed policies given by logical id. */
 function role(
   trust: Record<string, unknown>,
   policyName: string,
   statements: unknown[],
+  managedPolicyIds: string[] = [],
 ): Record<string, unknown> {
   return {
     Type: 'AWS::IAM::Role',
@@ -54,28 +57,53 @@ function role(
       Policies: [
         { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
       ],
+      ...(managedPolicyIds.length > 0
+        ? { ManagedPolicyArns: managedPolicyIds.map((id) => ({ Ref: id })) }
+        : {}),
     },
   };
 }
 
-/** One role per function, trusted by Lambda only, writing only to its own log group. */
-export function lambdaRole(functionName: string, statements: Statement[]): Record<string, unknown> {
-  return role(
-    { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-    'least-privilege',
-    [
-      {
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: [
-          sub(
-            `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`,
-          ),
-        ],
-      },
-      ...statements,
+/**
+ * One role per function, trusted by Lambda only, writing only to its own log group: the resources
+ * to add to the stack under `id`. Its statements are merged (same permissions, fewer characters) and
+ * packed into its inline policy and, past IAM's 10,240 characters, customer-managed policies
+ * (`<id>Policy2`, …) that the role references, so the role is never created without them.
+ */
+export function lambdaRole(
+  id: string,
+  functionName: string,
+  statements: Statement[],
+): Record<string, unknown> {
+  const logs: Statement = {
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [
+      sub(
+        `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`,
+      ),
     ],
-  );
+  };
+  const { inline, managed } = packPolicies(id, [logs, ...statements]);
+  const policyIds = managed.map((_, index) => `${id}Policy${index + 2}`);
+  const resources: Record<string, unknown> = {
+    [id]: role(
+      { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      'least-privilege',
+      inline,
+      policyIds,
+    ),
+  };
+  managed.forEach((policy, index) => {
+    resources[policyIds[index]!] = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        Description: `ecs-pilot: part ${index + 2} of the ${functionName} function's permissions`,
+        PolicyDocument: policyDocument(policy),
+      },
+    };
+  });
+  return resources;
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { pascal } from '../kernel/naming.js';
+import { whole } from '../kernel/config.js';
 import { deliverySchema } from '../kernel/delivery/config.js';
 import { alertsSchema } from '../alerts/config.js';
 import { imagesSchema } from '../images/config.js';
@@ -25,6 +26,58 @@ export {
   type ScheduleConfig,
 } from '../schedules/config.js';
 export { scalerSchema, type ScalerConfig } from '../scaling/config.js';
+
+/** The functions a stage can deploy, by the name serverless.yml gives them. */
+export const FUNCTIONS = {
+  uploadToTask: 'uploads',
+  runSchedule: 'schedules',
+  stopAlert: 'alerts',
+  enforceImages: 'images',
+  scaleQueues: 'scalers',
+} as const;
+
+/**
+ * Reserved concurrency, per function; default none. Lambda refuses a reservation that leaves less
+ * than 100 unreserved in the account (new accounts often have 10 in total), so a reservation can
+ * fail a deploy: opt in only where the account has room.
+ */
+const reservedConcurrencySchema = z.strictObject(
+  Object.fromEntries(Object.keys(FUNCTIONS).map((name) => [name, z.optional(whole(1, 1000))])) as Record<
+    keyof typeof FUNCTIONS,
+    z.ZodMiniOptional<ReturnType<typeof whole>>
+  >,
+);
+
+/**
+ * A reservation for a function the config does not deploy is a mistake; one below the SQS buffer's
+ * maximum concurrency makes Lambda throttle the buffer's pollers, and throttled receives count
+ * towards `maxAttempts`, so events would land in the dead-letter queue unprocessed.
+ */
+function checkReservedConcurrency(config: Record<string, unknown>, ctx: z.core.$RefinementCtx) {
+  const reserved = config.reservedConcurrency;
+  if (!reserved || typeof reserved !== 'object') return;
+  const delivery = config.delivery as { maxConcurrency?: unknown } | undefined;
+  const maxConcurrency = typeof delivery?.maxConcurrency === 'number' ? delivery.maxConcurrency : 2;
+  for (const [name, value] of Object.entries(reserved)) {
+    // Values that fail their own check are reported there.
+    if (!Object.hasOwn(FUNCTIONS, name) || !Number.isInteger(value) || (value as number) < 1) continue;
+    const section = FUNCTIONS[name as keyof typeof FUNCTIONS];
+    const present = config[section];
+    if (present === undefined || (Array.isArray(present) && present.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the ${name} function is not deployed (${section} is not configured)`,
+        path: ['reservedConcurrency', name],
+      });
+    } else if (['uploadToTask', 'runSchedule', 'stopAlert'].includes(name) && value < maxConcurrency) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${value} is below delivery.maxConcurrency (${maxConcurrency}): Lambda would throttle the queue's pollers and events would land in the dead-letter queue`,
+        path: ['reservedConcurrency', name],
+      });
+    }
+  }
+}
 
 /** Sections whose names become resource names and `startedBy` values: unique across all of them. */
 const NAMED_SECTIONS = ['uploads', 'schedules', 'scalers'] as const;
@@ -82,8 +135,10 @@ export const configSchema = z
     images: z.optional(imagesSchema),
     /** ECS services whose desired count follows an SQS queue; default none. */
     scalers: z._default(z.array(scalerSchema), []),
+    reservedConcurrency: z.optional(reservedConcurrencySchema),
   })
   .check(z.superRefine(checkUniqueNames, { when: () => true }))
-  .check(z.superRefine(checkScaledServices, { when: () => true }));
+  .check(z.superRefine(checkScaledServices, { when: () => true }))
+  .check(z.superRefine(checkReservedConcurrency, { when: () => true }));
 
 export type Config = z.infer<typeof configSchema>;

@@ -40,11 +40,16 @@ export function buildStack(
     imagesStack(config, names),
     scalersStack(config, names),
   ];
+  const functions = Object.assign({}, ...parts.map((p) => p.functions)) as Record<string, FunctionDefinition>;
+  for (const [name, reserved] of Object.entries(config.reservedConcurrency ?? {})) {
+    if (reserved !== undefined && functions[name])
+      Object.assign(functions[name], { reservedConcurrency: reserved });
+  }
   return {
     region: config.region,
     logLevel: config.logLevel,
     configFile: options.configFile,
-    functions: Object.assign({}, ...parts.map((p) => p.functions)) as Record<string, FunctionDefinition>,
+    functions,
     resources: {
       Resources: Object.assign({}, ...parts.map((p) => p.resources)) as Record<string, unknown>,
       Outputs: Object.assign({}, ...parts.map((p) => p.outputs ?? {})) as Record<string, unknown>,

@@ -23,13 +23,10 @@ export const SCALING_FUNCTION_ID = 'ScaleQueuesLambdaFunction';
  */
 export const SCALING_TIMEOUT_SECONDS = 75;
 
-/**
- * Reserved for the function, and its cap. Reserved: scaling must keep working when other functions
- * use up the account's concurrency — a backlog is exactly when that happens. Two, not one: the next
- * minute's invocation may start while a slow one finishes (the state's version check keeps them from
- * both acting), and an on-demand invocation must not be throttled by a scheduled one.
- */
-export const SCALING_RESERVED_CONCURRENCY = 2;
+// No reserved concurrency by default (it is opt-in: `reservedConcurrency` in the config). Lambda
+// refuses any reservation that leaves under 100 unreserved in the account, and new accounts often
+// have 10 in total. Overlap safety does not rest on it: when the next minute's invocation starts
+// while a slow one finishes, the state table's version check keeps them from both acting.
 
 /** The Input Scheduler sends every minute: evaluate for the whole minute it fired for. */
 export const SCALING_SCHEDULE_INPUT = JSON.stringify({
@@ -117,11 +114,10 @@ export function scalingStatements(scalers: readonly ScalerConfig[]): Statement[]
   return statements;
 }
 
-/** serverless.yml's function keys beyond FunctionDefinition's: async retries, event age, concurrency. */
+/** serverless.yml's function keys beyond FunctionDefinition's: async retries and event age. */
 type ScheduledFunction = FunctionDefinition & {
   maximumRetryAttempts: number;
   maximumEventAge: number;
-  reservedConcurrency: number;
 };
 
 /**
@@ -187,7 +183,6 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
     // Lambda's async retries would re-run a minute the next invocation already covers.
     maximumRetryAttempts: 0,
     maximumEventAge: 60,
-    reservedConcurrency: SCALING_RESERVED_CONCURRENCY,
   };
   return {
     functions: { [SCALING_FUNCTION]: fn },

@@ -76,11 +76,21 @@ export function normaliseStatements(document: unknown, source: string): IamState
 export function roleStatements(template: PackagedTemplate): Map<string, IamStatement[]> {
   const byRole = new Map<string, IamStatement[]>();
   for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
-    const policies = toArray(props<{ Policies?: { PolicyDocument: unknown }[] }>(role).Policies);
-    byRole.set(
-      id,
-      policies.flatMap((p) => normaliseStatements(p.PolicyDocument, id)),
-    );
+    const { Policies, ManagedPolicyArns } = props<{
+      Policies?: { PolicyDocument: unknown }[];
+      ManagedPolicyArns?: unknown[];
+    }>(role);
+    const statements = toArray(Policies).flatMap((p) => normaliseStatements(p.PolicyDocument, id));
+    // Managed policies of this stack the role references (`Ref` to an AWS::IAM::ManagedPolicy).
+    for (const ref of toArray(ManagedPolicyArns)) {
+      const policyId = refTarget(ref);
+      const policy = policyId ? template.Resources[policyId] : undefined;
+      if (policy?.Type === 'AWS::IAM::ManagedPolicy')
+        statements.push(
+          ...normaliseStatements(props<{ PolicyDocument: unknown }>(policy).PolicyDocument, policyId!),
+        );
+    }
+    byRole.set(id, statements);
   }
   for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
     for (const [id, policy] of resourcesOfType(template, type)) {

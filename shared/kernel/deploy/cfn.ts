@@ -1,4 +1,4 @@
-import { packPolicies, policyDocument } from './iam.js';
+import { packPolicies, policyDocument, type Statement } from './iam.js';
 
 /** A CloudFormation value: a literal or an intrinsic function. */
 export type Cfn = string | { 'Fn::Sub': string } | { Ref: string } | { 'Fn::GetAtt': [string, string] };
@@ -6,12 +6,7 @@ export type Cfn = string | { 'Fn::Sub': string } | { Ref: string } | { 'Fn::GetA
 /** Fn::Sub, for ARNs built from the stack's partition, region and account. */
 export const sub = (template: string): { 'Fn::Sub': string } => ({ 'Fn::Sub': template });
 
-export interface Statement {
-  Effect: 'Allow';
-  Action: string[];
-  Resource: unknown[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
+export type { Statement } from './iam.js';
 
 /** A function as serverless.yml declares it. */
 export interface FunctionDefinition {

@@ -1,5 +1,12 @@
 import { ConfigError } from '../errors.js';
-import type { Statement } from './cfn.js';
+
+/** One Allow statement of an identity policy. */
+export interface Statement {
+  Effect: 'Allow';
+  Action: string[];
+  Resource: unknown[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
 
 /**
  * IAM's size limits, in characters of policy JSON without whitespace (IAM quotas page): all inline

@@ -197,7 +197,7 @@ describe('Packaged template with queue scalers (sls package)', () => {
     ]);
   });
 
-  it('runs scaleQueues a little over a minute, with no async retries, reserved concurrency and its state table', () => {
+  it('runs scaleQueues a little over a minute, with no async retries, the reserved concurrency the config opts into, and its state table', () => {
     const { id, fn } = scaleQueues();
     const invokeConfigs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig')
       .map(([, c]) =>

@@ -148,3 +148,41 @@ describe('Schema: configSchema', () => {
     ]);
   });
 });
+
+describe('Schema: configSchema reservedConcurrency', () => {
+  const issuesOf = (raw: unknown) => {
+    const result = configSchema.safeParse(raw);
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+  const trigger = rawTrigger();
+
+  it('is optional and reserves nothing by default', () => {
+    const result = configSchema.parse({ uploads: [trigger] });
+
+    expect(result.reservedConcurrency).toBeUndefined();
+  });
+
+  it('refuses a reservation for a function the config does not deploy', () => {
+    expect(issuesOf({ uploads: [trigger], reservedConcurrency: { stopAlert: 3 } })).toEqual([
+      'reservedConcurrency.stopAlert: the stopAlert function is not deployed (alerts is not configured)',
+    ]);
+  });
+
+  it('refuses a buffered function a reservation below the buffer maximum concurrency', () => {
+    expect(
+      issuesOf({
+        uploads: [trigger],
+        delivery: { maxConcurrency: 4 },
+        reservedConcurrency: { uploadToTask: 3 },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^reservedConcurrency\.uploadToTask: 3 is below delivery\.maxConcurrency \(4\)/),
+    ]);
+  });
+
+  it('refuses unknown functions and values that are not whole numbers from 1', () => {
+    expect(issuesOf({ uploads: [trigger], reservedConcurrency: { uploadTotask: 3 } })).toHaveLength(1);
+    expect(issuesOf({ uploads: [trigger], reservedConcurrency: { uploadToTask: 0 } })).toHaveLength(1);
+    expect(issuesOf({ uploads: [trigger], reservedConcurrency: { uploadToTask: 2.5 } })).toHaveLength(1);
+  });
+});

@@ -115,3 +115,20 @@ describe('Function: stackForStage', () => {
     );
   });
 });
+
+describe('Function: buildStack reserved concurrency', () => {
+  it('reserves no concurrency for any function by default', () => {
+    const stack = buildStack(parseConfig({ uploads: [rawTrigger()] }), OPTIONS);
+
+    expect(stack.functions[UPLOADS_FUNCTION]).not.toHaveProperty('reservedConcurrency');
+  });
+
+  it('reserves what the config opts into, for that function only', () => {
+    const stack = buildStack(
+      parseConfig({ uploads: [rawTrigger()], reservedConcurrency: { uploadToTask: 5 } }),
+      OPTIONS,
+    );
+
+    expect(stack.functions[UPLOADS_FUNCTION]).toMatchObject({ reservedConcurrency: 5 });
+  });
+});

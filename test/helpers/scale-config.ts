@@ -1,0 +1,91 @@
+/**
+ * A config at the largest scale the README promises per stage (50 upload triggers, 100 schedules,
+ * 25 scalers over 3 clusters, with stop alerts and image hygiene), shaped for the worst case of every
+ * limit: no two entries share a task definition or a task role, every name has the longest form
+ * automation names allow, every trigger has a prefix, a suffix and size bounds, and every launch has
+ * a cap (which adds ListTasks grants).
+ */
+export const MAX_SCALE = { uploads: 50, schedules: 100, scalers: 25, clusters: 3, buckets: 3 } as const;
+
+const ACCOUNT = '123456789012';
+const pad = (text: string, length: number) => `${text}${'x'.repeat(Math.max(0, length - text.length))}`;
+/** 24 characters: the longest automation name. */
+const longName = (kind: string, index: number) => pad(`${kind}-${index}-`, 24);
+const cluster = (index: number) => `cluster-${index % MAX_SCALE.clusters}`;
+
+function task(kind: string, index: number, placeholders: Record<string, string>) {
+  return {
+    cluster: cluster(index),
+    taskDefinition: pad(`${kind}-${index}-family-`, 40),
+    container: 'app',
+    subnets: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+    securityGroups: ['sg-0123456789abcdef0'],
+    environment: placeholders,
+    roles: { task: pad(`${kind}-${index}-task-role-`, 40), execution: 'ecsTaskExecutionRole' },
+    tags: { team: `team-${index % 7}`, 'cost-center': `cc-${index % 5}` },
+    maxRunning: 20,
+  };
+}
+
+export function maxScaleConfig(): Record<string, unknown> {
+  return {
+    region: 'eu-west-1',
+    logLevel: 'INFO',
+    uploads: Array.from({ length: MAX_SCALE.uploads }, (_, i) => ({
+      name: longName('upload', i),
+      bucket: `media-ingest-${i % MAX_SCALE.buckets}`,
+      prefix: `incoming/${pad(`team-${i}-`, 30)}/`,
+      suffix: i % 2 === 0 ? '.jpg' : '.mp4',
+      minSize: 1,
+      maxSize: 10_000_000_000,
+      task: task('upload', i, { INPUT_BUCKET: '{bucket}', INPUT_KEY: '{key}', INPUT_SIZE: '{size}' }),
+    })),
+    schedules: Array.from({ length: MAX_SCALE.schedules }, (_, i) => ({
+      name: longName('sched', i),
+      schedule: i % 2 === 0 ? `cron(${i % 60} ${i % 24} * * ? *)` : `rate(${(i % 12) + 1} hours)`,
+      timezone: 'Europe/Berlin',
+      overlap: (['skip', 'replace', 'allow'] as const)[i % 3],
+      ...(i % 4 === 0 ? { flexibleWindowMinutes: 15 } : {}),
+      task: task('sched', i, { SLOT: '{scheduledTime}', SCHEDULE: '{schedule}' }),
+    })),
+    scalers: Array.from({ length: MAX_SCALE.scalers }, (_, i) => ({
+      name: longName('scale', i),
+      queue:
+        i % 3 === 0
+          ? `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/${pad(`jobs-${i}-`, 60)}`
+          : pad(`jobs-${i}-`, 60),
+      cluster: cluster(i),
+      service: pad(`worker-${i}-`, 60),
+      messagesPerTask: 10,
+      min: 0,
+      max: 40,
+    })),
+    alerts: {
+      emails: ['oncall@example.com', 'platform@example.com'],
+      clusters: Array.from({ length: MAX_SCALE.clusters }, (_, i) => cluster(i)),
+    },
+    images: {
+      mode: 'preview',
+      protect: { clusters: Array.from({ length: MAX_SCALE.clusters }, (_, i) => cluster(i)) },
+      repositories: [
+        {
+          match: ['media/*'],
+          policy: {
+            rules: [
+              {
+                rulePriority: 1,
+                selection: {
+                  tagStatus: 'untagged',
+                  countType: 'sinceImagePushed',
+                  countUnit: 'days',
+                  countNumber: 7,
+                },
+                action: { type: 'expire' },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}

@@ -129,26 +129,32 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
       roles: z._default(z.strictObject({ task: z.optional(iamRole), execution: z.optional(iamRole) }), {}),
       /** Extra tags on every task started; default none. */
       tags: z._default(
-        z.record(
-          z.string().check(
-            z.regex(
-              /^[\p{L}\p{N} +\-=._:/@]{1,128}$/u,
-              'a tag key of 1-128 letters, digits, spaces and + - = . _ : / @',
-            ),
-            z.refine(
-              (key: string) => !/^(aws|ecs-pilot):/i.test(key),
-              'a tag key not starting with aws: or ecs-pilot: (reserved)',
-            ),
-          ),
-          z
-            .string()
-            .check(
+        z
+          .record(
+            z.string().check(
               z.regex(
-                /^[\p{L}\p{N} +\-=._:/@]{0,256}$/u,
-                'a tag value of at most 256 letters, digits, spaces and + - = . _ : / @',
+                /^[\p{L}\p{N} +\-=._:/@]{1,128}$/u,
+                'a tag key of 1-128 letters, digits, spaces and + - = . _ : / @',
+              ),
+              z.refine(
+                (key: string) => !/^(aws|ecs-pilot):/i.test(key),
+                'a tag key not starting with aws: or ecs-pilot: (reserved)',
               ),
             ),
-        ),
+            z
+              .string()
+              .check(
+                z.regex(
+                  /^[\p{L}\p{N} +\-=._:/@]{0,256}$/u,
+                  'a tag value of at most 256 letters, digits, spaces and + - = . _ : / @',
+                ),
+              ),
+          )
+          .check(
+            z.refine((tags) => Object.keys(tags).length <= MAX_TASK_TAGS - OWN_TAGS_MAX, {
+              message: `at most ${MAX_TASK_TAGS - OWN_TAGS_MAX} tags (ECS allows ${MAX_TASK_TAGS} per task, and ecs-pilot adds up to ${OWN_TAGS_MAX} of its own)`,
+            }),
+          ),
         {},
       ),
       /** Cap on concurrently running tasks started by this automation; default: no cap. */
@@ -159,6 +165,48 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
         message: 'give either launchType or capacityProviderStrategy, not both',
         path: ['capacityProviderStrategy'],
       }),
+      z.superRefine((spec, ctx) => {
+        const size = staticOverridesBytes(spec);
+        if (size > MAX_OVERRIDES_BYTES) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `environment and command are ${size} bytes of container-override JSON before any placeholder is filled; ECS accepts at most ${MAX_OVERRIDES_BYTES}`,
+            path: ['environment'],
+          });
+        }
+      }),
     );
+
+/** ECS's limits on a task, checked in the config and again on each RunTask request. */
+export const MAX_TASK_TAGS = 50;
+export const MAX_OVERRIDES_BYTES = 8192;
+/**
+ * Tags ecs-pilot adds to a task itself (uploads adds 4, schedules 3): the config's own tags may use
+ * the rest of ECS's 50 per task. `aws:` tags, such as ECS managed tags, do not count.
+ */
+export const OWN_TAGS_MAX = 5;
+
+/**
+ * The bytes (ECS counts UTF-8 bytes, not characters) of a spec's container overrides with every
+ * placeholder left empty: a floor on what any launch sends, so over the limit here means every
+ * launch would fail.
+ */
+function staticOverridesBytes(spec: {
+  container: string;
+  environment: Record<string, string>;
+  command?: string[] | undefined;
+}): number {
+  const bare = (text: string) => text.replace(/\{[A-Za-z]+\}/g, '');
+  const overrides = {
+    containerOverrides: [
+      {
+        name: spec.container,
+        environment: Object.entries(spec.environment).map(([name, value]) => ({ name, value: bare(value) })),
+        ...(spec.command ? { command: spec.command.map(bare) } : {}),
+      },
+    ],
+  };
+  return Buffer.byteLength(JSON.stringify(overrides), 'utf8');
+}
 
 export type TaskSpec = z.infer<ReturnType<typeof taskSpecSchema>>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PermanentError } from '../errors.js';
-import type { TaskSpec } from '../config.js';
+import { MAX_OVERRIDES_BYTES, MAX_TASK_TAGS, type TaskSpec } from '../config.js';
 
 /**
  * The RunTask request ecs-pilot sends, as plain data (structurally a RunTaskCommandInput), so it
@@ -34,7 +34,12 @@ export interface RunTaskRequest {
 }
 
 /** ECS limits worth checking before the call rather than learning from a failed one. */
-export const RUN_TASK_LIMITS = { clientToken: 64, startedBy: 36, overridesJson: 8192 } as const;
+export const RUN_TASK_LIMITS = {
+  clientToken: 64,
+  startedBy: 36,
+  overridesBytes: MAX_OVERRIDES_BYTES,
+  tags: MAX_TASK_TAGS,
+} as const;
 
 /** Tag key prefix ecs-pilot reserves for its own tags. */
 export const TAG_PREFIX = 'ecs-pilot:';
@@ -100,13 +105,19 @@ export function buildRunTaskRequest(spec: TaskSpec, input: LaunchInput): RunTask
     ...(input.command ? { command: input.command } : {}),
   };
   const overrides = { containerOverrides: [containerOverride] };
-  const overridesSize = JSON.stringify(overrides).length;
-  if (overridesSize > RUN_TASK_LIMITS.overridesJson) {
+  // ECS measures the overrides' JSON in bytes: a key of 3,000 CJK characters is 9,000 bytes.
+  const overridesSize = Buffer.byteLength(JSON.stringify(overrides), 'utf8');
+  if (overridesSize > RUN_TASK_LIMITS.overridesBytes) {
     throw new PermanentError(
-      `container overrides are ${overridesSize} characters; ECS accepts at most ${RUN_TASK_LIMITS.overridesJson}`,
+      `container overrides are ${overridesSize} bytes of JSON; ECS accepts at most ${RUN_TASK_LIMITS.overridesBytes}`,
     );
   }
   const tags = { ...spec.tags, ...input.tags };
+  if (Object.keys(tags).length > RUN_TASK_LIMITS.tags) {
+    throw new PermanentError(
+      `the task would have ${Object.keys(tags).length} tags; ECS allows ${RUN_TASK_LIMITS.tags}`,
+    );
+  }
   return {
     cluster: spec.cluster,
     taskDefinition: spec.taskDefinition,

@@ -252,3 +252,32 @@ describe('Function: taskSpecSchema', () => {
     ).toStrictEqual([]);
   });
 });
+
+describe('Function: taskSpecSchema against ECS limits', () => {
+  const schema = taskSpecSchema(['key']);
+  const tagsOf = (count: number) =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, 'v']));
+
+  it('accepts 45 tags and refuses 46, leaving room for ecs-pilot’s own within ECS’s 50', () => {
+    expect(issuesOf(schema, { ...rawTask, tags: tagsOf(45) })).toStrictEqual([]);
+    expect(issuesOf(schema, { ...rawTask, tags: tagsOf(46) })).toStrictEqual([
+      'tags: at most 45 tags (ECS allows 50 per task, and ecs-pilot adds up to 5 of its own)',
+    ]);
+  });
+
+  it('measures the overrides in bytes: 3,000 CJK characters are refused, 3,000 ASCII ones are not', () => {
+    expect(issuesOf(schema, { ...rawTask, environment: { DATA: 'x'.repeat(3000) } })).toStrictEqual([]);
+    expect(issuesOf(schema, { ...rawTask, environment: { DATA: '漢'.repeat(3000) } })).toStrictEqual([
+      expect.stringMatching(
+        /^environment: environment and command are 9\d{3} bytes of container-override JSON before any placeholder is filled; ECS accepts at most 8192$/,
+      ),
+    ]);
+  });
+
+  it('counts a placeholder as empty, since its value is only known at launch', () => {
+    // 12,150 characters as written, 6,900 once the placeholders are empty.
+    const value = `${'x'.repeat(2300)}${'{key}'.repeat(350)}`;
+
+    expect(issuesOf(schema, { ...rawTask, environment: { A: value, B: value, C: value } })).toStrictEqual([]);
+  });
+});

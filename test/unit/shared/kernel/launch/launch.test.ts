@@ -191,9 +191,9 @@ describe('Function: buildRunTaskRequest', () => {
   });
 
   describe('overrides size', () => {
-    it(`accepts overrides of exactly ${RUN_TASK_LIMITS.overridesJson} JSON characters`, () => {
+    it(`accepts overrides of exactly ${RUN_TASK_LIMITS.overridesBytes} bytes of JSON`, () => {
       // Prepare
-      const value = 'x'.repeat(RUN_TASK_LIMITS.overridesJson - overridesLength(''));
+      const value = 'x'.repeat(RUN_TASK_LIMITS.overridesBytes - overridesLength(''));
 
       // Act
       const request = buildRunTaskRequest(spec(), input({ environment: { DATA: value } }));
@@ -203,24 +203,34 @@ describe('Function: buildRunTaskRequest', () => {
     });
 
     it('rejects overrides one character over the limit with a PermanentError giving both sizes', () => {
-      const value = 'x'.repeat(RUN_TASK_LIMITS.overridesJson - overridesLength('') + 1);
+      const value = 'x'.repeat(RUN_TASK_LIMITS.overridesBytes - overridesLength('') + 1);
 
       expect(() => buildRunTaskRequest(spec(), input({ environment: { DATA: value } }))).toThrow(
         PermanentError,
       );
       expect(() => buildRunTaskRequest(spec(), input({ environment: { DATA: value } }))).toThrow(
-        'container overrides are 8193 characters; ECS accepts at most 8192',
+        'container overrides are 8193 bytes of JSON; ECS accepts at most 8192',
       );
     });
 
     it('counts JSON escapes towards the limit', () => {
       // 3000 quotes are 3000 characters of value but 6000 characters of JSON.
       const quotes = '"'.repeat(3000);
-      const value = quotes + 'x'.repeat(RUN_TASK_LIMITS.overridesJson - overridesLength('') - 3000);
+      const value = quotes + 'x'.repeat(RUN_TASK_LIMITS.overridesBytes - overridesLength('') - 3000);
 
-      expect(value.length).toBeLessThan(RUN_TASK_LIMITS.overridesJson);
+      expect(value.length).toBeLessThan(RUN_TASK_LIMITS.overridesBytes);
       expect(() => buildRunTaskRequest(spec(), input({ environment: { DATA: value } }))).toThrow(
         PermanentError,
+      );
+    });
+
+    it('measures bytes, not UTF-16 units: 3,000 CJK characters are 9,000 bytes', () => {
+      // Under 8,192 UTF-16 units (what String.length counts), over 8,192 bytes of UTF-8.
+      const value = '漢'.repeat(3000);
+
+      expect(JSON.stringify({ DATA: value }).length).toBeLessThan(RUN_TASK_LIMITS.overridesBytes);
+      expect(() => buildRunTaskRequest(spec(), input({ environment: { DATA: value } }))).toThrow(
+        /container overrides are 9\d{3} bytes of JSON; ECS accepts at most 8192/,
       );
     });
 
@@ -228,7 +238,7 @@ describe('Function: buildRunTaskRequest', () => {
       const command = Array.from({ length: 9 }, () => 'c'.repeat(1000));
 
       expect(() => buildRunTaskRequest(spec(), input({ environment: {}, command }))).toThrow(
-        /container overrides are \d+ characters/,
+        /container overrides are \d+ bytes of JSON/,
       );
     });
   });
@@ -291,5 +301,17 @@ describe('Function: startedByFor', () => {
   it('rejects a value over 36 characters with a PermanentError', () => {
     expect(() => startedByFor('n'.repeat(27))).toThrow(PermanentError);
     expect(() => startedByFor('n'.repeat(27))).toThrow(`startedBy too long: ecs-pilot/${'n'.repeat(27)}`);
+  });
+
+  describe('tags', () => {
+    it('refuses a task with more than the 50 tags ECS allows, counting its own', () => {
+      // 45 tags from the config (its most) and 6 of ecs-pilot's own: one over.
+      const tags = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`t${i}`, 'v']));
+      const own = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`ecs-pilot:o${i}`, 'v']));
+
+      expect(() =>
+        buildRunTaskRequest(spec({ tags }), input({ tags: own })),
+      ).toThrow('the task would have 51 tags; ECS allows 50');
+    });
   });
 });

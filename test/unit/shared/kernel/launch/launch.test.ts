@@ -309,9 +309,9 @@ describe('Function: startedByFor', () => {
       const tags = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`t${i}`, 'v']));
       const own = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`ecs-pilot:o${i}`, 'v']));
 
-      expect(() =>
-        buildRunTaskRequest(spec({ tags }), input({ tags: own })),
-      ).toThrow('the task would have 51 tags; ECS allows 50');
+      expect(() => buildRunTaskRequest(spec({ tags }), input({ tags: own }))).toThrow(
+        'the task would have 51 tags; ECS allows 50',
+      );
     });
   });
 });

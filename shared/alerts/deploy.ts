@@ -3,6 +3,7 @@ import type { AlertsConfig, Config } from '../config/schema.js';
 import {
   arn,
   lambdaRole,
+  RETAIN,
   sub,
   type AutomationStack,
   type FunctionDefinition,
@@ -54,6 +55,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
   const resources: Record<string, unknown> = {
     AlertsKey: {
       Type: 'AWS::KMS::Key',
+      ...RETAIN,
       Properties: {
         Description: `ecs-pilot ${prefix}: encrypts the stop-alerts topic`,
         EnableKeyRotation: true,
@@ -108,6 +110,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
     AlertsStateTable: {
       // Its own table (not the uploads' IdempotencyTable): automations deploy independently.
       Type: 'AWS::DynamoDB::Table',
+      ...RETAIN,
       Properties: {
         TableName: `${prefix}-alerts-state`,
         BillingMode: 'PAY_PER_REQUEST',

@@ -131,6 +131,7 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
   const resources: Record<string, unknown> = {
     ScalerStateTable: {
       // One item per scaler (its scale-in timer and version): tiny, read and written a few times a minute.
+      // Not retained: losing it only restarts scale-in timers (scale-in comes later, never earlier).
       Type: 'AWS::DynamoDB::Table',
       Properties: {
         TableName: `${prefix}-scaler-state`,

@@ -30,6 +30,14 @@ export interface AutomationStack {
 /** `Fn::GetAtt [id, Arn]`: the ARN of a resource of this stack. */
 export const arn = (id: string): { 'Fn::GetAtt': [string, string] } => ({ 'Fn::GetAtt': [id, 'Arn'] });
 
+/**
+ * Kept when the stack is deleted or the resource replaced: for state whose loss makes redelivered
+ * events act twice (idempotency records, sent-alert records) or the key that state is encrypted
+ * with. A retained table keeps its name, so re-creating a removed stage needs it deleted or imported
+ * first (README, "Removing a stage").
+ */
+export const RETAIN = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } as const;
+
 /** A dead-letter queue: encrypted, messages kept 14 days (SQS's longest) for a human to inspect or redrive. */
 export function deadLetterQueue(queueName: string): Record<string, unknown> {
   return {

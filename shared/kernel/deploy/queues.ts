@@ -1,5 +1,5 @@
 import type { Delivery } from '../delivery/config.js';
-import { arn, deadLetterQueue, type FunctionDefinition, type Statement } from './cfn.js';
+import { arn, deadLetterQueue, RETAIN, type FunctionDefinition, type Statement } from './cfn.js';
 
 /** Lambda's recommendation for SQS sources: visibility timeout six times the function timeout. */
 export const FUNCTION_TIMEOUT_SECONDS = 60;
@@ -89,6 +89,7 @@ export function idempotencyTable(prefix: string): Record<string, unknown> {
   return {
     IdempotencyTable: {
       Type: 'AWS::DynamoDB::Table',
+      ...RETAIN,
       Properties: {
         TableName: `${prefix}-idempotency`,
         BillingMode: 'PAY_PER_REQUEST',

@@ -205,4 +205,17 @@ describe('Packaged template at the maximum scale (sls package)', () => {
       }
     }
   });
+
+  it('retains the tables whose loss makes redeliveries act twice, and the alerts key', () => {
+    const retained = Object.entries(template.Resources)
+      .filter(
+        ([, r]) =>
+          (r as { DeletionPolicy?: string; UpdateReplacePolicy?: string }).DeletionPolicy === 'Retain',
+      )
+      .filter(([, r]) => (r as { UpdateReplacePolicy?: string }).UpdateReplacePolicy === 'Retain')
+      .map(([id]) => id)
+      .sort();
+
+    expect(retained).toEqual(['AlertsKey', 'AlertsStateTable', 'IdempotencyTable']);
+  });
 });

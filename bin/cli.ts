@@ -1,6 +1,8 @@
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from '../shared/kernel/errors.js';
 import { loadConfigFile } from '../shared/config/yaml.js';
+import { deployableStack } from '../shared/deploy/stack.js';
 import { describeUploadTrigger } from '../shared/uploads/describe.js';
 import { describeSchedule } from '../shared/schedules/describe.js';
 import { schedule } from './commands/schedule.js';
@@ -25,6 +27,12 @@ Options:
 
 type Out = { log: (line: string) => void; error: (line: string) => void };
 
+/** The stage a config file is for (config/prod.yml is "prod"), for the names the stack would have. */
+const stageOf = (file: string) => {
+  const name = basename(file).replace(/\.ya?ml$/i, '');
+  return /^[a-z][a-z0-9-]{0,19}$/.test(name) ? name : 'dev';
+};
+
 const VALIDATE_HELP = `Usage: ecs-pilot validate <file>
 
 Checks a config file as packaging and cold start do. Prints "valid" and one line per automation,
@@ -47,6 +55,8 @@ function validate(args: string[], out: Out): number {
   }
   try {
     const config = loadConfigFile(file);
+    // What only the whole stack shows (IAM policy sizes, resource counts), as packaging checks it.
+    deployableStack(config, { service: 'ecs-pilot', stage: stageOf(file), configFile: file }, file);
     out.log(`valid: ${file}`);
     const lines = [
       ...config.uploads.map(describeUploadTrigger),

@@ -57,6 +57,53 @@ export function buildStack(
   };
 }
 
+/** CloudFormation's per-stack quotas (CloudFormation quotas page). */
+export const STACK_LIMITS = { resources: 500, outputs: 200 } as const;
+
+/**
+ * Resources serverless adds for each function beyond ours (function, log group, version, event
+ * source mapping or invoke config, permission) and for the service (deployment bucket and its
+ * policy): counted high, so the check never passes a stack CloudFormation would refuse.
+ */
+const SERVERLESS_RESOURCES = { perFunction: 6, perService: 2 } as const;
+
+/**
+ * Builds the stack and checks what only the whole stack shows (IAM policy sizes, resource and output
+ * counts), failing with one line per limit, naming the limit and the way out, before anything is
+ * deployed. `validate` and packaging both use it.
+ */
+export function deployableStack(
+  config: Config,
+  options: { service: string; stage: string; configFile: string },
+  source: string,
+): Stack {
+  let stack: Stack;
+  try {
+    stack = buildStack(config, options);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(source, error.issues);
+    throw error;
+  }
+  const functions = Object.keys(stack.functions).length;
+  const resources =
+    Object.keys(stack.resources.Resources).length +
+    functions * SERVERLESS_RESOURCES.perFunction +
+    SERVERLESS_RESOURCES.perService;
+  const outputs = Object.keys(stack.resources.Outputs).length + functions;
+  const issues: string[] = [];
+  if (resources > STACK_LIMITS.resources)
+    issues.push(
+      `the stack would have about ${resources} resources; CloudFormation allows ${STACK_LIMITS.resources} per stack: ` +
+        'split the config into two stages (for example, half of the schedules in each)',
+    );
+  if (outputs > STACK_LIMITS.outputs)
+    issues.push(
+      `the stack would have ${outputs} outputs; CloudFormation allows ${STACK_LIMITS.outputs}: split the config into two stages`,
+    );
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return stack;
+}
+
 /**
  * Loads and validates the stage's config (failing the package step with every error), writes its
  * JSON form for the functions to carry, and builds the stack.
@@ -66,7 +113,7 @@ export function stackForStage(service: string, stage: string, env: NodeJS.Proces
   const raw = readYamlFile(source);
   const config = parseConfig(raw, source);
   const configFile = packagedConfigFile(stage);
-  const stack = buildStack(config, { service, stage, configFile });
+  const stack = deployableStack(config, { service, stage, configFile }, source);
   if (Object.keys(stack.functions).length === 0) {
     // Nothing to deploy; also, serverless-esbuild fails obscurely on a service without functions.
     throw new ConfigError(source, [

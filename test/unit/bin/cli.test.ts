@@ -84,3 +84,43 @@ describe('Command: ecs-pilot', () => {
     expect(err).toContain('Unknown command "frobnicate"');
   });
 });
+
+describe('Command: ecs-pilot validate beyond the stack limits', () => {
+  const schedules = (count: number, distinctFamilies: boolean) =>
+    Array.from({ length: count }, (_, i) => ({
+      name: `job-${i}`,
+      schedule: 'rate(1 hour)',
+      task: {
+        cluster: 'batch',
+        taskDefinition: distinctFamilies ? `${'f'.repeat(200)}-${i}` : 'reporter',
+        container: 'app',
+        subnets: ['subnet-0123456789abcdef0'],
+        securityGroups: ['sg-0123456789abcdef0'],
+      },
+    }));
+
+  it('refuses, in one line naming the limit and the way out, a config past CloudFormation’s 500 resources', async () => {
+    const { code, err } = await run('validate', file(JSON.stringify({ schedules: schedules(500, false) })));
+
+    expect(code).toBe(1);
+    expect(err.split('\n')).toEqual([
+      expect.stringMatching(/^invalid: /),
+      expect.stringMatching(
+        /^ {2}- the stack would have about \d+ resources; CloudFormation allows 500 per stack: split the config into two stages/,
+      ),
+    ]);
+  });
+
+  it('refuses, in one line, a config whose permissions no IAM role can hold', async () => {
+    const { code, err } = await run('validate', file(JSON.stringify({ schedules: schedules(300, true) })));
+
+    expect(code).toBe(1);
+    expect(err).toMatch(/- the RunScheduleRole role would need \d+ characters of IAM policy/);
+  });
+
+  it('accepts 100 schedules that each run their own task definition', async () => {
+    const { code } = await run('validate', file(JSON.stringify({ schedules: schedules(100, true) })));
+
+    expect(code).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from '../shared/kernel/errors.js';
+import { printable } from '../shared/kernel/text/escape.js';
 import { loadConfigFile } from '../shared/config/yaml.js';
 import { describeUploadTrigger } from '../shared/uploads/describe.js';
 import { describeSchedule } from '../shared/schedules/describe.js';
@@ -24,6 +25,24 @@ Options:
   -h, --help         Show this help.`;
 
 type Out = { log: (line: string) => void; error: (line: string) => void };
+
+/** Longest line the CLI prints; outside text (a key, a stop reason, a file name) is cut beyond it. */
+const LINE_MAX = 2000;
+
+/**
+ * Every line the CLI prints goes through `printable`: commands echo outside text (config keys and
+ * values, file names, stop reasons, image tags), and a terminal must show it, not obey it.
+ */
+const terminalSafe = (out: Out): Out => {
+  const lines = (text: string) =>
+    String(text)
+      .split('\n')
+      .map((line) => printable(line, LINE_MAX));
+  return {
+    log: (text) => lines(text).forEach((line) => out.log(line)),
+    error: (text) => lines(text).forEach((line) => out.error(line)),
+  };
+};
 
 const VALIDATE_HELP = `Usage: ecs-pilot validate <file>
 
@@ -80,8 +99,9 @@ const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<nu
 /** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */
 export async function main(
   argv: string[],
-  out: Out = { log: console.log, error: console.error },
+  rawOut: Out = { log: console.log, error: console.error },
 ): Promise<number> {
+  const out = terminalSafe(rawOut);
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     out.log(HELP);

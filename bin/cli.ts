@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from '../shared/kernel/errors.js';
 import { printable } from '../shared/kernel/text/escape.js';
 import { loadConfigFile } from '../shared/config/yaml.js';
+import { verdictLines } from '../shared/config/load.js';
 import { describeUploadTrigger } from '../shared/uploads/describe.js';
 import { describeSchedule } from '../shared/schedules/describe.js';
 import { schedule } from './commands/schedule.js';
@@ -79,8 +80,7 @@ function validate(args: string[], out: Out): number {
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
-      out.error(`invalid: ${file}`);
-      for (const issue of error.issues) out.error(`  - ${issue}`);
+      for (const line of verdictLines(error)) out.error(line);
       return 1;
     }
     out.error(errorMessage(error));

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseConfig } from '../config/load.js';
-import { ConfigError } from '../kernel/errors.js';
+import { judgeConfig } from '../config/load.js';
 import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
 import type { AutomationStack, FunctionDefinition } from '../kernel/deploy/cfn.js';
@@ -59,15 +58,9 @@ export function buildStack(
 export function stackForStage(service: string, stage: string, env: NodeJS.ProcessEnv = process.env): Stack {
   const source = configFileFor(stage, env);
   const raw = readYamlFile(source);
-  const config = parseConfig(raw, source);
+  const config = judgeConfig(raw, source);
   const configFile = packagedConfigFile(stage);
   const stack = buildStack(config, { service, stage, configFile });
-  if (Object.keys(stack.functions).length === 0) {
-    // Nothing to deploy; also, serverless-esbuild fails obscurely on a service without functions.
-    throw new ConfigError(source, [
-      'no automation is configured (uploads, schedules, alerts, scalers and images are all empty): nothing to deploy',
-    ]);
-  }
   mkdirSync(dirname(configFile), { recursive: true });
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
   return stack;

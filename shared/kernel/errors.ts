@@ -39,6 +39,8 @@ export class ConfigError extends PermanentError {
     super(`Invalid ecs-pilot config ${safeSource}:\n${safeIssues.map((i) => `  - ${i}`).join('\n')}`);
     this.source = safeSource;
     this.issues = safeIssues;
+    // A user can cause this error and fix it from its lines alone: no stack trace where it is printed.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

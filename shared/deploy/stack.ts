@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { judgeConfig } from '../config/load.js';
+import { ConfigError } from '../kernel/errors.js';
+import { stageProblems } from './names.js';
 import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
 import type { AutomationStack, FunctionDefinition } from '../kernel/deploy/cfn.js';
@@ -61,6 +63,8 @@ export function stackForStage(service: string, stage: string, env: NodeJS.Proces
   const config = judgeConfig(raw, source);
   const configFile = packagedConfigFile(stage);
   const stack = buildStack(config, { service, stage, configFile });
+  const problems = stageProblems(stack, service, stage);
+  if (problems.length > 0) throw new ConfigError(source, problems);
   mkdirSync(dirname(configFile), { recursive: true });
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
   return stack;

@@ -1,8 +1,10 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from '../shared/kernel/errors.js';
+import { printable } from '../shared/kernel/text/escape.js';
 import { loadConfigFile } from '../shared/config/yaml.js';
 import { deployableStack } from '../shared/deploy/stack.js';
+import { verdictLines } from '../shared/config/load.js';
 import { describeUploadTrigger } from '../shared/uploads/describe.js';
 import { describeSchedule } from '../shared/schedules/describe.js';
 import { schedule } from './commands/schedule.js';
@@ -31,6 +33,24 @@ type Out = { log: (line: string) => void; error: (line: string) => void };
 const stageOf = (file: string) => {
   const name = basename(file).replace(/\.ya?ml$/i, '');
   return /^[a-z][a-z0-9-]{0,19}$/.test(name) ? name : 'dev';
+};
+
+/** Longest line the CLI prints; outside text (a key, a stop reason, a file name) is cut beyond it. */
+const LINE_MAX = 2000;
+
+/**
+ * Every line the CLI prints goes through `printable`: commands echo outside text (config keys and
+ * values, file names, stop reasons, image tags), and a terminal must show it, not obey it.
+ */
+const terminalSafe = (out: Out): Out => {
+  const lines = (text: string) =>
+    String(text)
+      .split('\n')
+      .map((line) => printable(line, LINE_MAX));
+  return {
+    log: (text) => lines(text).forEach((line) => out.log(line)),
+    error: (text) => lines(text).forEach((line) => out.error(line)),
+  };
 };
 
 const VALIDATE_HELP = `Usage: ecs-pilot validate <file>
@@ -70,8 +90,7 @@ function validate(args: string[], out: Out): number {
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
-      out.error(`invalid: ${file}`);
-      for (const issue of error.issues) out.error(`  - ${issue}`);
+      for (const line of verdictLines(error)) out.error(line);
       return 1;
     }
     out.error(errorMessage(error));
@@ -90,8 +109,9 @@ const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<nu
 /** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */
 export async function main(
   argv: string[],
-  out: Out = { log: console.log, error: console.error },
+  rawOut: Out = { log: console.log, error: console.error },
 ): Promise<number> {
+  const out = terminalSafe(rawOut);
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     out.log(HELP);

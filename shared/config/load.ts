@@ -35,6 +35,30 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   throw new ConfigError(source, [...unsafe, ...issues]);
 }
 
+/** The verdict on a config with nothing in it to deploy (an empty file, only comments, empty lists). */
+export const NOTHING_TO_DEPLOY =
+  'no automation is configured (uploads, schedules, alerts, scalers and images are all empty): nothing to deploy';
+
+/**
+ * The one judge of a config: `ecs-pilot validate`, `sls package` and every function's cold start
+ * call this, so they run the same parse and the same checks and give the same verdict. A config
+ * the schema accepts but that configures no automation is refused: it would deploy nothing (and
+ * serverless-esbuild fails obscurely on a service without functions).
+ */
+export function judgeConfig(raw: unknown, source = 'config'): Config {
+  const config = parseConfig(raw, source);
+  const automations =
+    config.uploads.length + config.schedules.length + config.scalers.length + (config.alerts ? 1 : 0);
+  if (automations + (config.images ? 1 : 0) === 0) throw new ConfigError(source, [NOTHING_TO_DEPLOY]);
+  return config;
+}
+
+/** The lines every entry point prints for a refused config: `invalid: <source>`, then one per issue. */
+export const verdictLines = (error: ConfigError): string[] => [
+  `invalid: ${error.source}`,
+  ...error.issues.map((issue) => `  - ${issue}`),
+];
+
 /** Reads and validates a JSON config file (the packaged form of the YAML config). */
 export function loadConfigJson(path: string): Config {
   let raw: unknown;
@@ -43,7 +67,7 @@ export function loadConfigJson(path: string): Config {
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file as JSON (${errorMessage(error)})`]);
   }
-  return parseConfig(raw, path);
+  return judgeConfig(raw, path);
 }
 
 let cached: Config | undefined;

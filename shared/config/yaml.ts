@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../kernel/errors.js';
-import { parseConfig } from './load.js';
+import { judgeConfig, parseConfig } from './load.js';
 import type { Config } from './schema.js';
 
 /** Parses YAML text to plain data; syntax errors become a ConfigError with their line. */
@@ -34,9 +34,9 @@ export function readYamlFile(path: string): unknown {
   return parseYaml(text, path);
 }
 
-/** Reads and validates a YAML config file. */
+/** Reads and judges a YAML config file, as `sls package` and cold start do (see judgeConfig). */
 export function loadConfigFile(path: string): Config {
-  return parseConfig(readYamlFile(path), path);
+  return judgeConfig(readYamlFile(path), path);
 }
 
 /** Validates YAML text. */

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseConfig } from '../config/load.js';
+import { judgeConfig } from '../config/load.js';
 import { ConfigError } from '../kernel/errors.js';
+import { stageProblems } from './names.js';
 import { readYamlFile } from '../config/yaml.js';
 import type { Config } from '../config/schema.js';
 import type { AutomationStack, FunctionDefinition } from '../kernel/deploy/cfn.js';
@@ -111,15 +112,11 @@ export function deployableStack(
 export function stackForStage(service: string, stage: string, env: NodeJS.ProcessEnv = process.env): Stack {
   const source = configFileFor(stage, env);
   const raw = readYamlFile(source);
-  const config = parseConfig(raw, source);
+  const config = judgeConfig(raw, source);
   const configFile = packagedConfigFile(stage);
   const stack = deployableStack(config, { service, stage, configFile }, source);
-  if (Object.keys(stack.functions).length === 0) {
-    // Nothing to deploy; also, serverless-esbuild fails obscurely on a service without functions.
-    throw new ConfigError(source, [
-      'no automation is configured (uploads, schedules, alerts, scalers and images are all empty): nothing to deploy',
-    ]);
-  }
+  const problems = stageProblems(stack, service, stage);
+  if (problems.length > 0) throw new ConfigError(source, problems);
   mkdirSync(dirname(configFile), { recursive: true });
   writeFileSync(configFile, `${JSON.stringify(raw, null, 2)}\n`);
   return stack;

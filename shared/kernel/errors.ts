@@ -1,3 +1,5 @@
+import { printable } from './text/escape.js';
+
 /**
  * One small error hierarchy. Every error says whether retrying can help, so the delivery layer
  * can decide between "retry with backoff" and "dead-letter now" without inspecting messages.
@@ -22,13 +24,23 @@ export class PermanentError extends EcsPilotError {
   readonly retryable = false;
 }
 
-/** The configuration file is invalid; `issues` lists every problem with its field path. */
+/**
+ * The configuration file is invalid; `issues` lists every problem with its field path. Issues and
+ * source echo the user's text (keys, values, file names): they are escaped here, once, so the CLI,
+ * `sls package` and a cold-start log all show a control character instead of obeying it.
+ */
 export class ConfigError extends PermanentError {
-  constructor(
-    readonly source: string,
-    readonly issues: readonly string[],
-  ) {
-    super(`Invalid ecs-pilot config ${source}:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  readonly source: string;
+  readonly issues: readonly string[];
+
+  constructor(source: string, issues: readonly string[]) {
+    const safeSource = printable(source);
+    const safeIssues = issues.map((issue) => printable(issue));
+    super(`Invalid ecs-pilot config ${safeSource}:\n${safeIssues.map((i) => `  - ${i}`).join('\n')}`);
+    this.source = safeSource;
+    this.issues = safeIssues;
+    // A user can cause this error and fix it from its lines alone: no stack trace where it is printed.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { PermanentError } from '../kernel/errors.js';
 import { summarizeIssues } from '../kernel/issues.js';
+import { printable } from '../kernel/text/escape.js';
 
 /**
  * The invocation payload of scaleQueues. Scheduler sends what the schedule's Input says
@@ -19,6 +20,8 @@ export interface ScaleInvocation {
   mode: 'minute' | 'once';
   /** The scheduled time as epoch ms, when it was given and readable. */
   anchor?: number;
+  /** A field that was given but could not be read, its escaped value, and what was used instead. */
+  unreadable?: { field: 'scheduledTime'; value: string; fallback: string };
 }
 
 /** Reads the invocation payload; anything but an object with these fields is a PermanentError. */
@@ -27,6 +30,19 @@ export function parseScaleEvent(event: unknown): ScaleInvocation {
   if (!result.success) {
     throw new PermanentError(`not a scaleQueues invocation: ${summarizeIssues(result.error.issues)}`);
   }
-  const anchor = result.data.scheduledTime ? Date.parse(result.data.scheduledTime) : Number.NaN;
-  return { mode: result.data.mode, ...(Number.isNaN(anchor) ? {} : { anchor }) };
+  const given = result.data.scheduledTime;
+  const anchor = given ? Date.parse(given) : Number.NaN;
+  if (!Number.isNaN(anchor)) return { mode: result.data.mode, anchor };
+  // The clock is a safe fallback (the minute only paces evaluations), but say that it was used.
+  const unreadable =
+    given === undefined
+      ? {}
+      : {
+          unreadable: {
+            field: 'scheduledTime' as const,
+            value: printable(given),
+            fallback: "the function's clock",
+          },
+        };
+  return { mode: result.data.mode, ...unreadable };
 }

@@ -81,6 +81,7 @@ export function scaleQueuesHandler(options: {
     service: 'scaling',
     parse: parseScaleEvent,
     process: async (invocation, { logger, metrics, context }) => {
+      if (invocation.unreadable) logger.warn('unreadable event field', invocation.unreadable);
       const results = await runScalers(options.scalers, {
         adapters: options.adapters,
         clock,

@@ -3,7 +3,14 @@ import { PermanentError } from '../kernel/errors.js';
 import type { LaunchResult } from '../kernel/launch/aws/launcher.js';
 import type { Log } from '../kernel/log.js';
 import { startedByFor, type RunTaskRequest } from '../kernel/launch/launch.js';
-import { decideSlot, parseSlot, planScheduledTask, slotTime, type ActiveTask } from './slot.js';
+import {
+  decideSlot,
+  futureSlotProblem,
+  parseSlot,
+  planScheduledTask,
+  slotTime,
+  type ActiveTask,
+} from './slot.js';
 
 export interface ScheduleServiceDeps {
   schedules: readonly ScheduleConfig[];
@@ -48,9 +55,20 @@ export async function processSlotMessage(
   const schedule = deps.schedules.find((s) => s.name === slot.schedule);
   if (!schedule) throw new PermanentError(`no schedule named "${slot.schedule}" in the deployed config`);
 
+  const now = (deps.now ?? (() => new Date()))();
+  const ahead = futureSlotProblem(slot, now);
+  if (ahead) {
+    // Checked before anything runs: the error releases the idempotency key, so the real slot still runs.
+    deps.logger.warn('slot from the future', {
+      schedule: schedule.name,
+      slot: slotTime(slot),
+      reason: ahead,
+    });
+    throw new PermanentError(ahead);
+  }
   const startedBy = startedByFor(schedule.name);
   const active = await deps.tasks.listActive(schedule.task.cluster, startedBy);
-  const decision = decideSlot(schedule, slot, active, (deps.now ?? (() => new Date()))());
+  const decision = decideSlot(schedule, slot, active, now);
   const where = { schedule: schedule.name, slot: slotTime(slot), overlap: schedule.overlap };
   const finish = (outcome: SlotOutcome): SlotOutcome => {
     const level = outcome.decision === 'expired' ? 'warn' : 'info';

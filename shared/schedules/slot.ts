@@ -139,3 +139,23 @@ export function decideSlot(
         : { action: 'start', stop: [], reason: 'no previous run active' };
   }
 }
+
+/**
+ * How far a slot may be dated ahead of the function's clock: 5 minutes, for clock skew only.
+ * Scheduler never delivers early, so a slot further ahead is a replay, a test invoke or a wrong clock.
+ */
+export const FUTURE_SKEW_MINUTES = 5;
+
+/**
+ * Why a slot dated in the future must not run, or undefined. Running it would also spend the slot's
+ * idempotency key, and the real run would then be skipped as a duplicate when its time comes.
+ */
+export function futureSlotProblem(slot: Slot, now: Date): string | undefined {
+  const aheadMs = slot.scheduledTime.getTime() - now.getTime();
+  if (aheadMs <= FUTURE_SKEW_MINUTES * 60_000) return undefined;
+  const clock = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return (
+    `slot ${slotTime(slot)} is ${Math.round(aheadMs / 60_000)} min ahead of the function clock ${clock} ` +
+    `(more than the ${FUTURE_SKEW_MINUTES} min allowed skew)`
+  );
+}

@@ -389,6 +389,40 @@ describe('Handler: run-schedule', () => {
   });
 });
 
+describe('Handler: run-schedule, slots from the future (issue 18)', () => {
+  let handler: Handler;
+
+  beforeAll(async () => {
+    handler = await coldStart();
+  });
+
+  beforeEach(() => {
+    useFakeIdempotencyTable(dynamoMock);
+    sqsMock.resolves({});
+  });
+
+  it('dead-letters a slot dated a day ahead with both times, starting nothing', async () => {
+    // Prepare
+    const ahead = new Date(Date.now() + 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    activeTasks();
+    ecsMock.on(RunTaskCommand).resolves(started);
+
+    // Act
+    const response = await handler(sqsEvent(sqsRecord(slotMessage('nightly', ahead))), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(0);
+    const sent = sqsMock.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.args[0].input.MessageAttributes?.['ecs-pilot-reason']?.StringValue).toMatch(
+      new RegExp(
+        `^permanent failure: slot ${ahead} is 14\\d\\d min ahead of the function clock \\S+Z \\(more than the 5 min allowed skew\\)$`,
+      ),
+    );
+  });
+});
+
 describe('Handler: run-schedule cold start', () => {
   it.each(['IDEMPOTENCY_TABLE', 'SCHEDULES_QUEUE_URL', 'SCHEDULES_DLQ_URL'])(
     'refuses to start without %s',

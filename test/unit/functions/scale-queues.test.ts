@@ -446,6 +446,19 @@ describe('Handler: scale-queues', () => {
     expect(calls(GetQueueAttributesCommand)).toEqual([]);
   });
 
+  it('warns naming an unreadable scheduledTime, its escaped value and the clock used instead (issue 18)', async () => {
+    const [, logs] = await logsOf(() =>
+      module.createHandler(fakeClock())({ mode: 'once', scheduledTime: 'soon\u001b[2J' }, fakeContext()),
+    );
+
+    expect(logs.find((l) => l.message === 'unreadable event field')).toMatchObject({
+      level: 'WARN',
+      field: 'scheduledTime',
+      value: 'soon\\u001b[2J',
+      fallback: "the function's clock",
+    });
+  });
+
   it('stops starting evaluations when the function is about to time out', async () => {
     const clock = fakeClock();
 

@@ -248,7 +248,11 @@ describe('Handler: stop-alert', () => {
     );
 
     it('fails when the config has no alerts section', async () => {
-      await expect(coldStart({ region: 'eu-west-1' })).rejects.toThrow(
+      // Another automation is configured, so the config itself is deployable; this function is not.
+      const scalers = [
+        { name: 'w', queue: 'q', cluster: 'c', service: 's', messagesPerTask: 1, min: 0, max: 1 },
+      ];
+      await expect(coldStart({ region: 'eu-west-1', scalers })).rejects.toThrow(
         'alerts: required by the stopAlert function',
       );
     });

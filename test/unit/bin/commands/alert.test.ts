@@ -161,7 +161,15 @@ describe('Command: ecs-pilot alert render', () => {
     ],
     [
       'a config without alerts',
-      ['render', 'events/ecs-task-stopped-oom.json', '--config', file('noalerts.yml', 'region: eu-west-1\n')],
+      [
+        'render',
+        'events/ecs-task-stopped-oom.json',
+        '--config',
+        file(
+          'noalerts.yml',
+          'scalers: [{ name: w, queue: q, cluster: c, service: s, messagesPerTask: 1, min: 0, max: 1 }]\n',
+        ),
+      ],
       'invalid:',
       'alerts: not configured in this file',
     ],

@@ -144,7 +144,10 @@ describe('Command: ecs-pilot schedule next', () => {
     it('exits 1 saying the config has no schedules at all', async () => {
       // Prepare
       const empty = join(dir, 'empty.yml');
-      writeFileSync(empty, 'region: us-east-1\n');
+      writeFileSync(
+        empty,
+        'scalers: [{ name: w, queue: q, cluster: c, service: s, messagesPerTask: 1, min: 0, max: 1 }]\n',
+      );
 
       // Act
       const { code, err } = await run('next', 'nightly', '--config', empty);

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   deployedConfig,
   loadConfigJson,
+  NOTHING_TO_DEPLOY,
   parseConfig,
   resetDeployedConfig,
 } from '../../../../shared/config/load';
@@ -692,8 +693,8 @@ describe('Function: deployedConfig', () => {
     // Prepare
     const first = join(dir, 'first.json');
     const second = join(dir, 'second.json');
-    writeFileSync(first, JSON.stringify({ region: 'eu-west-1' }));
-    writeFileSync(second, JSON.stringify({ region: 'eu-north-1' }));
+    writeFileSync(first, JSON.stringify({ ...withUpload(), region: 'eu-west-1' }));
+    writeFileSync(second, JSON.stringify({ ...withUpload(), region: 'eu-north-1' }));
 
     // Act
     const a = deployedConfig({ ECS_PILOT_CONFIG_FILE: first });
@@ -711,10 +712,17 @@ describe('Function: deployedConfig', () => {
     const bad = join(dir, 'bad.json');
     const good = join(dir, 'good.json');
     writeFileSync(bad, JSON.stringify({ logLevel: 'LOUD' }));
-    writeFileSync(good, JSON.stringify({}));
+    writeFileSync(good, JSON.stringify(withUpload()));
 
     expect(() => deployedConfig({ ECS_PILOT_CONFIG_FILE: bad })).toThrow(ConfigError);
     expect(deployedConfig({ ECS_PILOT_CONFIG_FILE: good }).logLevel).toBe('INFO');
+  });
+
+  it('refuses a config with no automation, as validate and packaging do (issue 18)', () => {
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, 'null');
+
+    expect(() => deployedConfig({ ECS_PILOT_CONFIG_FILE: empty })).toThrow(NOTHING_TO_DEPLOY);
   });
 });
 

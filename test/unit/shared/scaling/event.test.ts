@@ -13,7 +13,14 @@ describe('Function: parseScaleEvent', () => {
       { mode: 'minute', scheduledTime: '2026-03-02T10:00:00Z' },
       { mode: 'minute', anchor: Date.parse('2026-03-02T10:00:00Z') },
     ],
-    ['an unreadable scheduled time', { mode: 'minute', scheduledTime: 'soon' }, { mode: 'minute' }],
+    [
+      'an unreadable scheduled time, naming it and the fallback',
+      { mode: 'minute', scheduledTime: 'soon' },
+      {
+        mode: 'minute',
+        unreadable: { field: 'scheduledTime', value: 'soon', fallback: "the function's clock" },
+      },
+    ],
     ['unknown keys', { mode: 'once', 'detail-type': 'Scheduled Event' }, { mode: 'once' }],
   ])('reads %s', (_case, event, expected) => {
     expect(parseScaleEvent(event)).toEqual(expected);
@@ -70,7 +77,8 @@ describe('Function: parseScaleEvent', () => {
           return;
         }
         expect(['minute', 'once']).toContain(invocation.mode);
-        expect(Object.keys(invocation).every((k) => k === 'mode' || k === 'anchor')).toBe(true);
+        expect(Object.keys(invocation).every((k) => ['mode', 'anchor', 'unreadable'].includes(k))).toBe(true);
+        if (invocation.unreadable) expect(invocation.anchor).toBeUndefined();
         if (invocation.anchor !== undefined) expect(Number.isFinite(invocation.anchor)).toBe(true);
         expect(({} as Record<string, unknown>).mode).toBeUndefined();
       }),

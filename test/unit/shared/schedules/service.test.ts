@@ -333,6 +333,32 @@ describe('Function: processSlotMessage', () => {
     });
   });
 
+  describe('slots dated in the future (issue 18)', () => {
+    it('starts nothing and fails permanently, naming both times, for a slot a day ahead', async () => {
+      // Act: a replay, a test invoke or a wrong clock; Scheduler never delivers early.
+      const { outcome, launcher, tasks, logger } = run(slotBody('nightly', '2026-11-22T09:00:00Z'), {
+        now: () => new Date('2026-11-21T09:00:00Z'),
+      });
+
+      // Assess
+      await expect(outcome).rejects.toThrow(PermanentError);
+      await expect(outcome).rejects.toThrow(
+        'slot 2026-11-22T09:00:00Z is 1440 min ahead of the function clock 2026-11-21T09:00:00Z (more than the 5 min allowed skew)',
+      );
+      expect(launcher.start).not.toHaveBeenCalled();
+      expect(tasks.stop).not.toHaveBeenCalled();
+      expect(logger.at('warn', 'slot from the future')).toHaveLength(1);
+    });
+
+    it('still starts a slot within the allowed skew ahead of the clock', async () => {
+      const { outcome } = run(slotBody('nightly', '2026-11-21T09:05:00Z'), {
+        now: () => new Date('2026-11-21T09:00:00Z'),
+      });
+
+      await expect(outcome).resolves.toMatchObject({ decision: 'started' });
+    });
+  });
+
   describe('with a message that is not a slot', () => {
     it.each(['{"schedule": "nightly", ', '', 'nightly@2026-11-21T09:00:00Z'])(
       'rejects the non-JSON body %j as permanent and touches nothing',

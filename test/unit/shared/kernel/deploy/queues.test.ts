@@ -110,10 +110,12 @@ describe('Function: bufferStatements', () => {
 });
 
 describe('Function: idempotencyTable', () => {
-  it('is an encrypted on-demand table keyed by id, expiring records on `expiration`', () => {
+  it('is an encrypted on-demand table keyed by id, expiring records on `expiration`, kept on stack deletion', () => {
     expect(idempotencyTable('ecs-pilot-dev')).toEqual({
       IdempotencyTable: {
         Type: 'AWS::DynamoDB::Table',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
         Properties: {
           TableName: 'ecs-pilot-dev-idempotency',
           BillingMode: 'PAY_PER_REQUEST',

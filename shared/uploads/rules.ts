@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { UploadTrigger } from '../config/schema.js';
+import { MAX_DESCRIPTION_CHARS, MAX_PATTERN_CHARS, patternSize } from '../kernel/deploy/patterns.js';
 
 /**
  * The EventBridge rules of the upload automation: one per bucket (more only when 2,048 characters
@@ -11,11 +12,6 @@ import type { UploadTrigger } from '../config/schema.js';
  * - `numeric` is documented for values between -5.0e9 and +5.0e9 only, and S3 objects are larger.
  * And the rule count grows with buckets, not triggers (300 rules per bus, 500 resources per stack).
  */
-
-/** EventBridge's limit on an event pattern. */
-export const MAX_PATTERN_CHARS = 2048;
-/** EventBridge's limit on a rule description. */
-export const MAX_DESCRIPTION_CHARS = 512;
 
 const HEX = '0123456789ABCDEF';
 
@@ -45,24 +41,6 @@ export function keyPrefixForms(prefix: string): string[] {
   const python = formEncode(prefix, /[A-Za-z0-9._~-]/);
   const keepSlash = (encoded: string) => encoded.replace(/%2F/g, '/');
   return [...new Set([prefix, keepSlash(java), java, keepSlash(python), python])];
-}
-
-/**
- * The pattern's size as AWS may count it: UTF-8 bytes (never fewer than characters) of the JSON
- * with a space after every `:` and `,` (CloudFormation's serialisation of the template's object is
- * not specified; this is the roomier of the usual two).
- */
-export function patternSize(pattern: unknown): number {
-  const spaced = (value: unknown): string => {
-    if (Array.isArray(value)) return `[${value.map(spaced).join(', ')}]`;
-    if (value && typeof value === 'object') {
-      return `{${Object.entries(value)
-        .map(([k, v]) => `${JSON.stringify(k)}: ${spaced(v)}`)
-        .join(', ')}}`;
-    }
-    return JSON.stringify(value);
-  };
-  return Buffer.byteLength(spaced(pattern), 'utf8');
 }
 
 /** The pattern of one upload rule: Object Created in `bucket`, keys starting with any of `prefixes` (none: every key). */

@@ -2,14 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import type { UploadTrigger } from '../../../../shared/config/schema';
+import {
+  MAX_DESCRIPTION_CHARS,
+  MAX_PATTERN_CHARS,
+  patternSize,
+} from '../../../../shared/kernel/deploy/patterns';
 import { matchTrigger } from '../../../../shared/uploads/match';
 import { uploadsStack } from '../../../../shared/uploads/deploy';
 import {
   coveringPrefixes,
   keyPrefixForms,
-  MAX_DESCRIPTION_CHARS,
-  MAX_PATTERN_CHARS,
-  patternSize,
   planUploadRules,
   uploadRuleDescription,
 } from '../../../../shared/uploads/rules';

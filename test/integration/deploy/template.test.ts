@@ -574,13 +574,20 @@ describe('Packaged template (sls package)', () => {
       );
     });
 
-    it('escapes a literal * of the prefix in the wildcard key pattern', () => {
+    it('selects pinned-bucket by bucket only (a trigger there has no prefix), with no wildcard pattern', () => {
       const { template } = get('iamtest');
       const patterns = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) =>
         json(props<{ EventPattern: unknown }>(r).EventPattern),
       );
 
-      expect(patterns.some((p) => p.includes(json([{ wildcard: 'raw\\*/*.gz' }])))).toBe(true);
+      expect(patterns).toContain(
+        json({
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: { bucket: { name: ['pinned-bucket'] } },
+        }),
+      );
+      expect(patterns.some((p) => p.includes('"wildcard"'))).toBe(false);
     });
   });
 

@@ -107,7 +107,7 @@ const importMs = performance.now() - importedAt;
 // --- events: each record a distinct object version, so each one starts a task ---------------------
 
 let objectCounter = 0;
-function record(): SQSRecord {
+function record(extension = 'jpg'): SQSRecord {
   const n = ++objectCounter;
   const id = n.toString(16).padStart(12, '0');
   const body = {
@@ -123,7 +123,7 @@ function record(): SQSRecord {
       version: '0',
       bucket: { name: 'media-ingest' },
       object: {
-        key: `incoming/bench/${n}.jpg`,
+        key: `incoming/bench/${n}.${extension}`,
         size: 1024 + n,
         etag: `b1946ac92492d2347c62${id}`,
         'version-id': `bench-version-${id}`,
@@ -152,8 +152,10 @@ function record(): SQSRecord {
     awsRegion: 'us-east-1',
   };
 }
-const batches = (count: number): SQSEvent[] =>
-  Array.from({ length: count / BATCH_SIZE }, () => ({ Records: Array.from({ length: BATCH_SIZE }, record) }));
+const batches = (count: number, extension = 'jpg'): SQSEvent[] =>
+  Array.from({ length: count / BATCH_SIZE }, () => ({
+    Records: Array.from({ length: BATCH_SIZE }, () => record(extension)),
+  }));
 
 /** Invokes the handler batch by batch; returns per-batch times and the records it reported failed. */
 async function invokeAll(list: SQSEvent[]): Promise<{ totalMs: number; batchMs: number[]; failed: number }> {
@@ -200,6 +202,14 @@ resetHistory();
 const timed = await invokeAll(timedBatches);
 const calls = mockedCalls();
 const runTasks = calls.ecsRunTask;
+
+// Issue 20: the upload rules select by prefix only, so an object under incoming/ that is not a .jpg
+// now reaches the function, which must ack it with no AWS call. Timed the same way.
+resetHistory();
+const unmatched = await invokeAll(batches(events, 'png'));
+const unmatchedCalls = Object.values(mockedCalls()).reduce((a, b) => a + b, 0);
+const unmatchedPerEvent = unmatched.totalMs / events;
+resetHistory();
 rmSync(dir, { recursive: true, force: true });
 
 /**
@@ -253,6 +263,10 @@ say(
     `per event (batch/10): p50 ${ms(perEventFromBatches.median, 3)}, p99 ${ms(perEventFromBatches.p99, 3)}`,
 );
 say(`  mocked calls in the timed run: ${JSON.stringify(calls)}`);
+say(
+  `  prefix match, suffix miss (incoming/*.png): ${ms(unmatchedPerEvent, 3)} per event, ` +
+    `${unmatchedCalls} AWS calls, failed records ${unmatched.failed}`,
+);
 say(`  aws-sdk-client-mock's own cost for the same calls, sent directly: ${ms(mockMs, 3)} per event`);
 
 const f = (what: string) => `${what}, ${label}`;
@@ -274,6 +288,21 @@ const rows: Row[] = [
   ),
   info('overhead', f('of which the SDK mock itself (probe)'), mockMs, 'ms', ms(mockMs, 3)),
   info('overhead', f('mean per event net of the mock'), perEvent - mockMs, 'ms', ms(perEvent - mockMs, 3)),
+  info(
+    'overhead',
+    f('prefix match, suffix miss: mean per event (acked)'),
+    unmatchedPerEvent,
+    'ms',
+    ms(unmatchedPerEvent, 3),
+  ),
+  judged(
+    'overhead',
+    f('prefix match, suffix miss: AWS calls'),
+    unmatchedCalls,
+    'calls',
+    String(unmatchedCalls),
+    { op: '==', value: 0, display: '0' },
+  ),
   judged('overhead', f('timed events that started a task'), runTasks, 'events', `${runTasks} of ${events}`, {
     op: '==',
     value: events,
@@ -301,5 +330,7 @@ emit({
     mockedCallsTimedRun: calls,
     mockCostPerEventMs: mockMs,
     meanPerEventNetOfMockMs: perEvent - mockMs,
+    unmatchedMeanPerEventMs: unmatchedPerEvent,
+    unmatchedAwsCalls: unmatchedCalls,
   },
 });

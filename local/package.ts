@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +11,12 @@ export interface PackagedTemplate {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown }>;
   Outputs?: Record<string, unknown>;
 }
+
+/** The templates every `sls package` output must hold. */
+export const PACKAGED_TEMPLATES = [
+  'cloudformation-template-create-stack.json',
+  'cloudformation-template-update-stack.json',
+];
 
 /**
  * Runs `sls package` (osls) for a stage, offline and without credentials, into `outDir`
@@ -43,6 +50,11 @@ export async function packageStage(
     child.on('close', (exitCode) => done(exitCode ?? 1));
   });
   if (code !== 0) throw new Error(`sls package --stage ${stage} failed (exit ${code}):\n${output.join('')}`);
+  // An exit code of 0 is not enough: a concurrent run once left an output without a template.
+  const missing = PACKAGED_TEMPLATES.filter((file) => !existsSync(join(projectRoot, outDir, file)));
+  if (missing.length > 0) {
+    throw new Error(`sls package --stage ${stage} exited 0 but ${outDir} lacks ${missing.join(', ')}`);
+  }
   return join(projectRoot, outDir, 'cloudformation-template-update-stack.json');
 }
 

@@ -10,6 +10,7 @@ import {
   type Statement,
 } from '../kernel/deploy/cfn.js';
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
+import { MAX_PATTERN_CHARS, patternSize } from '../kernel/deploy/patterns.js';
 import {
   bufferedFunction,
   bufferQueues,
@@ -19,19 +20,34 @@ import {
 
 export const ALERTS_FUNCTION = 'stopAlert';
 
+/** Every cluster of the stack's account and region, as an ARN prefix. */
+export const ACCOUNT_CLUSTER_ARN_PREFIX = sub(
+  'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/',
+);
+
 /**
  * The EventBridge pattern of the stop-alerts rule: stopped ECS tasks, in the configured clusters
  * only (a name matches `…:cluster/<name>` in the stack's account and region's bus; an ARN matches
- * exactly). The function decides everything else, with a reason per event.
+ * exactly). The function decides everything else, with a reason per event, and checks the cluster
+ * again (`watchesCluster`): so when the clusters do not fit in EventBridge's 2,048 characters, the
+ * pattern widens to the account's cluster ARN prefix (plus the configured ARNs, or no cluster
+ * filter at all if even those do not fit) rather than splitting into many rules.
  */
 export function alertsEventPattern(alerts: Pick<AlertsConfig, 'clusters'>): Record<string, unknown> {
-  const detail: Record<string, unknown> = { lastStatus: ['STOPPED'] };
-  if (alerts.clusters) {
-    detail.clusterArn = [...new Set(alerts.clusters)].map((c) =>
-      c.startsWith('arn:') ? c : { suffix: `:cluster/${c}` },
-    );
-  }
-  return { source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail };
+  const pattern = (clusterArn?: unknown[]) => ({
+    source: ['aws.ecs'],
+    'detail-type': ['ECS Task State Change'],
+    detail: { lastStatus: ['STOPPED'], ...(clusterArn ? { clusterArn } : {}) },
+  });
+  if (!alerts.clusters) return pattern();
+  const clusters = [...new Set(alerts.clusters)];
+  const exact = pattern(clusters.map((c) => (c.startsWith('arn:') ? c : { suffix: `:cluster/${c}` })));
+  if (patternSize(exact) <= MAX_PATTERN_CHARS) return exact;
+  const wide = pattern([
+    { prefix: ACCOUNT_CLUSTER_ARN_PREFIX },
+    ...clusters.filter((c) => c.startsWith('arn:')),
+  ]);
+  return patternSize(wide) <= MAX_PATTERN_CHARS ? wide : pattern();
 }
 
 /** A logical id per address that survives reordering the list (a replaced subscription needs re-confirming). */

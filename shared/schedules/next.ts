@@ -164,6 +164,13 @@ export function matchingDays(
         return [length];
       case 'nearestWeekday':
         return nearestWeekday(year, month, dayOfMonth.day, length);
+      case 'beforeLast':
+        // Reaching before the first day (L-30 in February): no run that month, as nW in a short month.
+        return length - dayOfMonth.offset >= 1 ? [length - dayOfMonth.offset] : [];
+      case 'lastWeekday': {
+        const weekday = weekdayOf(year, month, length); // 1 = Sunday, 7 = Saturday
+        return [weekday === 1 ? length - 2 : weekday === 7 ? length - 1 : length];
+      }
     }
   }
   switch (dayOfWeek.type) {

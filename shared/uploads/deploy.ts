@@ -1,5 +1,5 @@
-import type { Config, UploadTrigger } from '../config/schema.js';
-import { pascal } from '../kernel/naming.js';
+import type { Config } from '../config/schema.js';
+import { planUploadRules, uploadRuleDescription } from './rules.js';
 import { launchStatements } from '../kernel/launch/deploy.js';
 import { arn, lambdaRole, type AutomationStack, type FunctionDefinition } from '../kernel/deploy/cfn.js';
 import {
@@ -11,40 +11,6 @@ import {
   ruleDeliveryPolicy,
 } from '../kernel/deploy/queues.js';
 
-/** EventBridge wildcard patterns treat `*` and `\` specially; everything else is literal. */
-export const escapeWildcard = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
-
-/**
- * EventBridge numeric matching is documented for values up to 1.0e9 (older pages say 5.0e9). A
- * bound beyond it is left out of the pattern; the handler enforces every bound anyway.
- */
-export const MAX_PATTERN_NUMBER = 1e9;
-
-/** The EventBridge pattern for one trigger: the first, cheap filter (the handler checks again). */
-export function uploadEventPattern(trigger: UploadTrigger): Record<string, unknown> {
-  const object: Record<string, unknown> = {};
-  if (trigger.prefix && trigger.suffix) {
-    object.key = [{ wildcard: `${escapeWildcard(trigger.prefix)}*${escapeWildcard(trigger.suffix)}` }];
-  } else if (trigger.prefix) {
-    object.key = [{ prefix: trigger.prefix }];
-  } else if (trigger.suffix) {
-    object.key = [{ suffix: trigger.suffix }];
-  }
-  const bounds: (string | number)[] = [];
-  if (trigger.minSize !== undefined && trigger.minSize <= MAX_PATTERN_NUMBER)
-    bounds.push('>=', trigger.minSize);
-  if (trigger.maxSize !== undefined && trigger.maxSize <= MAX_PATTERN_NUMBER)
-    bounds.push('<=', trigger.maxSize);
-  if (bounds.length > 0) object.size = [{ numeric: bounds }];
-  return {
-    source: ['aws.s3'],
-    'detail-type': ['Object Created'],
-    detail: { bucket: { name: [trigger.bucket] }, ...(Object.keys(object).length ? { object } : {}) },
-  };
-}
-
-export const uploadRuleId = (trigger: UploadTrigger) => `UploadRule${pascal(trigger.name)}`;
-
 export const UPLOADS_FUNCTION = 'uploadToTask';
 
 /** Resources of the upload automation: rules → buffer queue → function, with DLQ and idempotency table. */
@@ -53,20 +19,26 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
   const { prefix } = names;
   const queueArn = arn('UploadsQueue');
   const dlqArn = arn('UploadsDeadLetterQueue');
-  const ruleArns = config.uploads.map((t) => arn(uploadRuleId(t)));
+  const rules = planUploadRules(config.uploads);
   const resources: Record<string, unknown> = {
     ...bufferQueues('Uploads', `${prefix}-uploads`, config.delivery),
     ...idempotencyTable(prefix),
-    UploadsQueuePolicy: ruleDeliveryPolicy('Uploads', 'UploadRulesDeliver', ruleArns),
+    // In step with the rules: only they may send to the queues.
+    UploadsQueuePolicy: ruleDeliveryPolicy(
+      'Uploads',
+      'UploadRulesDeliver',
+      rules.map((rule) => arn(rule.id)),
+    ),
   };
-  for (const trigger of config.uploads) {
-    resources[uploadRuleId(trigger)] = {
+  // One rule per bucket (see rules.ts): suffix and size are the function's to check.
+  for (const rule of rules) {
+    resources[rule.id] = {
       Type: 'AWS::Events::Rule',
       Properties: {
-        Name: `${prefix}-upload-${trigger.name}`,
-        Description: `ecs-pilot: objects in s3://${trigger.bucket}/${trigger.prefix} start ${trigger.task.taskDefinition}`,
+        Name: `${prefix}-upload-${rule.nameSuffix}`,
+        Description: uploadRuleDescription(rule),
         State: 'ENABLED',
-        EventPattern: uploadEventPattern(trigger),
+        EventPattern: rule.pattern,
         Targets: [
           {
             Id: 'uploads-queue',

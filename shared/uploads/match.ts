@@ -8,7 +8,11 @@ export interface TriggerMatch {
   reason: string;
 }
 
-/** Decides whether one trigger applies to an object (bucket, prefix, suffix, size bounds). */
+/**
+ * Decides whether one trigger applies to an object (bucket, prefix, suffix, size bounds). This is
+ * the judge: the upload rules select by bucket and prefix only (shared/uploads/rules.ts), so
+ * objects with another suffix or size reach the function and are acked here without any AWS call.
+ */
 export function matchTrigger(trigger: UploadTrigger, object: UploadedObject): TriggerMatch {
   const no = (reason: string): TriggerMatch => ({ trigger, matches: false, reason });
   if (object.bucket !== trigger.bucket) return no(`bucket ${object.bucket} is not ${trigger.bucket}`);
@@ -16,7 +20,7 @@ export function matchTrigger(trigger: UploadTrigger, object: UploadedObject): Tr
   if (trigger.suffix !== undefined && !object.key.endsWith(trigger.suffix)) {
     return no(`key does not end with "${trigger.suffix}"`);
   }
-  // As in the rule's wildcard pattern `prefix*suffix`: prefix and suffix may not overlap.
+  // As the rules' former wildcard `prefix*suffix` did, so configs keep their meaning: no overlap.
   if (trigger.suffix !== undefined && object.key.length < trigger.prefix.length + trigger.suffix.length) {
     return no(`key is shorter than prefix "${trigger.prefix}" and suffix "${trigger.suffix}" together`);
   }

@@ -12,7 +12,12 @@
  * Where the reference is silent we chose, and say so next to the code:
  * - `/` is accepted in every field, day-of-week included (older copies of the reference list it there).
  * - `nL` in day-of-week is the last weekday n of the month (the reference only defines `L` alone,
- *   "the last day of the week", i.e. Saturday); `L-n` and `LW` are not in the reference and are refused.
+ *   "the last day of the week", i.e. Saturday).
+ * - `L-n` (n 1-30: n days before the month's last day) and `LW` (the month's last weekday) in
+ *   day-of-month are not in the reference, but EventBridge accepts them (AWS Support calls `L-n`
+ *   intended), so they are accepted, with a warning (see `undocumentedCronForms`). When `L-n`
+ *   reaches before the first day (`L-30` in February), that month has no run, as `nW` in a month
+ *   shorter than n days.
  * - `L`, `nW`, `nL` and `n#k` must stand alone: the reference gives no meaning to them in lists or ranges.
  * - `nW` never crosses into another month, and does not fire in a month shorter than n days.
  * - Ranges may wrap around (`FRI-MON`, `22-2`), except years; a step is 1 to the field's size.
@@ -120,13 +125,14 @@ function parseDayOfMonth(text: string): DayOfMonthRule {
   const upper = text.toUpperCase();
   if (text === '?') return { type: 'unspecified' };
   if (upper === 'L') return { type: 'last' };
-  if (upper === 'LW') {
-    throw new FieldProblem('"LW" is not in the documented syntax; use "L" (last day) or "nW" (e.g. 15W)');
-  }
-  if (/^L-\d+$/.test(upper)) {
-    throw new FieldProblem(
-      `"${text}" (an offset from the last day) is not in the documented syntax; only "L" is`,
-    );
+  if (upper === 'LW') return { type: 'lastWeekday' };
+  const beforeLast = /^L-(\d+)$/.exec(upper);
+  if (beforeLast) {
+    const offset = Number(beforeLast[1]);
+    if (!/^\d{1,2}$/.test(beforeLast[1] ?? '') || offset < 1 || offset > 30) {
+      throw new FieldProblem(`the offset in "L-n" must be 1-30 (got ${beforeLast[1]})`);
+    }
+    return { type: 'beforeLast', offset };
   }
   const weekday = /^(\d+)W$/.exec(upper);
   if (weekday) return { type: 'nearestWeekday', day: toNumber(weekday[1] ?? '', DAY_OF_MONTH) };
@@ -272,4 +278,13 @@ function toNumber(token: string, spec: FieldSpec): number {
     throw new FieldProblem(`value ${token} is out of range ${spec.min}-${spec.max}`);
   }
   return value;
+}
+
+/** The forms of `expression` that EventBridge accepts but AWS's cron reference does not document. */
+export function undocumentedCronForms(expression: string): string[] {
+  const inner = /^cron\((.*)\)$/i.exec(expression.trim())?.[1];
+  const dom = inner?.trim().split(/\s+/)[2]?.toUpperCase();
+  if (dom === 'LW') return ['"LW" (the last weekday of the month)'];
+  if (dom && /^L-\d+$/.test(dom)) return [`"${dom}" (${dom.slice(2)} days before the last day of the month)`];
+  return [];
 }

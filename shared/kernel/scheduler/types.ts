@@ -21,6 +21,10 @@ export type DayOfMonthRule =
   | { readonly type: 'unspecified' }
   | { readonly type: 'days'; readonly days: readonly number[] }
   | { readonly type: 'last' }
+  /** `L-n` (not in AWS's reference; accepted by EventBridge): n days before the last day. */
+  | { readonly type: 'beforeLast'; readonly offset: number }
+  /** `LW` (not in AWS's reference; accepted by EventBridge): the month's last weekday (Mon-Fri). */
+  | { readonly type: 'lastWeekday' }
   | { readonly type: 'nearestWeekday'; readonly day: number };
 
 /**

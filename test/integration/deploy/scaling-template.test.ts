@@ -6,6 +6,7 @@ import { runCfnLint } from '../../../local/emulator';
 import { packageStage, projectRoot, readTemplate, type PackagedTemplate } from '../../../local/package';
 import { parseConfig } from '../../../shared/config/load';
 import type { Config } from '../../../shared/config/schema';
+import { bucketId } from '../../../shared/uploads/rules';
 import {
   allPolicyStatements,
   getAttTarget,
@@ -169,7 +170,7 @@ describe('Packaged template with queue scalers (sls package)', () => {
     expect(s.Target.RetryPolicy.MaximumRetryAttempts).toBe(0);
     expect(template.Resources[dlqId]?.Type).toBe('AWS::SQS::Queue');
     expect(resourcesOfType(template, 'AWS::Events::Rule').map(([ruleId]) => ruleId)).toEqual([
-      'UploadRuleThumbnails',
+      `UploadRule${bucketId('media-ingest')}`,
     ]);
   });
 

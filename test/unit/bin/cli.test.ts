@@ -50,6 +50,25 @@ describe('Command: ecs-pilot validate', () => {
     expect(err).toContain('uploads[0].task.subnets: required (array)');
   });
 
+  it('accepts L-n and LW in day-of-month with a warning that AWS does not document them', async () => {
+    const task =
+      '{ cluster: c, taskDefinition: t, container: a, subnets: [subnet-0123abcd], securityGroups: [sg-0123abcd] }';
+    const config = file(
+      `schedules:\n  - name: a\n    schedule: cron(30 9 L-2 * ? *)\n    task: ${task}\n` +
+        `  - name: b\n    schedule: cron(0 18 LW * ? *)\n    task: ${task}\n`,
+    );
+
+    const { code, err } = await run('validate', config);
+
+    expect(code).toBe(0);
+    expect(err).toContain(
+      'warning: schedules[0].schedule cron(30 9 L-2 * ? *): "L-2" (2 days before the last day of the month) is accepted by EventBridge but not documented in AWS\'s cron reference',
+    );
+    expect(err).toContain(
+      'warning: schedules[1].schedule cron(0 18 LW * ? *): "LW" (the last weekday of the month)',
+    );
+  });
+
   it('says a missing file cannot be read', async () => {
     const { code, err } = await run('validate', '/nonexistent/ecs-pilot.yml');
 

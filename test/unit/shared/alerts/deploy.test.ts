@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import type { Statement } from '../../../../shared/kernel/deploy/cfn';
+import { MAX_PATTERN_CHARS, patternSize } from '../../../../shared/kernel/deploy/patterns';
 import {
+  ACCOUNT_CLUSTER_ARN_PREFIX,
   ALERTS_FUNCTION,
   alertsEventPattern,
   alertsStack,
@@ -46,6 +48,43 @@ describe('Function: alertsEventPattern', () => {
     expect(alertsEventPattern({ clusters: ['media', arn, 'media'] })).toEqual({
       ...envelope,
       detail: { lastStatus: ['STOPPED'], clusterArn: [{ suffix: ':cluster/media' }, arn] },
+    });
+  });
+});
+
+describe('Function: alertsEventPattern (pattern limit)', () => {
+  const clusters = Array.from({ length: 50 }, (_, i) => `cluster-name-${String(i).padStart(7, '0')}`);
+
+  it('stays within 2,048 characters for 50 watched clusters of 20 characters, matching the account prefix', () => {
+    const pattern = alertsEventPattern({ clusters });
+
+    expect(patternSize(pattern)).toBeLessThanOrEqual(MAX_PATTERN_CHARS);
+    expect(pattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: { lastStatus: ['STOPPED'], clusterArn: [{ prefix: ACCOUNT_CLUSTER_ARN_PREFIX }] },
+    });
+  });
+
+  it('keeps configured ARNs beside the account prefix when they fit', () => {
+    const arn = 'arn:aws:ecs:eu-west-1:111122223333:cluster/api';
+
+    const pattern = alertsEventPattern({ clusters: [...clusters, arn] }) as {
+      detail: { clusterArn: unknown };
+    };
+
+    expect(pattern.detail.clusterArn).toEqual([{ prefix: ACCOUNT_CLUSTER_ARN_PREFIX }, arn]);
+  });
+
+  it('drops the cluster filter when even the ARNs do not fit (the function still checks every cluster)', () => {
+    const arns = Array.from({ length: 50 }, (_, i) => `arn:aws:ecs:eu-west-1:111122223333:cluster/c${i}`);
+
+    const pattern = alertsEventPattern({ clusters: arns });
+
+    expect(pattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: { lastStatus: ['STOPPED'] },
     });
   });
 });

@@ -4,6 +4,7 @@ import { parseConfig } from '../../../../shared/config/load';
 import { loadConfigFile } from '../../../../shared/config/yaml';
 import { buildStack, configFileFor, packagedConfigFile } from '../../../../shared/deploy/stack';
 import { UPLOADS_FUNCTION } from '../../../../shared/uploads/deploy';
+import { bucketId } from '../../../../shared/uploads/rules';
 import { rawTrigger } from '../fixtures';
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
@@ -31,7 +32,7 @@ describe('Function: buildStack', () => {
     // Assess
     expect(Object.keys(stack.functions)).toEqual([UPLOADS_FUNCTION]);
     expect(stack.resources.Resources).toHaveProperty('UploadsQueue');
-    expect(stack.resources.Resources).toHaveProperty('UploadRuleThumbnails');
+    expect(stack.resources.Resources).toHaveProperty(`UploadRule${bucketId('media-ingest')}`);
     expect(stack.resources.Outputs).toEqual({
       UploadsDeadLetterQueueUrl: {
         Description: 'Uploads that could not start a task, with the reason in message attributes',
@@ -49,7 +50,9 @@ describe('Function: buildStack', () => {
 
     expect(stack.resources.Resources).toMatchObject({
       UploadsQueue: { Properties: { QueueName: 'svc-prod-uploads' } },
-      UploadRuleThumbnails: { Properties: { Name: 'svc-prod-upload-thumbnails' } },
+      [`UploadRule${bucketId('media-ingest')}`]: {
+        Properties: { Name: `svc-prod-upload-${bucketId('media-ingest')}` },
+      },
     });
   });
 
@@ -59,7 +62,7 @@ describe('Function: buildStack', () => {
     expect(JSON.stringify(buildStack(config, OPTIONS))).toBe(JSON.stringify(buildStack(config, OPTIONS)));
   });
 
-  it('builds one rule per trigger of config/local.yml, with the delivery settings from the config', () => {
+  it('builds one rule for the one bucket of config/local.yml, with the delivery settings from the config', () => {
     // Prepare
     const config = loadConfigFile(repoFile('config/local.yml'));
 
@@ -69,8 +72,7 @@ describe('Function: buildStack', () => {
     // Assess
     expect(stack.region).toBe('us-east-1');
     expect(Object.keys(stack.resources.Resources).filter((id) => id.startsWith('UploadRule'))).toEqual([
-      'UploadRuleThumbnails',
-      'UploadRuleTranscode',
+      `UploadRule${bucketId('media-ingest')}`,
     ]);
     expect(stack.resources.Resources.UploadsQueue).toMatchObject({
       Properties: { RedrivePolicy: { maxReceiveCount: 5 } },

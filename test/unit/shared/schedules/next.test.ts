@@ -455,6 +455,22 @@ describe('Function: nextRuns', () => {
   });
 });
 
+describe('Function: nextRuns (L-n and LW)', () => {
+  it('shows the runs of L-2 and LW across a leap February and a 30-day month', () => {
+    expect(utcs('cron(30 9 L-2 * ? *)', { from: '2024-01-31T00:00:00Z', count: 3 })).toEqual([
+      '2024-02-27T09:30:00.000Z',
+      '2024-03-29T09:30:00.000Z',
+      '2024-04-28T09:30:00.000Z',
+    ]);
+    expect(utcs('cron(0 18 LW * ? *)', { from: '2026-02-01T00:00:00Z', count: 4 })).toEqual([
+      '2026-02-27T18:00:00.000Z',
+      '2026-03-31T18:00:00.000Z',
+      '2026-04-30T18:00:00.000Z',
+      '2026-05-29T18:00:00.000Z',
+    ]);
+  });
+});
+
 describe('Function: matchingDays', () => {
   it.each<[string, number, number, number[]]>([
     ['cron(0 0 ? * MON *)', 2026, 3, [2, 9, 16, 23, 30]],
@@ -462,6 +478,21 @@ describe('Function: matchingDays', () => {
     ['cron(0 0 1,15,31 * ? *)', 2026, 4, [1, 15]],
     ['cron(0 0 ? * 1#1 *)', 2026, 3, [1]],
     ['cron(0 0 ? * 7L *)', 2026, 2, [28]],
+    // L-n: n days before the last day; none when that falls before the 1st (the documented choice).
+    ['cron(30 9 L-2 * ? *)', 2024, 2, [27]],
+    ['cron(30 9 L-2 * ? *)', 2026, 2, [26]],
+    ['cron(30 9 L-2 * ? *)', 2026, 4, [28]],
+    ['cron(30 9 L-28 * ? *)', 2024, 2, [1]],
+    ['cron(30 9 L-28 * ? *)', 2026, 2, []],
+    ['cron(30 9 L-30 * ? *)', 2024, 2, []],
+    ['cron(30 9 L-30 * ? *)', 2026, 4, []],
+    ['cron(30 9 L-30 * ? *)', 2026, 5, [1]],
+    // LW: the last Monday-Friday of the month.
+    ['cron(0 18 LW * ? *)', 2024, 2, [29]],
+    ['cron(0 18 LW * ? *)', 2028, 2, [29]],
+    ['cron(0 18 LW * ? *)', 2026, 2, [27]],
+    ['cron(0 18 LW * ? *)', 2026, 4, [30]],
+    ['cron(0 18 LW * ? *)', 2026, 5, [29]],
   ])('%s selects in %i-%i the days %j', (expression, year, month, days) => {
     const { dayOfMonth, dayOfWeek } = parseScheduleExpression(expression) as CronSchedule;
     expect(matchingDays(year, month, dayOfMonth, dayOfWeek)).toEqual(days);

@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import type { Config } from '../../../../shared/config/schema';
 import type { Statement } from '../../../../shared/kernel/deploy/cfn';
-import {
-  escapeWildcard,
-  MAX_PATTERN_NUMBER,
-  UPLOADS_FUNCTION,
-  uploadEventPattern,
-  uploadRuleId,
-  uploadsStack,
-} from '../../../../shared/uploads/deploy';
-import { rawTrigger, uploadTrigger, type RawTrigger } from '../fixtures';
+import { UPLOADS_FUNCTION, uploadsStack } from '../../../../shared/uploads/deploy';
+import { bucketId } from '../../../../shared/uploads/rules';
+import { rawTrigger, type RawTrigger } from '../fixtures';
 import { clusterArn } from '../../../../shared/kernel/launch/deploy';
 
 const NAMES = { prefix: 'ecs-pilot-dev', configFile: '.build/config/dev.json' };
@@ -36,83 +30,14 @@ function roleStatements(resources: Record<string, unknown>): Statement[] {
 
 const isReadOnly = (action: string) => /^[a-z0-9-]+:(List|Describe|Get)[A-Za-z]*$/.test(action);
 
-describe('Function: escapeWildcard', () => {
-  it.each([
-    ['incoming/', 'incoming/'],
-    ['a*b', 'a\\*b'],
-    ['a\\b', 'a\\\\b'],
-    ['\\*', '\\\\\\*'],
-    ['**', '\\*\\*'],
-    ['été?[x]+%20:', 'été?[x]+%20:'],
-    ['', ''],
-  ])('escapes %j as %j', (text, expected) => {
-    expect(escapeWildcard(text)).toBe(expected);
-  });
-});
-
-describe('Function: uploadEventPattern', () => {
-  const envelope = { source: ['aws.s3'], 'detail-type': ['Object Created'] };
-
-  it('matches only the bucket when the trigger has no prefix, suffix or size bounds', () => {
-    expect(uploadEventPattern(uploadTrigger())).toEqual({
-      ...envelope,
-      detail: { bucket: { name: ['media-ingest'] } },
-    });
-  });
-
-  it.each<[string, Partial<RawTrigger>, unknown]>([
-    ['a prefix only', { prefix: 'incoming/' }, [{ prefix: 'incoming/' }]],
-    ['a suffix only', { suffix: '.jpg' }, [{ suffix: '.jpg' }]],
-    ['a prefix and a suffix', { prefix: 'incoming/', suffix: '.jpg' }, [{ wildcard: 'incoming/*.jpg' }]],
-    [
-      'a prefix and a suffix containing * and \\',
-      { prefix: 'in*coming\\', suffix: '*.jpg' },
-      [{ wildcard: 'in\\*coming\\\\*\\*.jpg' }],
-    ],
-    ['a prefix with a literal * (prefix matching needs no escape)', { prefix: 'a*b/' }, [{ prefix: 'a*b/' }]],
-  ])('filters keys for %s', (_label, fields, key) => {
-    expect(uploadEventPattern(uploadTrigger(fields))).toEqual({
-      ...envelope,
-      detail: { bucket: { name: ['media-ingest'] }, object: { key } },
-    });
-  });
-
-  it.each<[string, Partial<RawTrigger>, unknown[]]>([
-    ['minSize only', { minSize: 1 }, ['>=', 1]],
-    ['minSize 0', { minSize: 0 }, ['>=', 0]],
-    ['maxSize only', { maxSize: 52_428_800 }, ['<=', 52_428_800]],
-    ['both bounds', { minSize: 10, maxSize: 100 }, ['>=', 10, '<=', 100]],
-  ])('filters sizes numerically and inclusively for %s', (_label, fields, bounds) => {
-    const pattern = uploadEventPattern(uploadTrigger(fields)) as { detail: { object: { size: unknown } } };
-
-    expect(pattern.detail.object.size).toEqual([{ numeric: bounds }]);
-    for (const bound of bounds.filter((b) => typeof b !== 'string')) expect(typeof bound).toBe('number');
-  });
-
-  it('combines the key and size filters', () => {
-    expect(uploadEventPattern(uploadTrigger({ prefix: 'videos/', minSize: 1 }))).toEqual({
-      ...envelope,
-      detail: {
-        bucket: { name: ['media-ingest'] },
-        object: { key: [{ prefix: 'videos/' }], size: [{ numeric: ['>=', 1] }] },
-      },
-    });
-  });
-});
-
-describe('Function: uploadRuleId', () => {
-  it('gives an alphanumeric CloudFormation logical id', () => {
-    expect(uploadRuleId(uploadTrigger({ name: 'media-ingest-2' }))).toMatch(/^[A-Za-z0-9]+$/);
-    expect(uploadRuleId(uploadTrigger({ name: 'media-ingest-2' }))).toBe('UploadRuleMediaIngest2');
-  });
-});
+const RULE = `UploadRule${bucketId('media-ingest')}`;
 
 describe('Function: uploadsStack', () => {
   it('creates no functions and no resources when there are no uploads', () => {
     expect(uploadsStack(parseConfig({}), NAMES)).toEqual({ functions: {}, resources: {} });
   });
 
-  it('creates a queue, a dead-letter queue, a queue policy, an idempotency table, a role and one rule per trigger', () => {
+  it('creates a queue, a dead-letter queue, a queue policy, an idempotency table, a role and one rule per bucket', () => {
     // Prepare
     const config = configWith([
       rawTrigger({ name: 'images' }),
@@ -126,8 +51,7 @@ describe('Function: uploadsStack', () => {
     expect(Object.keys(resources).sort()).toEqual(
       [
         'IdempotencyTable',
-        'UploadRuleImages',
-        'UploadRuleVideos',
+        RULE,
         'UploadToTaskRole',
         'UploadsDeadLetterQueue',
         'UploadsQueue',
@@ -144,7 +68,7 @@ describe('Function: uploadsStack', () => {
       UploadsQueue: { Properties: { QueueName: 'ecs-pilot-dev-uploads' } },
       UploadsDeadLetterQueue: { Properties: { QueueName: 'ecs-pilot-dev-uploads-dlq' } },
       IdempotencyTable: { Properties: { TableName: 'ecs-pilot-dev-idempotency' } },
-      UploadRuleThumbnails: { Properties: { Name: 'ecs-pilot-dev-upload-thumbnails' } },
+      [RULE]: { Properties: { Name: `ecs-pilot-dev-upload-${bucketId('media-ingest')}` } },
     });
   });
 
@@ -184,15 +108,21 @@ describe('Function: uploadsStack', () => {
     const { resources } = uploadsStack(configWith([trigger]), NAMES);
 
     // Assess
-    expect(resources.UploadRuleThumbnails).toEqual({
+    expect(resources[RULE]).toEqual({
       Type: 'AWS::Events::Rule',
       Properties: {
-        Name: 'ecs-pilot-dev-upload-thumbnails',
-        Description: 'ecs-pilot: objects in s3://media-ingest/incoming/ start thumbnailer',
+        Name: `ecs-pilot-dev-upload-${bucketId('media-ingest')}`,
+        Description:
+          'ecs-pilot uploads: s3://media-ingest, keys starting with "incoming%2F", "incoming/"; suffix and size are checked by the function',
         State: 'ENABLED',
-        EventPattern: uploadEventPattern(
-          uploadTrigger({ prefix: 'incoming/', suffix: '.jpg', maxSize: 100 }),
-        ),
+        EventPattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: {
+            bucket: { name: ['media-ingest'] },
+            object: { key: [{ prefix: 'incoming%2F' }, { prefix: 'incoming/' }] },
+          },
+        },
         Targets: [
           {
             Id: 'uploads-queue',
@@ -207,7 +137,7 @@ describe('Function: uploadsStack', () => {
 
   it('lets only the upload rules send to the queues', () => {
     const { resources } = uploadsStack(
-      configWith([rawTrigger({ name: 'a' }), rawTrigger({ name: 'b' })]),
+      configWith([rawTrigger({ name: 'a' }), rawTrigger({ name: 'b', bucket: 'other-bucket' })]),
       NAMES,
     );
 
@@ -224,8 +154,8 @@ describe('Function: uploadsStack', () => {
               Condition: {
                 ArnEquals: {
                   'aws:SourceArn': [
-                    { 'Fn::GetAtt': ['UploadRuleA', 'Arn'] },
-                    { 'Fn::GetAtt': ['UploadRuleB', 'Arn'] },
+                    { 'Fn::GetAtt': [RULE, 'Arn'] },
+                    { 'Fn::GetAtt': [`UploadRule${bucketId('other-bucket')}`, 'Arn'] },
                   ],
                 },
               },
@@ -365,19 +295,5 @@ describe('Function: uploadsStack', () => {
         { ArnEquals: { 'ecs:cluster': clusterArn('media') } },
       ]);
     });
-  });
-});
-
-describe('Function: uploadEventPattern (numeric range)', () => {
-  it('leaves a size bound beyond EventBridge numeric range to the handler', () => {
-    const pattern = uploadEventPattern(uploadTrigger({ minSize: 10, maxSize: MAX_PATTERN_NUMBER + 1 }));
-
-    expect(pattern.detail).toMatchObject({ object: { size: [{ numeric: ['>=', 10] }] } });
-  });
-
-  it('has no size filter when every bound is beyond the range', () => {
-    const pattern = uploadEventPattern(uploadTrigger({ minSize: 5e9 }));
-
-    expect(pattern.detail).not.toHaveProperty('object.size');
   });
 });

@@ -230,18 +230,15 @@ describe('Function: validateScheduleExpression (cron)', () => {
     ['cron(0 0 ? * 15W *)', ['cron day-of-week field "15W": "W" is only allowed in the day-of-month field']],
     ['cron(0 0 1#2 * ? *)', ['cron day-of-month field "1#2": "#" is only allowed in the day-of-week field']],
     ['cron(0 1#2 * * ? *)', ['cron hours field "1#2": "#" is only allowed in the day-of-week field']],
+    ['cron(0 0 L-0 * ? *)', ['cron day-of-month field "L-0": the offset in "L-n" must be 1-30 (got 0)']],
+    ['cron(0 0 L-31 * ? *)', ['cron day-of-month field "L-31": the offset in "L-n" must be 1-30 (got 31)']],
     [
-      'cron(0 0 LW * ? *)',
+      'cron(0 0 1,LW * ? *)',
       [
-        'cron day-of-month field "LW": "LW" is not in the documented syntax; use "L" (last day) or "nW" (e.g. 15W)',
+        'cron day-of-month field "1,LW": "LW" must be the field\'s only value, not part of a list, range or step',
       ],
     ],
-    [
-      'cron(0 0 L-3 * ? *)',
-      [
-        'cron day-of-month field "L-3": "L-3" (an offset from the last day) is not in the documented syntax; only "L" is',
-      ],
-    ],
+    ['cron(0 0 ? * LW *)', ['cron day-of-week field "LW": "W" is only allowed in the day-of-month field']],
     [
       'cron(0 0 1,L * ? *)',
       [

@@ -1,7 +1,14 @@
 import type { Config, UploadTrigger } from '../config/schema.js';
 import { pascal } from '../kernel/naming.js';
 import { launchStatements } from '../kernel/launch/deploy.js';
-import { arn, lambdaRole, type AutomationStack, type FunctionDefinition } from '../kernel/deploy/cfn.js';
+import {
+  arn,
+  lambdaRole,
+  sub,
+  type AutomationStack,
+  type FunctionDefinition,
+  type Statement,
+} from '../kernel/deploy/cfn.js';
 import {
   bufferedFunction,
   bufferQueues,
@@ -41,6 +48,37 @@ export function uploadEventPattern(trigger: UploadTrigger): Record<string, unkno
     'detail-type': ['Object Created'],
     detail: { bucket: { name: [trigger.bucket] }, ...(Object.keys(object).length ? { object } : {}) },
   };
+}
+
+/**
+ * What the key lookup needs (see key.ts): HeadObject is s3:GetObject, or s3:GetObjectVersion with a
+ * version id, allowed only under each trigger's bucket and prefix (one statement per bucket, its
+ * prefixes as a resource list). s3:ListBucket on those buckets makes S3 answer 404 for a missing
+ * object instead of 403, which is how the lookup tells "absent" from "refused"; it lists names only.
+ */
+export function objectLookupStatements(triggers: readonly UploadTrigger[]): Statement[] {
+  const prefixes = new Map<string, Set<string>>();
+  for (const trigger of triggers) {
+    const set = prefixes.get(trigger.bucket) ?? new Set<string>();
+    set.add(trigger.prefix);
+    prefixes.set(trigger.bucket, set);
+  }
+  const statements: Statement[] = [];
+  for (const [bucket, set] of prefixes) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: [...set].map((prefix) => sub(`arn:\${AWS::Partition}:s3:::${bucket}/${prefix}*`)),
+    });
+  }
+  if (prefixes.size > 0) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [...prefixes.keys()].map((bucket) => sub(`arn:\${AWS::Partition}:s3:::${bucket}`)),
+    });
+  }
+  return statements;
 }
 
 export const uploadRuleId = (trigger: UploadTrigger) => `UploadRule${pascal(trigger.name)}`;
@@ -84,6 +122,7 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
     ...bufferStatements('Uploads'),
     idempotencyStatement,
     ...config.uploads.flatMap((t) => launchStatements(t.task)),
+    ...objectLookupStatements(config.uploads),
   ]);
   const functions: Record<string, FunctionDefinition> = {
     [UPLOADS_FUNCTION]: bufferedFunction({

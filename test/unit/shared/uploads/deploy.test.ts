@@ -3,6 +3,7 @@ import { parseConfig } from '../../../../shared/config/load';
 import type { Config } from '../../../../shared/config/schema';
 import type { Statement } from '../../../../shared/kernel/deploy/cfn';
 import {
+  objectLookupStatements,
   escapeWildcard,
   MAX_PATTERN_NUMBER,
   UPLOADS_FUNCTION,
@@ -379,5 +380,51 @@ describe('Function: uploadEventPattern (numeric range)', () => {
     const pattern = uploadEventPattern(uploadTrigger({ minSize: 5e9 }));
 
     expect(pattern.detail).not.toHaveProperty('object.size');
+  });
+});
+
+describe('Function: objectLookupStatements', () => {
+  it('allows HeadObject (GetObject, GetObjectVersion) under each trigger prefix, one statement per bucket, and ListBucket on the buckets', () => {
+    // Prepare
+    const triggers = [
+      uploadTrigger({ name: 'a', bucket: 'media-ingest', prefix: 'incoming/' }),
+      uploadTrigger({ name: 'b', bucket: 'media-ingest', prefix: 'videos/' }),
+      uploadTrigger({ name: 'c', bucket: 'media-ingest', prefix: 'incoming/' }),
+      uploadTrigger({ name: 'd', bucket: 'other-bucket' }),
+    ];
+
+    // Act & Assess
+    expect(objectLookupStatements(triggers)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::media-ingest/incoming/*' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::media-ingest/videos/*' },
+        ],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::other-bucket/*' }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::media-ingest' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::other-bucket' },
+        ],
+      },
+    ]);
+  });
+
+  it('is part of the UploadToTaskRole policy', () => {
+    const raw = [rawTrigger({ name: 'a', prefix: 'incoming/' })];
+
+    const statements = roleStatements(uploadsStack(configWith(raw), NAMES).resources);
+
+    for (const statement of objectLookupStatements([uploadTrigger({ name: 'a', prefix: 'incoming/' })]))
+      expect(statements).toContainEqual(statement);
   });
 });

@@ -18,7 +18,6 @@ export const MAX_ATTRIBUTE_CHARS = 4096;
  */
 export function sanitizeAttributeValue(value: string, max = MAX_ATTRIBUTE_CHARS): string {
   const clean = value.replace(
-    // eslint-disable-next-line no-control-regex
     /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu,
     '\uFFFD',
   );

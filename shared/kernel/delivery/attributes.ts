@@ -17,10 +17,7 @@ export const MAX_ATTRIBUTE_CHARS = 4096;
  * with an ellipsis, never splitting a surrogate pair.
  */
 export function sanitizeAttributeValue(value: string, max = MAX_ATTRIBUTE_CHARS): string {
-  const clean = value.replace(
-    /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu,
-    '\uFFFD',
-  );
+  const clean = value.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
   const chars = Array.from(clean);
   return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('')}…`;
 }

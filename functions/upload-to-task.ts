@@ -3,10 +3,12 @@ import { ecsClient } from '../shared/kernel/aws/clients.js';
 import { deployedLauncher } from '../shared/kernel/launch/aws/launcher.js';
 import { decisionMetric, sqsFunction } from '../shared/kernel/delivery/aws/sqs-function.js';
 import { processUploadMessage } from '../shared/uploads/service.js';
+import { S3ObjectLookup, s3Client } from '../shared/uploads/aws/objects.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any event is touched.
 const config = deployedConfig();
 const launcher = deployedLauncher(ecsClient());
+const objects = new S3ObjectLookup(s3Client());
 
 /** SQS (fed by the uploads EventBridge rules) → one Fargate task per matching object version. */
 export const handler = sqsFunction({
@@ -19,6 +21,7 @@ export const handler = sqsFunction({
     processUploadMessage(body, attributes, {
       triggers: config.uploads,
       launcher,
+      objects,
       logger,
       onDecision: (decision) => count(decisionMetric('Uploads', decision)),
     }),

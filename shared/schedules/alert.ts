@@ -38,7 +38,8 @@ export function renderSlotFailure(failure: SlotFailure): Notification {
     'What to do',
     '  The slot is kept in the schedules dead-letter queue (stack output SchedulesDeadLetterQueueUrl),',
     '  with this reason in its message attributes. Once the cause is fixed, redrive it to the',
-    '  schedules queue; a slot older than its retryWindowMinutes is not started late.',
+    '  schedules queue; a slot later than its flexibleWindowMinutes plus retryWindowMinutes is not',
+    '  started late.',
   ];
   return {
     subject,

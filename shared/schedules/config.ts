@@ -23,11 +23,17 @@ export const scheduleSchema = z.strictObject({
     z.string().check(z.refine(isValidTimeZone, 'an IANA time zone such as Europe/Berlin or UTC')),
     'UTC',
   ),
-  /** Let Scheduler start up to this many minutes late to spread load (1-1440); default off. */
+  /**
+   * Let Scheduler deliver a slot up to this many minutes after its nominal time to spread load
+   * (1-1440); default off. The slot may still start this long plus `retryWindowMinutes` late.
+   */
   flexibleWindowMinutes: z.optional(whole(1, 1440)),
   /** skip (default): start nothing while a previous run is active; allow: always start; replace: stop it first. */
   overlap: z._default(z.enum(OVERLAP_POLICIES), 'skip'),
-  /** How long after its scheduled time a slot may still start when retried (1-1440 min); default 15. */
+  /**
+   * How long a slot may still start when retried (1-1440 min), counted after its flexible window
+   * (so from the nominal time without one); default 15.
+   */
   retryWindowMinutes: z._default(whole(1, 1440), 15),
   task: taskSpecSchema(SCHEDULE_PLACEHOLDERS),
 });

@@ -19,6 +19,7 @@ import {
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
 import { clusterArn } from '../kernel/launch/deploy.js';
 import { launchStatements } from '../kernel/launch/deploy.js';
+import { slotWindowMinutes } from './slot.js';
 
 export const SCHEDULES_FUNCTION = 'runSchedule';
 export const scheduleId = (schedule: Pick<ScheduleConfig, 'name'>) => `Schedule${pascal(schedule.name)}`;
@@ -54,9 +55,10 @@ export function scheduleResource(schedule: ScheduleConfig, prefix: string): Reco
         Arn: arn('SchedulesQueue'),
         RoleArn: arn('SchedulerRole'),
         Input: slotInput(schedule),
-        // Delivery retries stay inside the slot's window; then the slot lands in the DLQ.
+        // Delivery retries stay inside the slot's window (flexible + retry, as the function judges
+        // it), within the 60-86,400 s Scheduler accepts; then the slot lands in the DLQ.
         RetryPolicy: {
-          MaximumEventAgeInSeconds: Math.max(60, schedule.retryWindowMinutes * 60),
+          MaximumEventAgeInSeconds: Math.min(86_400, Math.max(60, slotWindowMinutes(schedule) * 60)),
           MaximumRetryAttempts: 185,
         },
         DeadLetterConfig: { Arn: arn('SchedulesDeadLetterQueue') },

@@ -77,6 +77,16 @@ export interface ActiveTask {
   slot: string | undefined;
 }
 
+/**
+ * How many minutes after its nominal time a slot may still start. `<aws.scheduler.scheduled-time>`
+ * stays the nominal time even when a flexible window lets Scheduler deliver up to
+ * `flexibleWindowMinutes` later, and retries (Scheduler's and ours) come on top of that delivery:
+ * so the window is the flexible window plus the retry window.
+ */
+export const slotWindowMinutes = (
+  schedule: Pick<ScheduleConfig, 'retryWindowMinutes' | 'flexibleWindowMinutes'>,
+): number => (schedule.flexibleWindowMinutes ?? 0) + schedule.retryWindowMinutes;
+
 /** What to do with a slot, and why. */
 export type SlotDecision =
   | { action: 'start'; stop: string[]; reason: string }
@@ -88,10 +98,11 @@ export type SlotDecision =
  * Decides a slot from what is running. Pure. A task already started for this very slot makes the
  * slot a duplicate under every policy (a redelivery must never stop its own task). Otherwise:
  * `skip` starts nothing while a previous run is active; `allow` always starts; `replace` stops the
- * previous runs and starts. A slot older than its retry window is not started late.
+ * previous runs and starts. A slot later than its flexible window plus its retry window (see
+ * {@link slotWindowMinutes}) is not started late.
  */
 export function decideSlot(
-  schedule: Pick<ScheduleConfig, 'name' | 'overlap' | 'retryWindowMinutes'>,
+  schedule: Pick<ScheduleConfig, 'name' | 'overlap' | 'retryWindowMinutes' | 'flexibleWindowMinutes'>,
   slot: Slot,
   active: readonly ActiveTask[],
   now: Date,
@@ -105,10 +116,15 @@ export function decideSlot(
     };
   }
   const lateMs = now.getTime() - slot.scheduledTime.getTime();
-  if (lateMs > schedule.retryWindowMinutes * 60_000) {
+  const windowMinutes = slotWindowMinutes(schedule);
+  if (lateMs > windowMinutes * 60_000) {
+    const parts =
+      schedule.flexibleWindowMinutes === undefined
+        ? ''
+        : ` (${schedule.flexibleWindowMinutes} min flexible + ${schedule.retryWindowMinutes} min retry)`;
     return {
       action: 'expired',
-      reason: `slot ${slotTime(slot)} is ${Math.round(lateMs / 60_000)} min old, past its ${schedule.retryWindowMinutes} min window`,
+      reason: `slot ${slotTime(slot)} is ${Math.round(lateMs / 60_000)} min old, past its ${windowMinutes} min window${parts}`,
     };
   }
   // A run of a later slot is active: this slot is stale (a late retry or redelivery). Only `allow`

@@ -1,7 +1,14 @@
-import type { Config } from '../config/schema.js';
+import type { Config, UploadTrigger } from '../config/schema.js';
 import { planUploadRules, uploadRuleDescription } from './rules.js';
 import { launchStatements } from '../kernel/launch/deploy.js';
-import { arn, lambdaRole, type AutomationStack, type FunctionDefinition } from '../kernel/deploy/cfn.js';
+import {
+  arn,
+  lambdaRole,
+  sub,
+  type AutomationStack,
+  type FunctionDefinition,
+  type Statement,
+} from '../kernel/deploy/cfn.js';
 import {
   bufferedFunction,
   bufferQueues,
@@ -10,6 +17,37 @@ import {
   idempotencyTable,
   ruleDeliveryPolicy,
 } from '../kernel/deploy/queues.js';
+
+/**
+ * What the key lookup needs (see key.ts): HeadObject is s3:GetObject, or s3:GetObjectVersion with a
+ * version id, allowed only under each trigger's bucket and prefix (one statement per bucket, its
+ * prefixes as a resource list). s3:ListBucket on those buckets makes S3 answer 404 for a missing
+ * object instead of 403, which is how the lookup tells "absent" from "refused"; it lists names only.
+ */
+export function objectLookupStatements(triggers: readonly UploadTrigger[]): Statement[] {
+  const prefixes = new Map<string, Set<string>>();
+  for (const trigger of triggers) {
+    const set = prefixes.get(trigger.bucket) ?? new Set<string>();
+    set.add(trigger.prefix);
+    prefixes.set(trigger.bucket, set);
+  }
+  const statements: Statement[] = [];
+  for (const [bucket, set] of prefixes) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: [...set].map((prefix) => sub(`arn:\${AWS::Partition}:s3:::${bucket}/${prefix}*`)),
+    });
+  }
+  if (prefixes.size > 0) {
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [...prefixes.keys()].map((bucket) => sub(`arn:\${AWS::Partition}:s3:::${bucket}`)),
+    });
+  }
+  return statements;
+}
 
 export const UPLOADS_FUNCTION = 'uploadToTask';
 
@@ -58,6 +96,7 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
       ...bufferStatements('Uploads'),
       idempotencyStatement,
       ...config.uploads.flatMap((t) => launchStatements(t.task)),
+      ...objectLookupStatements(config.uploads),
     ]),
   );
   const functions: Record<string, FunctionDefinition> = {

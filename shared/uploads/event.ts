@@ -5,8 +5,8 @@ import { summarizeIssues } from '../kernel/issues.js';
 /**
  * The S3 "Object Created" event as EventBridge delivers it. Only the fields ecs-pilot reads are
  * checked; AWS may add fields at any time, so unknown ones are allowed (and ignored).
- * The key is used exactly as it arrives: unlike the legacy S3 notification format, EventBridge
- * does not URL-encode it.
+ * The key is kept as it arrives; whether AWS URL-encodes it in EventBridge events is not documented,
+ * so key.ts resolves keys whose raw and form-decoded readings differ.
  */
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 

@@ -4,13 +4,16 @@ import { DeferError } from '../kernel/delivery/batch.js';
 import { errorMessage, PermanentError, RetryableError } from '../kernel/errors.js';
 import type { LaunchResult } from '../kernel/launch/aws/launcher.js';
 import type { RunTaskRequest } from '../kernel/launch/launch.js';
-import { parseObjectCreated } from './event.js';
+import { parseObjectCreated, type UploadedObject } from './event.js';
+import { planKeyResolution, resolveKey, type KeyLookup, type KeyResolution } from './key.js';
 import { matchTriggers } from './match.js';
 import { planUploadTask } from './plan.js';
 
 export interface UploadServiceDeps {
   triggers: readonly UploadTrigger[];
   launcher: { start(request: RunTaskRequest, maxRunning: number | undefined): Promise<LaunchResult> };
+  /** Tells the two readings of a key apart (HeadObject); asked only for keys with `+` or `%`. */
+  objects: { lookup(bucket: string, key: string, versionId: string | undefined): Promise<KeyLookup> };
   logger: Log;
   onDecision?: (decision: UploadDecision['decision']) => void;
 }
@@ -39,19 +42,33 @@ export async function processUploadMessage(
   } catch {
     throw new PermanentError(`message body is not JSON (${body.length} characters)`);
   }
-  const object = parseObjectCreated(event);
+  const received = parseObjectCreated(event);
   Object.assign(context, {
-    'ecs-pilot-bucket': object.bucket,
-    'ecs-pilot-key': object.key,
-    'ecs-pilot-version-id': object.versionId ?? '',
-    'ecs-pilot-event-id': object.eventId,
+    'ecs-pilot-bucket': received.bucket,
+    'ecs-pilot-key': received.key,
+    'ecs-pilot-version-id': received.versionId ?? '',
+    'ecs-pilot-event-id': received.eventId,
   });
+  const resolution = await resolveObjectKey(received, deps);
   const where = {
-    bucket: object.bucket,
-    key: object.key,
-    versionId: object.versionId,
-    eventId: object.eventId,
+    bucket: received.bucket,
+    key: resolution.action === 'use' ? resolution.key : received.key,
+    ...(resolution.action === 'use' && resolution.key !== received.key ? { receivedKey: received.key } : {}),
+    versionId: received.versionId,
+    eventId: received.eventId,
   };
+  if (resolution.action === 'fail') {
+    deps.logger.warn('upload failed', { decision: 'failed', ...where, reason: resolution.reason });
+    deps.onDecision?.('failed');
+    throw new PermanentError(resolution.reason);
+  }
+  if (resolution.action === 'skip') {
+    deps.logger.debug('upload skipped', { decision: 'skipped', ...where, reason: resolution.reason });
+    deps.onDecision?.('skipped');
+    return [{ decision: 'skipped', reason: resolution.reason }];
+  }
+  const object: UploadedObject = { ...received, key: resolution.key };
+  context['ecs-pilot-key'] = object.key;
 
   const matches = matchTriggers(deps.triggers, object);
   const matching = matches.filter((m) => m.matches);
@@ -102,4 +119,13 @@ export async function processUploadMessage(
     throw new PermanentError(message);
   }
   return decisions;
+}
+
+/** Which key the event names: the one reading, or the one of two readings S3 has (see key.ts). */
+async function resolveObjectKey(object: UploadedObject, deps: UploadServiceDeps): Promise<KeyResolution> {
+  const plan = planKeyResolution(deps.triggers, object);
+  if (plan.action === 'use') return plan;
+  const found: Record<string, KeyLookup> = {};
+  for (const key of plan.lookup) found[key] = await deps.objects.lookup(object.bucket, key, object.versionId);
+  return resolveKey(plan, found);
 }

@@ -15,8 +15,8 @@ export interface ObjectCreatedOptions {
 }
 
 /**
- * An S3 "Object Created" event exactly as EventBridge delivers it (the key as stored, not
- * URL-encoded). Defaults describe a JPEG under `incoming/` in the `media-ingest` bucket.
+ * An S3 "Object Created" event shaped as EventBridge delivers it (the key as given: raw by default, as
+ * the emulator sends it; whether AWS encodes it is not documented). Defaults describe a JPEG under `incoming/` in the `media-ingest` bucket.
  */
 export function s3ObjectCreatedEvent(options: ObjectCreatedOptions = {}) {
   const bucket = options.bucket ?? 'media-ingest';

@@ -7,6 +7,8 @@ import type { ActiveTask } from '../slot.js';
 /**
  * Tasks started by `startedBy` in a cluster that ECS does not report as stopped (PENDING or
  * RUNNING, desired RUNNING), with the slot each was started for (its ecs-pilot:slot tag).
+ * `startedBy` is ListTasks' only filter (AWS refuses it with others); ListTasks' default
+ * `desiredStatus` RUNNING then lists PENDING and RUNNING tasks alike.
  */
 export async function listActiveTasks(
   ecs: ECSClient,
@@ -14,9 +16,7 @@ export async function listActiveTasks(
   startedBy: string,
 ): Promise<ActiveTask[]> {
   try {
-    const { tasks } = await describeListedTasks(ecs, cluster, { startedBy, desiredStatus: 'RUNNING' }, [
-      'TAGS',
-    ]);
+    const { tasks } = await describeListedTasks(ecs, cluster, { startedBy }, ['TAGS']);
     const active: ActiveTask[] = [];
     for (const task of tasks) {
       if (!task.taskArn || task.lastStatus === 'STOPPED' || task.lastStatus === 'DEPROVISIONING') continue;

@@ -199,7 +199,7 @@ describe('Packaged template with schedules (sls package)', () => {
       ]);
     });
 
-    it('retries each slot’s delivery within its retry window, then sends it to the schedules DLQ', () => {
+    it('retries each slot’s delivery within its flexible plus retry window, then sends it to the schedules DLQ', () => {
       const { template, config } = get(MIXED.stage);
 
       for (const [id, s] of schedules(template)) {
@@ -212,7 +212,10 @@ describe('Packaged template with schedules (sls package)', () => {
 
         expect(schedule, id).toBeDefined();
         expect(s.Target.RetryPolicy, id).toEqual({
-          MaximumEventAgeInSeconds: (schedule?.retryWindowMinutes ?? 0) * 60,
+          MaximumEventAgeInSeconds: Math.min(
+            86_400,
+            ((schedule?.flexibleWindowMinutes ?? 0) + (schedule?.retryWindowMinutes ?? 0)) * 60,
+          ),
           MaximumRetryAttempts: expect.any(Number),
         });
         expect(s.Target.RetryPolicy?.MaximumRetryAttempts, id).toBeLessThanOrEqual(185);

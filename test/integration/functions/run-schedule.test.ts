@@ -176,6 +176,18 @@ describe('Function: runSchedule (against the emulator)', () => {
     expect(attr(dead[0]!, 'ecs-pilot-reason')).toMatch(/past its 15 min window$/);
   });
 
+  it('starts a slot Scheduler delivers 40 minutes late inside a 60-minute flexible window', async () => {
+    // Scheduler's flexible window delays delivery; the slot still names its nominal time.
+    const slot = slotAt(-40);
+
+    await fire('report-flexible', slot);
+
+    const started = (await tasksOf('report-flexible')).filter((t) => tag(t, 'ecs-pilot:slot') === slot);
+    expect(started).toHaveLength(1);
+    expect(envOf(started[0]!)).toEqual({ SLOT: slot, SCHEDULE: 'report-flexible' });
+    expect(await takeDeadLetters()).toHaveLength(0);
+  });
+
   it('dead-letters a slot whose task cannot start, naming the schedule, the slot and the reason', async () => {
     const slot = slotAt(4);
 

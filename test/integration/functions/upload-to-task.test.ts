@@ -129,6 +129,78 @@ describe('Function: uploadToTask (against the emulator)', () => {
     expect(await object.Body!.transformToString()).toBe(key);
   });
 
+  describe('whichever way the event encodes the key', () => {
+    const key = 'incoming/a+b c.jpg';
+    const encoded = 'incoming/a%2Bb+c.jpg';
+    let raw: { detail: { object: { key: string; sequencer?: string } }; id: string };
+
+    it('starts a task with the stored key when the event carries it raw (as the emulator sends it)', async () => {
+      await put(key, key);
+      const bodies: string[] = [];
+
+      await local.drain({ onInvoke: (event) => bodies.push(...event.Records.map((r) => r.body)) });
+
+      raw = JSON.parse(bodies.find((b) => b.includes('a+b c.jpg'))!) as typeof raw;
+      const tasks = await tasksForKey('thumbnails', key);
+      expect(tasks.map((t) => envOf(t).INPUT_KEY)).toEqual([key]);
+    });
+
+    it('starts a task with the stored key when the event carries it form-encoded', async () => {
+      // Prepare: another event for the object (its own id and sequencer), with the key form-encoded.
+      const event = {
+        ...raw,
+        id: `${raw.id}-encoded`,
+        detail: {
+          ...raw.detail,
+          object: { ...raw.detail.object, key: encoded, sequencer: 'FF00000000000000E1' },
+        },
+      };
+
+      // Act
+      await local.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: local.queueUrl, MessageBody: JSON.stringify(event) }),
+      );
+      await local.drain();
+
+      // Assess
+      const tasks = await tasksForKey('thumbnails', key);
+      expect(tasks.map((t) => envOf(t).INPUT_KEY)).toEqual([key, key]);
+      expect(await tasksForKey('thumbnails', encoded)).toHaveLength(0);
+      expect(await takeDeadLetters()).toHaveLength(0);
+    });
+
+    it('starts no second task when the same event arrives again form-encoded', async () => {
+      const again = { ...raw, detail: { ...raw.detail, object: { ...raw.detail.object, key: encoded } } };
+
+      await local.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: local.queueUrl, MessageBody: JSON.stringify(again) }),
+      );
+      await local.drain();
+
+      expect(await tasksForKey('thumbnails', key)).toHaveLength(2);
+      expect(await takeDeadLetters()).toHaveLength(0);
+    });
+
+    it('dead-letters an event whose key has no object in either reading, naming both', async () => {
+      const missing = {
+        ...raw,
+        id: `${raw.id}-missing`,
+        detail: { ...raw.detail, object: { ...raw.detail.object, key: 'incoming/no%2Bsuch+file.jpg' } },
+      };
+
+      await local.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: local.queueUrl, MessageBody: JSON.stringify(missing) }),
+      );
+      await local.drain();
+
+      const dead = await takeDeadLetters();
+      expect(dead).toHaveLength(1);
+      expect(attr(dead[0]!, 'ecs-pilot-reason')).toContain(
+        'neither reading of the key exists (raw "incoming/no%2Bsuch+file.jpg", form-decoded "incoming/no+such file.jpg")',
+      );
+    });
+  });
+
   it('starts no second task when the same upload is delivered twice', async () => {
     const key = 'incoming/twice.jpg';
     await put(key);

@@ -139,10 +139,11 @@ describe('Handler: run-schedule', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(ecsMock.commandCalls(ListTasksCommand)[0]?.args[0].input).toMatchObject({
+    // startedBy is the only filter AWS allows with it (issue 12, finding 5).
+    expect(ecsMock.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
       cluster: 'reports',
       startedBy: 'ecs-pilot/nightly',
-      desiredStatus: 'RUNNING',
+      maxResults: 100,
     });
     const runTask = ecsMock.commandCalls(RunTaskCommand);
     expect(runTask).toHaveLength(1);

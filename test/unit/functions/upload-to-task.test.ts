@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fakeContext, s3ObjectCreatedEvent, sqsEvent, sqsRecord } from '../../helpers/events.js';
 import { useFakeIdempotencyTable } from '../../helpers/idempotency.js';
@@ -53,6 +54,14 @@ const ENV = {
 const ecsMock = mockClient(ECSClient);
 const sqsMock = mockClient(SQSClient);
 const dynamoMock = mockClient(DynamoDBClient);
+const s3Mock = mockClient(S3Client);
+/** The objects HeadObject finds; every other key is a 404. */
+const storeObjects = (...keys: string[]) => {
+  s3Mock
+    .on(HeadObjectCommand)
+    .rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+  for (const key of keys) s3Mock.on(HeadObjectCommand, { Key: key }).resolves({});
+};
 
 const started = { tasks: [{ taskArn: TASK_ARN }], failures: [] };
 const throttled = () =>
@@ -78,6 +87,7 @@ afterEach(() => {
   ecsMock.reset();
   sqsMock.reset();
   dynamoMock.reset();
+  s3Mock.reset();
 });
 
 describe('Handler: upload-to-task', () => {
@@ -216,6 +226,7 @@ describe('Handler: upload-to-task', () => {
   it('dead-letters with bucket, key, version id and reason once throttling outlasts the last attempt', async () => {
     // Prepare
     ecsMock.on(RunTaskCommand).rejects(throttled());
+    storeObjects('incoming/holiday photo+1.jpg');
     const record = sqsRecord(
       s3ObjectCreatedEvent({ key: 'incoming/holiday photo+1.jpg', versionId: 'v-42' }),
       { messageId: 'throttled', receiveCount: 3 },
@@ -241,6 +252,44 @@ describe('Handler: upload-to-task', () => {
       ),
       'ecs-pilot-failed-at': expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
     });
+  });
+
+  it('starts the task with the key S3 has when the event form-encodes it', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).resolves(started);
+    storeObjects('incoming/a+b c.jpg');
+    const record = sqsRecord(s3ObjectCreatedEvent({ key: 'incoming/a%2Bb+c.jpg', versionId: 'v-9' }));
+
+    // Act
+    const response = await handler(sqsEvent(record), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const environment =
+      ecsMock.commandCalls(RunTaskCommand)[0]?.args[0].input.overrides?.containerOverrides?.[0]?.environment;
+    expect(environment).toContainEqual({ name: 'INPUT_KEY', value: 'incoming/a+b c.jpg' });
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'media-ingest', Key: 'incoming/a%2Bb+c.jpg', VersionId: 'v-9' },
+      { Bucket: 'media-ingest', Key: 'incoming/a+b c.jpg', VersionId: 'v-9' },
+    ]);
+  });
+
+  it('dead-letters at once, naming both readings, when neither object exists', async () => {
+    // Prepare
+    storeObjects();
+    const record = sqsRecord(s3ObjectCreatedEvent({ key: 'incoming/a%2Bb+c.jpg' }));
+
+    // Act
+    await handler(sqsEvent(record), fakeContext());
+
+    // Assess
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(0);
+    const sent = sqsMock.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.args[0].input).toMatchObject({ QueueUrl: DLQ_URL, MessageBody: record.body });
+    expect(attributesOf(sent[0]?.args[0].input)['ecs-pilot-reason']).toBe(
+      'permanent failure: neither reading of the key exists (raw "incoming/a%2Bb+c.jpg", form-decoded "incoming/a+b c.jpg")',
+    );
   });
 
   it('re-queues the event with a delay and ecs-pilot-deferrals=1 when maxRunning is reached', async () => {

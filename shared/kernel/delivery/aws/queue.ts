@@ -5,12 +5,12 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueueActions } from '../batch.js';
+import { boundedAttributes } from '../attributes.js';
 
+// Sanitised and bounded: SQS refuses the whole message for one bad character or an 11th attribute.
 const toAttributes = (values: Record<string, string>): Record<string, MessageAttributeValue> =>
   Object.fromEntries(
-    Object.entries(values)
-      .filter(([, value]) => value !== '')
-      .map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+    boundedAttributes(values).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
   );
 
 /** QueueActions over SQS: backoff via visibility, deferral via delayed re-send, dead-letter via send. */

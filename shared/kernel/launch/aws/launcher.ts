@@ -23,7 +23,12 @@ export interface LaunchResult {
   taskArn: string;
 }
 
-/** Counts tasks with this startedBy that are PENDING or RUNNING, stopping once `limit` is reached. */
+/**
+ * Counts tasks with this startedBy whose desired status is RUNNING (lastStatus PROVISIONING, PENDING,
+ * RUNNING…), stopping once `limit` is reached. `startedBy` must be ListTasks' only filter; its default
+ * `desiredStatus` RUNNING is what this counts (ECS never sets desiredStatus PENDING, so PENDING tasks
+ * are included; tasks already told to stop are not).
+ */
 export async function countActiveTasks(
   ecs: ECSClient,
   cluster: string,
@@ -31,10 +36,7 @@ export async function countActiveTasks(
   limit: number,
 ): Promise<number> {
   let count = 0;
-  const pages = paginateListTasks(
-    { client: ecs, pageSize: 100 },
-    { cluster, startedBy, desiredStatus: 'RUNNING' },
-  );
+  const pages = paginateListTasks({ client: ecs, pageSize: 100 }, { cluster, startedBy });
   for await (const page of pages) {
     count += page.taskArns?.length ?? 0;
     if (count >= limit) break;

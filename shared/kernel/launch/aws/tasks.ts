@@ -15,6 +15,13 @@ import { classifyEcsError } from '../../aws/errors.js';
 export const DESCRIBE_TASKS_BATCH = 100;
 
 /**
+ * One ListTasks filter. AWS requires `startedBy`, when given, to be the only filter, so the two are
+ * exclusive; with `startedBy` alone ListTasks applies its default `desiredStatus` RUNNING, which
+ * also lists PENDING tasks (ECS never sets desiredStatus PENDING, only lastStatus).
+ */
+export type ListTasksFilter = { startedBy: string } | { desiredStatus: DesiredStatus };
+
+/**
  * The tasks ListTasks finds in `cluster` for `filter` (every page), described by DescribeTasks 100 at
  * a time, with the `failures` DescribeTasks reported for tasks it could not describe. Throws the SDK's
  * errors as they are: callers classify them for what they were doing.
@@ -22,7 +29,7 @@ export const DESCRIBE_TASKS_BATCH = 100;
 export async function describeListedTasks(
   ecs: ECSClient,
   cluster: string,
-  filter: { desiredStatus: DesiredStatus; startedBy?: string },
+  filter: ListTasksFilter,
   include?: TaskField[],
 ): Promise<{ tasks: Task[]; failures: Failure[] }> {
   const arns: string[] = [];

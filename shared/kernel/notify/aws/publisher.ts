@@ -2,6 +2,16 @@ import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws
 import type { PermanentError, RetryableError } from '../../errors.js';
 import { classifyByName } from '../../errors.js';
 import type { Notification } from '../notification.js';
+import { asciiFold, clip, MAX_SUBJECT } from '../text.js';
+import { boundedAttributes } from '../../delivery/attributes.js';
+
+/**
+ * The last line of defence whatever a caller built: SNS refuses a Publish whose subject is not
+ * printable ASCII on one line of at most 100 characters, or whose attribute values hold characters
+ * SQS refuses (raw delivery), or with more than 10 attributes.
+ */
+const safeSubject = (subject: string) =>
+  clip(asciiFold(subject).replace(/\s+/g, ' ').trim(), MAX_SUBJECT, '...');
 
 // Errors that publishing the same message again cannot fix: the topic, its key or our permissions
 // are wrong, or SNS rejects the message. Throttling, 5xx, KMS throttling and network errors retry.
@@ -37,7 +47,7 @@ export class SnsAlertPublisher {
   /** Returns the SNS message id; throws RetryableError or PermanentError. */
   async publish(alert: Notification): Promise<string> {
     const attributes: Record<string, MessageAttributeValue> = Object.fromEntries(
-      Object.entries(alert.attributes).map(([name, value]) => [
+      boundedAttributes(alert.attributes).map(([name, value]) => [
         name,
         {
           DataType: NUMBER_ATTRIBUTES.has(name) && /^-?\d+$/.test(value) ? 'Number' : 'String',
@@ -50,7 +60,7 @@ export class SnsAlertPublisher {
       response = await this.client.send(
         new PublishCommand({
           TopicArn: this.topicArn,
-          Subject: alert.subject,
+          ...(safeSubject(alert.subject) ? { Subject: safeSubject(alert.subject) } : {}),
           Message: alert.body,
           MessageAttributes: attributes,
         }),

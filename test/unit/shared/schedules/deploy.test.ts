@@ -167,6 +167,28 @@ describe('Function: scheduleResource', () => {
     },
   );
 
+  it.each<[number | undefined, number, number]>([
+    [undefined, 15, 900],
+    [60, 15, 4500],
+    [1, 1, 120],
+    [15, 30, 2700],
+    [1440, 1, 86_400],
+    [1440, 1440, 86_400],
+  ])(
+    'gives a flexible window of %s min and a retry window of %i min %i seconds of delivery retries (60-86,400)',
+    (flexibleWindowMinutes, retryWindowMinutes, seconds) => {
+      const { Properties } = scheduleResource(
+        schedule({
+          retryWindowMinutes,
+          ...(flexibleWindowMinutes === undefined ? {} : { flexibleWindowMinutes }),
+        }),
+        'p',
+      ) as { Properties: { Target: { RetryPolicy: Record<string, number> } } };
+
+      expect(Properties.Target.RetryPolicy.MaximumEventAgeInSeconds).toBe(seconds);
+    },
+  );
+
   it('stays within the limits Scheduler accepts for the name and retry policy', () => {
     // Prepare: the longest allowed name.
     const { Properties } = scheduleResource(

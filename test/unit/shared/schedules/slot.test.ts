@@ -620,3 +620,55 @@ describe('Function: decideSlot (a later slot already runs)', () => {
     });
   });
 });
+
+describe('Function: decideSlot, with a flexible time window', () => {
+  // Scheduler may deliver a flexible slot up to flexibleWindowMinutes after its nominal time, and
+  // then retry it for retryWindowMinutes: lateness is only an expiry past both together.
+  it.each<[number | undefined, number, number, SlotDecision['action']]>([
+    [undefined, 15, 0, 'start'],
+    [undefined, 15, 15 * 60_000, 'start'],
+    [undefined, 15, 15 * 60_000 + 1, 'expired'],
+    [undefined, 15, 40 * 60_000, 'expired'],
+    [60, 15, 0, 'start'],
+    [60, 15, 40 * 60_000, 'start'],
+    [60, 15, 60 * 60_000, 'start'],
+    [60, 15, 75 * 60_000, 'start'],
+    [60, 15, 75 * 60_000 + 1, 'expired'],
+    [60, 15, 120 * 60_000, 'expired'],
+    [1, 1, 2 * 60_000, 'start'],
+    [1, 1, 2 * 60_000 + 1, 'expired'],
+    [15, 30, 44 * 60_000, 'start'],
+    [15, 30, 46 * 60_000, 'expired'],
+    [1440, 1440, 2880 * 60_000, 'start'],
+    [1440, 1440, 2880 * 60_000 + 1, 'expired'],
+  ])(
+    'with a flexible window of %s min and a retry window of %i min, a slot %i ms late: %s',
+    (flexibleWindowMinutes, retryWindowMinutes, lateMs, action) => {
+      // Prepare
+      const config = schedule({
+        retryWindowMinutes,
+        ...(flexibleWindowMinutes === undefined ? {} : { flexibleWindowMinutes }),
+      });
+
+      // Act
+      const decision = decideSlot(config, slotAt(SLOT_TIME), [], new Date(Date.parse(SLOT_TIME) + lateMs));
+
+      // Assess
+      expect(decision.action).toBe(action);
+    },
+  );
+
+  it('says how late an expired flexible slot is and how its window adds up', () => {
+    expect(
+      decideSlot(
+        schedule({ flexibleWindowMinutes: 60, retryWindowMinutes: 15 }),
+        slotAt(SLOT_TIME),
+        [],
+        minutesAfter(SLOT_TIME, 90),
+      ),
+    ).toEqual({
+      action: 'expired',
+      reason: `slot ${SLOT_TIME} is 90 min old, past its 75 min window (60 min flexible + 15 min retry)`,
+    });
+  });
+});

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import type { Config } from '../../../../shared/config/schema';
 import type { Statement } from '../../../../shared/kernel/deploy/cfn';
-import { UPLOADS_FUNCTION, uploadsStack } from '../../../../shared/uploads/deploy';
+import { objectLookupStatements, UPLOADS_FUNCTION, uploadsStack } from '../../../../shared/uploads/deploy';
 import { bucketId } from '../../../../shared/uploads/rules';
-import { rawTrigger, type RawTrigger } from '../fixtures';
+import { rawTrigger, uploadTrigger, type RawTrigger } from '../fixtures';
 import { clusterArn } from '../../../../shared/kernel/launch/deploy';
 
 const NAMES = { prefix: 'ecs-pilot-dev', configFile: '.build/config/dev.json' };
@@ -295,5 +295,51 @@ describe('Function: uploadsStack', () => {
         { ArnEquals: { 'ecs:cluster': clusterArn('media') } },
       ]);
     });
+  });
+});
+
+describe('Function: objectLookupStatements', () => {
+  it('allows HeadObject (GetObject, GetObjectVersion) under each trigger prefix, one statement per bucket, and ListBucket on the buckets', () => {
+    // Prepare
+    const triggers = [
+      uploadTrigger({ name: 'a', bucket: 'media-ingest', prefix: 'incoming/' }),
+      uploadTrigger({ name: 'b', bucket: 'media-ingest', prefix: 'videos/' }),
+      uploadTrigger({ name: 'c', bucket: 'media-ingest', prefix: 'incoming/' }),
+      uploadTrigger({ name: 'd', bucket: 'other-bucket' }),
+    ];
+
+    // Act & Assess
+    expect(objectLookupStatements(triggers)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::media-ingest/incoming/*' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::media-ingest/videos/*' },
+        ],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::other-bucket/*' }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::media-ingest' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::other-bucket' },
+        ],
+      },
+    ]);
+  });
+
+  it('is part of the UploadToTaskRole policy', () => {
+    const raw = [rawTrigger({ name: 'a', prefix: 'incoming/' })];
+
+    const statements = roleStatements(uploadsStack(configWith(raw), NAMES).resources);
+
+    for (const statement of objectLookupStatements([uploadTrigger({ name: 'a', prefix: 'incoming/' })]))
+      expect(statements).toContainEqual(statement);
   });
 });

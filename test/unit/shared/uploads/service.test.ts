@@ -25,24 +25,45 @@ const previews = uploadTrigger({ name: 'previews', prefix: 'incoming/' });
 type Start = (request: RunTaskRequest, maxRunning: number | undefined) => Promise<LaunchResult>;
 
 /** Runs one message through the service with a fake launcher and a recording logger. */
+type Lookup = UploadServiceDeps['objects']['lookup'];
+
+/** S3 as the lookups see it: by default the object exists under the key exactly as the event carries it. */
+const storedAs =
+  (stored: (key: string) => boolean): Lookup =>
+  async (_bucket, key) =>
+    stored(key) ? 'exists' : 'absent';
+
 async function run(
   body: string,
-  options: { triggers?: UploadTrigger[]; start?: Start; context?: Record<string, string> } = {},
+  options: {
+    triggers?: UploadTrigger[];
+    start?: Start;
+    context?: Record<string, string>;
+    lookup?: Lookup;
+  } = {},
 ) {
   const launcher = {
     start: vi.fn<Start>(options.start ?? (async () => ({ status: 'started', taskArn: TASK_ARN }))),
   };
+  let sent: unknown;
+  try {
+    sent = (JSON.parse(body) as { detail?: { object?: { key?: unknown } } })?.detail?.object?.key;
+  } catch {
+    // Not JSON: the service rejects it before any lookup.
+  }
+  const objects = { lookup: vi.fn<Lookup>(options.lookup ?? storedAs((key) => key === sent)) };
   const logger = recordingLogger();
   const onDecision = vi.fn();
   const context = options.context ?? {};
   const deps: UploadServiceDeps = {
     triggers: options.triggers ?? [thumbnails, transcode],
     launcher,
+    objects,
     logger,
     onDecision,
   };
   const outcome = processUploadMessage(body, context, deps);
-  return { outcome, launcher, logger, onDecision, context };
+  return { outcome, launcher, objects, logger, onDecision, context };
 }
 
 const upload = (options: ObjectCreatedOptions = {}) => JSON.stringify(s3ObjectCreatedEvent(options));
@@ -263,6 +284,93 @@ describe('Function: processUploadMessage', () => {
       const environment = request?.overrides.containerOverrides[0]?.environment;
       expect(environment).toContainEqual({ name: 'INPUT_KEY', value: key });
       expect(context['ecs-pilot-key']).toBe(key);
+    });
+  });
+
+  describe('with a key whose raw and form-decoded readings differ', () => {
+    const RAW = 'incoming/a%2Bb+c.jpg';
+    const DECODED = 'incoming/a+b c.jpg';
+    const envKey = (launcher: { start: { mock: { calls: [RunTaskRequest, unknown][] } } }) =>
+      launcher.start.mock.calls[0]?.[0].overrides.containerOverrides[0]?.environment?.find(
+        (e) => e.name === 'INPUT_KEY',
+      )?.value;
+
+    it('starts the task with the form-decoded key when only that object exists', async () => {
+      // Act
+      const { outcome, launcher, objects, context } = await run(upload({ key: RAW, versionId: 'v-7' }), {
+        lookup: storedAs((key) => key === DECODED),
+      });
+
+      // Assess
+      await expect(outcome).resolves.toMatchObject([{ decision: 'started', trigger: 'thumbnails' }]);
+      expect(envKey(launcher)).toBe(DECODED);
+      expect(context['ecs-pilot-key']).toBe(DECODED);
+      expect(objects.lookup.mock.calls).toEqual([
+        ['media-ingest', RAW, 'v-7'],
+        ['media-ingest', DECODED, 'v-7'],
+      ]);
+    });
+
+    it('starts the task with the raw key when only that object exists', async () => {
+      const { outcome, launcher } = await run(upload({ key: DECODED }), {
+        lookup: storedAs((key) => key === DECODED),
+      });
+
+      await outcome;
+      expect(envKey(launcher)).toBe(DECODED);
+    });
+
+    it('gives both deliveries of one object version the same clientToken, whichever encoding', async () => {
+      // Act
+      const raw = await run(upload({ key: DECODED }), { lookup: storedAs((key) => key === DECODED) });
+      const encoded = await run(upload({ key: RAW }), { lookup: storedAs((key) => key === DECODED) });
+      await raw.outcome;
+      await encoded.outcome;
+
+      // Assess
+      expect(encoded.launcher.start.mock.calls[0]?.[0].clientToken).toBe(
+        raw.launcher.start.mock.calls[0]?.[0].clientToken,
+      );
+    });
+
+    it.each<[string, Lookup, RegExp]>([
+      ['neither object exists', storedAs(() => false), /^neither reading of the key exists/],
+      ['both objects exist', storedAs(() => true), /^both readings of the key exist/],
+      ['HeadObject is refused', async () => 'forbidden', /HeadObject was refused/],
+    ])(
+      'fails permanently naming both candidates and starts nothing when %s',
+      async (_name, lookup, reason) => {
+        // Act
+        const { outcome, launcher, logger, onDecision } = await run(upload({ key: RAW }), { lookup });
+
+        // Assess
+        await expect(outcome).rejects.toBeInstanceOf(PermanentError);
+        await expect(outcome).rejects.toThrow(reason);
+        await expect(outcome).rejects.toThrow(`raw "${RAW}", form-decoded "${DECODED}"`);
+        expect(launcher.start).not.toHaveBeenCalled();
+        expect(onDecision).toHaveBeenCalledExactlyOnceWith('failed');
+        expect(logger.at('warn', 'upload failed')).toHaveLength(1);
+      },
+    );
+
+    it('lets a transient lookup error through as retryable and starts nothing', async () => {
+      // Act
+      const { outcome, launcher } = await run(upload({ key: RAW }), {
+        lookup: async () => {
+          throw new RetryableError('HeadObject s3://media-ingest/x: SlowDown');
+        },
+      });
+
+      // Assess
+      await expect(outcome).rejects.toBeInstanceOf(RetryableError);
+      expect(launcher.start).not.toHaveBeenCalled();
+    });
+
+    it('looks nothing up for a key without + or %', async () => {
+      const { outcome, objects } = await run(upload({ key: 'incoming/été 2026/a:b 😀.jpg' }));
+
+      await outcome;
+      expect(objects.lookup).not.toHaveBeenCalled();
     });
   });
 

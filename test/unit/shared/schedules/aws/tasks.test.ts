@@ -66,7 +66,7 @@ afterEach(() => {
 });
 
 describe('Function: listActiveTasks', () => {
-  it('lists the schedule’s tasks desired RUNNING and reads each one’s slot tag', async () => {
+  it('lists the schedule’s tasks by startedBy alone and reads each one’s slot tag', async () => {
     // Prepare
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [taskArn(1), taskArn(2)] });
     ecsMock.on(DescribeTasksCommand).resolves({
@@ -88,7 +88,6 @@ describe('Function: listActiveTasks', () => {
     expect(ecsMock.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
       cluster: CLUSTER,
       startedBy: STARTED_BY,
-      desiredStatus: 'RUNNING',
       maxResults: 100,
     });
     expect(ecsMock.commandCalls(DescribeTasksCommand)[0]?.args[0].input).toEqual({
@@ -98,7 +97,7 @@ describe('Function: listActiveTasks', () => {
     });
   });
 
-  it('follows ListTasks pages until there is no nextToken', async () => {
+  it('follows ListTasks pages until there is no nextToken, with startedBy as the only filter', async () => {
     // Prepare: the paginator reuses one input object, so each request is copied as it is sent.
     const pages = [
       { taskArns: [taskArn(1), taskArn(2)], nextToken: 'page-2' },
@@ -118,18 +117,16 @@ describe('Function: listActiveTasks', () => {
     // Assess
     expect(active.map((t) => t.taskArn)).toEqual([taskArn(1), taskArn(2), taskArn(3), taskArn(4)]);
     expect(requests).toEqual([
-      { cluster: CLUSTER, startedBy: STARTED_BY, desiredStatus: 'RUNNING', maxResults: 100 },
+      { cluster: CLUSTER, startedBy: STARTED_BY, maxResults: 100 },
       {
         cluster: CLUSTER,
         startedBy: STARTED_BY,
-        desiredStatus: 'RUNNING',
         maxResults: 100,
         nextToken: 'page-2',
       },
       {
         cluster: CLUSTER,
         startedBy: STARTED_BY,
-        desiredStatus: 'RUNNING',
         maxResults: 100,
         nextToken: 'page-3',
       },

@@ -109,4 +109,45 @@ describe('Class: SqsQueueActions', () => {
     // Act & Assess
     await expect(act(newQueue())).rejects.toThrow('Service Unavailable');
   });
+
+  it('dead-letters a key holding control characters and a lone surrogate with sanitised attributes, the body unchanged', async () => {
+    // Prepare: the key exactly as the event's JSON body carries it (escaped there, so lossless).
+    sqsMock.on(SendMessageCommand).resolves({});
+    const key = 'incoming/a\u0000b\u001bc\ud800d\ud83d\ude00.jpg';
+    const body = JSON.stringify({ detail: { object: { key } } });
+
+    // Act
+    await newQueue().deadLetter(body, { 'ecs-pilot-key': key, 'ecs-pilot-reason': `bad key ${key}` });
+
+    // Assess
+    const input = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(input?.MessageBody).toBe(body);
+    expect(
+      (JSON.parse(input!.MessageBody!) as { detail: { object: { key: string } } }).detail.object.key,
+    ).toBe(key);
+    expect(input?.MessageAttributes).toStrictEqual({
+      'ecs-pilot-reason': {
+        DataType: 'String',
+        StringValue: 'bad key incoming/a\ufffdb\ufffdc\ufffdd\ud83d\ude00.jpg',
+      },
+      'ecs-pilot-key': { DataType: 'String', StringValue: 'incoming/a\ufffdb\ufffdc\ufffdd\ud83d\ude00.jpg' },
+    });
+  });
+
+  it('sends at most 10 attributes, the reason and attempts among them', async () => {
+    // Prepare
+    sqsMock.on(SendMessageCommand).resolves({});
+    const context = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`ctx-${i}`, `v${i}`]));
+
+    // Act
+    await newQueue().deadLetter(BODY, { ...context, 'ecs-pilot-reason': 'why', 'ecs-pilot-attempts': '3' });
+
+    // Assess
+    const attributes = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageAttributes ?? {};
+    expect(Object.keys(attributes)).toEqual([
+      'ecs-pilot-reason',
+      'ecs-pilot-attempts',
+      ...Array.from({ length: 8 }, (_, i) => `ctx-${i}`),
+    ]);
+  });
 });

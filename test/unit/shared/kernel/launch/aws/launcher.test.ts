@@ -190,7 +190,7 @@ describe('Function: runTask', () => {
 });
 
 describe('Function: countActiveTasks', () => {
-  it('asks ListTasks for RUNNING tasks with this startedBy in the cluster', async () => {
+  it('asks ListTasks for this startedBy in the cluster, with startedBy as the only filter', async () => {
     // Prepare
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [TASK_ARN] });
 
@@ -202,7 +202,6 @@ describe('Function: countActiveTasks', () => {
     expect(ecsMock.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
       cluster: 'media',
       startedBy: 'ecs-pilot/thumbnails',
-      desiredStatus: 'RUNNING',
       maxResults: 100,
     });
   });
@@ -351,11 +350,16 @@ describe('Class: TaskLauncher', () => {
         expect(result).toEqual({ status: 'started', taskArn: TASK_ARN });
         const listCalls = ecsMock.commandCalls(ListTasksCommand);
         expect(listCalls).toHaveLength(2);
-        expect(listCalls[1]?.args[0].input).toMatchObject({ nextToken: 'page-2' });
+        expect(listCalls[1]?.args[0].input).toEqual({
+          cluster: 'media',
+          startedBy: 'ecs-pilot/thumbnails',
+          maxResults: 100,
+          nextToken: 'page-2',
+        });
         expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
       });
 
-      it('lists only RUNNING tasks of this automation in the request cluster', async () => {
+      it('lists the tasks of this automation in the request cluster by startedBy alone (desired RUNNING is the default)', async () => {
         // Prepare
         ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
         ecsMock.on(RunTaskCommand).resolves(started());
@@ -364,10 +368,12 @@ describe('Class: TaskLauncher', () => {
         await new TaskLauncher({ ecs: newEcs() }).start(request, 1);
 
         // Assess
-        expect(ecsMock.commandCalls(ListTasksCommand)[0]?.args[0].input).toMatchObject({
+        // AWS refuses startedBy with any other filter; its default desiredStatus RUNNING covers
+        // PENDING tasks too (ECS never sets desiredStatus PENDING).
+        expect(ecsMock.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
           cluster: 'media',
           startedBy: 'ecs-pilot/thumbnails',
-          desiredStatus: 'RUNNING',
+          maxResults: 100,
         });
       });
 

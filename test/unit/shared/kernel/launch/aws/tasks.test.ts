@@ -5,10 +5,13 @@ import {
   ClusterNotFoundException,
   ECSClient,
   ECSServiceException,
+  DescribeTasksCommand,
   InvalidParameterException,
+  ListTasksCommand,
+  type ListTasksCommandInput,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { stopTask } from '../../../../../../shared/kernel/launch/aws/tasks';
+import { describeListedTasks, stopTask } from '../../../../../../shared/kernel/launch/aws/tasks';
 import { PermanentError, RetryableError } from '../../../../../../shared/kernel/errors';
 
 const CLUSTER = 'reports';
@@ -96,5 +99,51 @@ describe('Function: stopTask', () => {
     await expect(result).rejects.toBeInstanceOf(expected);
     await expect(result).rejects.toThrow(/^StopTask: /);
     await expect(result).rejects.toHaveProperty('cause', error);
+  });
+});
+
+describe('Function: describeListedTasks', () => {
+  /** Records each ListTasks request as sent (the paginator reuses one input object). */
+  const recordListTasks = (pages: { taskArns: string[]; nextToken?: string }[]) => {
+    const requests: ListTasksCommandInput[] = [];
+    ecsMock.on(ListTasksCommand).callsFake(async (input: ListTasksCommandInput) => {
+      requests.push({ ...input });
+      return pages.shift();
+    });
+    ecsMock.on(DescribeTasksCommand).callsFake(async (input: { tasks: string[] }) => ({
+      tasks: input.tasks.map((arn) => ({ taskArn: arn })),
+      failures: [],
+    }));
+    return requests;
+  };
+
+  it('sends startedBy as the only filter, on every page', async () => {
+    // Prepare
+    const requests = recordListTasks([
+      { taskArns: [taskArn(1)], nextToken: 'p2' },
+      { taskArns: [taskArn(2)] },
+    ]);
+
+    // Act
+    const { tasks } = await describeListedTasks(newEcs(), CLUSTER, { startedBy: 'ecs-pilot/nightly' });
+
+    // Assess
+    expect(tasks.map((t) => t.taskArn)).toEqual([taskArn(1), taskArn(2)]);
+    expect(requests).toEqual([
+      { cluster: CLUSTER, startedBy: 'ecs-pilot/nightly', maxResults: 100 },
+      { cluster: CLUSTER, startedBy: 'ecs-pilot/nightly', maxResults: 100, nextToken: 'p2' },
+    ]);
+  });
+
+  it.each(['RUNNING', 'STOPPED'] as const)('lists by desiredStatus %s alone', async (desiredStatus) => {
+    // Prepare
+    const requests = recordListTasks([{ taskArns: [] }]);
+
+    // Act
+    await describeListedTasks(newEcs(), CLUSTER, { desiredStatus });
+
+    // Assess
+    expect(requests).toEqual([{ cluster: CLUSTER, desiredStatus, maxResults: 100 }]);
+    expect(ecsMock.commandCalls(DescribeTasksCommand)).toHaveLength(0);
   });
 });

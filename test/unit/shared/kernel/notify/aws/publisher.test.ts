@@ -74,6 +74,29 @@ describe('Class: SnsAlertPublisher', () => {
     expect(await publisher.publish(alert).catch((e: unknown) => e)).toBeInstanceOf(RetryableError);
   });
 
+  it('sends a subject SNS accepts (printable ASCII, one line, at most 99) and sanitised, at most 10 attributes, whatever it was given', async () => {
+    // Prepare
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    const extra = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`a${i}`, `v${i}`]));
+
+    // Act
+    await publisher.publish({
+      subject: `stopped:\n été\u0000 \ud800 ${'x'.repeat(150)}`,
+      body: 'body',
+      attributes: { cluster: 'media\u0000\u001b', ...extra },
+    });
+
+    // Assess
+    const input = snsMock.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.Subject).toMatch(/^[\x20-\x7E]{1,99}$/);
+    expect(input?.Subject?.startsWith('stopped: ete')).toBe(true);
+    expect(Object.keys(input?.MessageAttributes ?? {})).toHaveLength(10);
+    expect(input?.MessageAttributes?.cluster).toEqual({
+      DataType: 'String',
+      StringValue: 'media\ufffd\ufffd',
+    });
+  });
+
   it('keeps errors that are already classified', () => {
     const error = new RetryableError('x');
 

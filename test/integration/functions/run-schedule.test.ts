@@ -48,7 +48,7 @@ describe('Function: runSchedule (against the emulator)', () => {
     await setEmulatorTransition(inject('emulatorEndpoint'), 'ecs::task', { progression: 'immediate' });
   });
 
-  /** A slot `minutes` from now, at second precision, as Scheduler sends it. */
+  /** A slot `minutes` from now (negative: ago), at second precision, as Scheduler sends it. */
   const slotAt = (minutes: number) =>
     new Date(Date.now() + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const fire = async (schedule: string, scheduledTime: string, timeoutMs?: number) => {
@@ -94,9 +94,11 @@ describe('Function: runSchedule (against the emulator)', () => {
   const attr = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
 
   describe('overlap: skip', () => {
-    const first = slotAt(1);
-    const second = slotAt(61);
-    const third = slotAt(121);
+    // Slots a minute apart, in the past and inside the 15-minute window: the function refuses
+    // slots dated more than a few minutes ahead of its clock.
+    const first = slotAt(-12);
+    const second = slotAt(-11);
+    const third = slotAt(-10);
 
     it('starts one task for a slot, with the slot in its environment and tags', async () => {
       await fire('report-skip', first);
@@ -144,15 +146,15 @@ describe('Function: runSchedule (against the emulator)', () => {
   });
 
   it('lets runs overlap with overlap allow', async () => {
-    await fire('report-allow', slotAt(2));
-    await fire('report-allow', slotAt(62));
+    await fire('report-allow', slotAt(-9));
+    await fire('report-allow', slotAt(-8));
 
     expect(await tasksOf('report-allow', true)).toHaveLength(2);
   });
 
   it('stops the previous run, with a reason naming the schedule, and starts the new one with overlap replace', async () => {
-    const first = slotAt(3);
-    const second = slotAt(63);
+    const first = slotAt(-7);
+    const second = slotAt(-6);
     await fire('report-replace', first);
 
     await fire('report-replace', second);
@@ -174,6 +176,18 @@ describe('Function: runSchedule (against the emulator)', () => {
     const dead = await takeDeadLetters();
     expect(dead).toHaveLength(1);
     expect(attr(dead[0]!, 'ecs-pilot-reason')).toMatch(/past its 15 min window$/);
+  });
+
+  it('starts no task for a slot dated an hour ahead of its clock, and dead-letters it with the reason', async () => {
+    const slot = slotAt(60);
+
+    await fire('report-allow', slot);
+
+    const early = (await tasksOf('report-allow')).filter((t) => tag(t, 'ecs-pilot:slot') === slot);
+    expect(early).toHaveLength(0);
+    const dead = await takeDeadLetters();
+    expect(dead).toHaveLength(1);
+    expect(attr(dead[0]!, 'ecs-pilot-reason')).toMatch(/min ahead of the function clock .* allowed skew\)$/);
   });
 
   it('starts a slot Scheduler delivers 40 minutes late inside a 60-minute flexible window', async () => {

@@ -227,21 +227,38 @@ describe('Function: uploadToTask (against the emulator)', () => {
     expect(versions).toEqual([first, second].sort());
   });
 
-  it('never delivers an object that matches no rule', async () => {
-    await put('incoming/notes.txt');
-    await put('elsewhere/photo.jpg');
-
+  const queueDepth = async () => {
     const { Attributes } = await local.clients.sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: local.queueUrl,
         AttributeNames: ['ApproximateNumberOfMessages'],
       }),
     );
+    return Attributes?.ApproximateNumberOfMessages;
+  };
+
+  it('never delivers an object outside every trigger prefix', async () => {
+    await put('elsewhere/photo.jpg');
+
+    const depth = await queueDepth();
     await local.drain();
 
-    expect(Attributes?.ApproximateNumberOfMessages).toBe('0');
-    expect(await tasksForKey('thumbnails', 'incoming/notes.txt')).toHaveLength(0);
+    expect(depth).toBe('0');
     expect(await tasksForKey('thumbnails', 'elsewhere/photo.jpg')).toHaveLength(0);
+  });
+
+  it('starts no task for an object inside a prefix whose suffix matches no trigger, and acks it', async () => {
+    // The rule matches prefixes only (no wildcard rules, see "Rule layout"): the function checks the suffix.
+    await put('incoming/notes.txt');
+
+    const depth = await queueDepth();
+    const result = await local.drain();
+
+    expect(depth).toBe('1');
+    expect(result.failedRecords).toBe(0);
+    expect(await queueDepth()).toBe('0');
+    expect(await tasksForKey('thumbnails', 'incoming/notes.txt')).toHaveLength(0);
+    expect(await takeDeadLetters()).toHaveLength(0);
   });
 
   it('dead-letters malformed events at once with the reason, without retrying them', async () => {

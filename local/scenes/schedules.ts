@@ -5,6 +5,7 @@ import type { SqsHandler } from '../lambda.js';
 import { loadSqsFunction, type LocalAccount } from '../harness.js';
 import { parseScheduleExpression } from '../../shared/kernel/scheduler/expression.js';
 import { nextRuns } from '../../shared/schedules/next.js';
+import { atSimulatedTime } from '../clock.js';
 import { captureDecisions, short, type Decision } from './capture.js';
 
 /**
@@ -32,7 +33,7 @@ export async function schedulesScene(account: LocalAccount, verbose: boolean): P
   });
   console.log(
     `• ${schedule.name}: ${schedule.schedule} in ${schedule.timezone}, overlap ${schedule.overlap}; ` +
-      `firing its next ${slots.length} slots now (simulated clock):`,
+      `firing its next ${slots.length} slots, each at its own time (simulated clock):`,
   );
   await setEmulatorTransition(account.endpoint, 'ecs::task', { progression: 'manual', times: 1_000_000 });
   try {
@@ -46,7 +47,11 @@ export async function schedulesScene(account: LocalAccount, verbose: boolean): P
       await account.clients.sqs.send(
         new SendMessageCommand({ QueueUrl: runSchedule.queueUrl, MessageBody: body }),
       );
-      const [, decisions] = await captureDecisions(verbose, () => runSchedule.drain());
+      // The function runs at the slot's own time, a few seconds after it, as when Scheduler fires it:
+      // it refuses a slot dated more than a few minutes ahead of its clock.
+      const [, decisions] = await atSimulatedTime(new Date(slot.utc.getTime() + 5_000), () =>
+        captureDecisions(verbose, () => runSchedule.drain()),
+      );
       const d: Decision | undefined = decisions.find((x) => x.schedule === schedule.name);
       console.log(
         `  slot ${slot.local} (${slot.utc.toISOString()}): ${d?.decision ?? 'no decision'}` +

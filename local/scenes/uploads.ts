@@ -75,7 +75,8 @@ export async function uploadsScene(account: LocalAccount, verbose: boolean): Pro
       `      startedBy ${task?.startedBy}; tags ${tags.map((t) => `${t.key}=${t.value?.slice(0, 16)}`).join(' ')}`,
     );
   }
-  console.log(`  "incoming/notes.txt"  no rule matches: EventBridge never delivered it`);
+  // The bucket's rule matches prefixes only (no wildcard rules); the function checks the suffix.
+  console.log(`  "incoming/notes.txt"  no trigger matches its suffix: no task`);
   console.log('\nRedelivered event');
   for (const d of secondDecisions) {
     console.log(

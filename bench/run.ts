@@ -4,8 +4,8 @@
  * bench/results.json. A MISS is a result, not a failure: the exit code is non-zero only when a
  * benchmark crashed.
  *
- *   npm run bench [-- --only bundle,cold,overhead,burst] [--burst-objects 1000] [--cold-runs 15]
- *                 [--overhead-events 2000]
+ *   npm run bench [-- --only bundle,cold,overhead,burst,pacing] [--burst-objects 1000] [--cold-runs 15]
+ *                 [--overhead-events 2000] [--pacing-objects 2000]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { commandLine, formatTable, projectRoot, type BenchResult, type Row } from './lib.js';
 
-const BENCHES = ['bundle', 'cold', 'overhead', 'burst', 'scaling', 'lifecycle'] as const;
+const BENCHES = ['bundle', 'cold', 'overhead', 'burst', 'pacing', 'scaling', 'lifecycle'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const HELP = `npm run bench [-- options]
@@ -24,6 +24,7 @@ Options:
   --burst-objects N      objects uploaded in the burst (default 1000)
   --cold-runs N          fresh Node processes per cold-import mode, at least 10 (default 15)
   --overhead-events N    timed events in the handler-overhead run, a multiple of 10 (default 2000)
+  --pacing-objects N     objects queued at once in the pacing runs (default 2000)
   -h, --help             show this help`;
 
 const { values } = parseArgs({
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     'burst-objects': { type: 'string', default: '1000' },
     'cold-runs': { type: 'string', default: '15' },
     'overhead-events': { type: 'string', default: '2000' },
+    'pacing-objects': { type: 'string', default: '2000' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -86,6 +88,16 @@ if (selected.has('burst')) {
     args: ['--objects', values['burst-objects'], '--timeout-minutes', '15'],
     stdout: 'ignore',
     // The burst bounds its own drain at 15 min; this only catches a hang around it.
+    timeoutMs: 30 * 60_000,
+  });
+}
+if (selected.has('pacing')) {
+  steps.push({
+    benches: ['pacing'],
+    file: 'bench/pacing.ts',
+    args: ['--objects', values['pacing-objects'], '--speed', '4'],
+    stdout: 'ignore',
+    // Two runs of about 100 and 200 simulated seconds at 4x; the run stops itself at 3,600.
     timeoutMs: 30 * 60_000,
   });
 }

@@ -7,7 +7,8 @@ import { S3ObjectLookup, s3Client } from '../shared/uploads/aws/objects.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any event is touched.
 const config = deployedConfig();
-const launcher = deployedLauncher(ecsClient());
+// Paced to this instance's share of delivery.maxLaunchesPerSecond, slower while AWS throttles.
+const launcher = deployedLauncher(ecsClient(), config.delivery);
 const objects = new S3ObjectLookup(s3Client());
 
 /** SQS (fed by the uploads EventBridge rules) → one Fargate task per matching object version. */
@@ -16,6 +17,8 @@ export const handler = sqsFunction({
   queueUrlEnv: 'UPLOADS_QUEUE_URL',
   deadLetterQueueUrlEnv: 'UPLOADS_DLQ_URL',
   settings: config.delivery,
+  // A batch's objects are independent: they wait for launch slots together, not one after another.
+  concurrency: config.delivery.batchSize,
   onInvoke: (context) => launcher.registerContext(context),
   process: (body, attributes, { logger, count }) =>
     processUploadMessage(body, attributes, {

@@ -1,6 +1,7 @@
 import type { UploadTrigger } from '../config/schema.js';
 import type { Log } from '../kernel/log.js';
 import { DeferError } from '../kernel/delivery/batch.js';
+import { DEFER_BASE_SECONDS } from '../kernel/delivery/decide.js';
 import { errorMessage, PermanentError, RetryableError } from '../kernel/errors.js';
 import type { LaunchResult } from '../kernel/launch/aws/launcher.js';
 import type { RunTaskRequest } from '../kernel/launch/launch.js';
@@ -115,7 +116,12 @@ export async function processUploadMessage(
     if (errors.some((e) => !(e instanceof PermanentError) && !(e instanceof DeferError))) {
       throw new RetryableError(message);
     }
-    if (errors.some((e) => e instanceof DeferError)) throw new DeferError(message);
+    const deferred = errors.filter((e): e is DeferError => e instanceof DeferError);
+    if (deferred.length > 0) {
+      // The soonest retry any of them asks for (a throttle: seconds; a cap: a minute).
+      const baseSeconds = Math.min(...deferred.map((e) => e.baseSeconds ?? DEFER_BASE_SECONDS));
+      throw new DeferError(message, { baseSeconds });
+    }
     throw new PermanentError(message);
   }
   return decisions;

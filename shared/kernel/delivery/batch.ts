@@ -25,8 +25,18 @@ export type RecordProcessor = (
   record: SQSRecord,
 ) => Promise<unknown>;
 
-/** Thrown by a processor when a cap is reached: the event is re-queued without spending an attempt. */
-export class DeferError extends RetryableError {}
+/**
+ * Thrown by a processor when a cap or a rate limit is reached: the event is re-queued without
+ * spending an attempt. `baseSeconds` is its first delay (default 60 s); later ones double, with jitter.
+ */
+export class DeferError extends RetryableError {
+  readonly baseSeconds: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; baseSeconds?: number }) {
+    super(message, options);
+    this.baseSeconds = options?.baseSeconds;
+  }
+}
 
 /** Message attribute names ecs-pilot writes on re-queued and dead-lettered messages. */
 export const ATTR = {
@@ -39,7 +49,11 @@ export const ATTR = {
 function outcomeOf(error: unknown): RecordOutcome {
   // Our own errors carry a readable message already; others keep their name for diagnosis.
   const reason = error instanceof EcsPilotError ? error.message : errorMessage(error);
-  if (error instanceof DeferError) return { kind: 'deferred', reason };
+  if (error instanceof DeferError) {
+    return error.baseSeconds === undefined
+      ? { kind: 'deferred', reason }
+      : { kind: 'deferred', reason, baseSeconds: error.baseSeconds };
+  }
   if (error instanceof RetryableError) return { kind: 'retryable', reason };
   if (error instanceof PermanentError) return { kind: 'permanent', reason };
   // An unexpected bug must not spin forever, but may be transient: bounded retries, then dead-letter.
@@ -53,6 +67,8 @@ export interface BatchOptions {
   now?: () => Date;
   random?: () => number;
   onAction?: (action: DeliveryAction['action'] | 'ack') => void;
+  /** Records processed at once (default 1: one after another, in order). */
+  concurrency?: number;
   /**
    * Called once a message is safely in the dead-letter queue, with what is known about it (e.g. to
    * alert a human). Its failure is logged; the message is already kept, so nothing is lost.
@@ -73,7 +89,7 @@ export async function processBatch(
   options: BatchOptions,
 ): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of records) {
+  const handle = async (record: SQSRecord) => {
     const context: Record<string, string> = {};
     const attempt = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1);
     const deferrals = Number(record.messageAttributes?.[ATTR.deferrals]?.stringValue ?? 0) || 0;
@@ -139,6 +155,14 @@ export async function processBatch(
         failures.push({ itemIdentifier: record.messageId });
       }
     }
-  }
+  };
+  // Records are independent events; with concurrency > 1 they overlap (each still gets its own
+  // outcome). A worker pool, not Promise.all: at most `concurrency` records are in flight.
+  let next = 0;
+  const worker = async () => {
+    while (next < records.length) await handle(records[next++]!);
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, records.length));
+  await Promise.all(Array.from({ length: workers }, worker));
   return { batchItemFailures: failures };
 }

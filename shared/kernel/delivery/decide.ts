@@ -6,7 +6,7 @@ export type RecordOutcome =
   | { kind: 'permanent'; reason: string }
   | { kind: 'retryable'; reason: string }
   /** A cap is reached: try again later without spending one of the event's attempts. */
-  | { kind: 'deferred'; reason: string };
+  | { kind: 'deferred'; reason: string; baseSeconds?: number };
 
 /** What the queue should do with the message. */
 export type DeliveryAction =
@@ -17,6 +17,9 @@ export type DeliveryAction =
 
 /** SQS caps visibility timeouts and message delays at 15 minutes. */
 export const MAX_DELAY_SECONDS = 900;
+
+/** First delay of a deferred event unless its error asks for another (a cap: a minute). */
+export const DEFER_BASE_SECONDS = 60;
 
 /** Deferrals allowed before an event is dead-lettered: about a day at the longest delay. */
 export const MAX_DEFERRALS = 100;
@@ -71,7 +74,7 @@ export function decideDelivery(
       }
       return {
         action: 'defer',
-        delaySeconds: backoffSeconds(60, state.deferrals + 1, random),
+        delaySeconds: backoffSeconds(outcome.baseSeconds ?? DEFER_BASE_SECONDS, state.deferrals + 1, random),
         deferrals: state.deferrals + 1,
         reason: outcome.reason,
       };

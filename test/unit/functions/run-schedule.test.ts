@@ -458,12 +458,10 @@ describe('Handler: run-schedule with stop alerts configured', () => {
   });
 
   it('mails the alerts topic when a slot finally cannot start, naming the schedule, the slot and the reason', async () => {
-    // Prepare: the last attempt, and ECS has no capacity.
+    // Prepare: the last attempt, and ECS finds no network interface for the task (not a throttle).
     const slot = recentSlot();
     activeTasks();
-    ecsMock
-      .on(RunTaskCommand)
-      .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'RESOURCE:ENI' }] });
 
     // Act
     const response = await handler(
@@ -479,7 +477,7 @@ describe('Handler: run-schedule with stop alerts configured', () => {
     const input = published[0]!.args[0].input;
     expect(input.TopicArn).toBe(TOPIC);
     expect(input.Subject).toBe(`ecs-pilot schedule nightly: slot ${slot.text} did not start`);
-    expect(input.Message).toContain('Capacity is unavailable at this time');
+    expect(input.Message).toContain('RESOURCE:ENI');
     expect(input.Message).toContain('Attempts         3');
     expect(input.MessageAttributes?.schedule?.StringValue).toBe('nightly');
   });

@@ -223,13 +223,45 @@ describe('Handler: upload-to-task', () => {
     expect(retryToken).toBe(firstToken);
   });
 
-  it('dead-letters with bucket, key, version id and reason once throttling outlasts the last attempt', async () => {
+  it('defers a throttled upload within seconds, even at its last attempt: throttling never dead-letters it', async () => {
     // Prepare
     ecsMock.on(RunTaskCommand).rejects(throttled());
     storeObjects('incoming/holiday photo+1.jpg');
     const record = sqsRecord(
       s3ObjectCreatedEvent({ key: 'incoming/holiday photo+1.jpg', versionId: 'v-42' }),
       { messageId: 'throttled', receiveCount: 3 },
+    );
+
+    // Act
+    const response = await handler(sqsEvent(record), fakeContext());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const sent = sqsMock.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.args[0].input).toMatchObject({ QueueUrl: QUEUE_URL, MessageBody: record.body });
+    expect(sent[0]?.args[0].input.DelaySeconds).toBeGreaterThanOrEqual(1);
+    expect(sent[0]?.args[0].input.DelaySeconds).toBeLessThanOrEqual(2);
+    expect(attributesOf(sent[0]?.args[0].input)).toMatchObject({
+      'ecs-pilot-key': 'incoming/holiday photo+1.jpg',
+      'ecs-pilot-deferrals': '1',
+    });
+  });
+
+  it('dead-letters with bucket, key, version id and reason once a server error outlasts the last attempt', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).rejects(
+      new ECSServiceException({
+        name: 'ServerException',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+        message: 'internal',
+      }),
+    );
+    storeObjects('incoming/holiday photo+1.jpg');
+    const record = sqsRecord(
+      s3ObjectCreatedEvent({ key: 'incoming/holiday photo+1.jpg', versionId: 'v-42' }),
+      { messageId: 'failing', receiveCount: 3 },
     );
 
     // Act
@@ -247,9 +279,7 @@ describe('Handler: upload-to-task', () => {
       'ecs-pilot-version-id': 'v-42',
       'ecs-pilot-trigger': 'thumbnails',
       'ecs-pilot-attempts': '3',
-      'ecs-pilot-reason': expect.stringMatching(
-        /^gave up after 3 attempts; last error: .*ThrottlingException/,
-      ),
+      'ecs-pilot-reason': expect.stringMatching(/^gave up after 3 attempts; last error: .*ServerException/),
       'ecs-pilot-failed-at': expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
     });
   });

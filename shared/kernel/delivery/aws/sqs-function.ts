@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Delivery } from '../config.js';
 import { processBatch, type RecordProcessor } from '../batch.js';
 import { requiredEnv } from '../../env.js';
-import type { Log } from '../../log.js';
+import { withKeys, type Log } from '../../log.js';
 import { sqsClient } from '../../aws/clients.js';
 import { createLogger, createMetrics } from '../../aws/observability.js';
 import { SqsQueueActions } from './queue.js';
@@ -24,6 +24,8 @@ export interface SqsFunctionOptions {
   queueUrlEnv: string;
   deadLetterQueueUrlEnv: string;
   settings: Pick<Delivery, 'maxAttempts' | 'retryBaseSeconds'>;
+  /** Records of one batch processed at once (default 1, in order); see BatchOptions.concurrency. */
+  concurrency?: number;
   /** Called at the start of every invocation (e.g. to register the context with idempotency). */
   onInvoke?: (context: Context) => void;
   /** Called once a message is safely dead-lettered (see BatchOptions.onDeadLetter). */
@@ -52,10 +54,8 @@ export function sqsFunction(
     requiredEnv(options.deadLetterQueueUrlEnv),
   );
   const count: Count = (metric) => metrics.addMetric(metric, MetricUnit.Count, 1);
-  const process: RecordProcessor = (body, attributes, record) => {
-    logger.appendKeys({ messageId: record.messageId });
-    return options.process(body, attributes, { logger, count });
-  };
+  const process: RecordProcessor = (body, attributes, record) =>
+    options.process(body, attributes, { logger: withKeys(logger, { messageId: record.messageId }), count });
   return async (event, context) => {
     logger.addContext(context);
     options.onInvoke?.(context);
@@ -64,6 +64,7 @@ export function sqsFunction(
         queue,
         settings: options.settings,
         logger,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
         onAction: (action) => action !== 'ack' && count(ACTION_METRICS[action]),
         ...(options.onDeadLetter
           ? {
@@ -73,7 +74,6 @@ export function sqsFunction(
           : {}),
       });
     } finally {
-      logger.removeKeys(['messageId']);
       metrics.publishStoredMetrics();
     }
   };

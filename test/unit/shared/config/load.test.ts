@@ -13,7 +13,13 @@ import { UPLOAD_PLACEHOLDERS } from '../../../../shared/config/schema';
 import { ConfigError, PermanentError } from '../../../../shared/kernel/errors';
 import { rawTrigger, type RawTask, type RawTrigger } from '../fixtures';
 
-const DEFAULT_DELIVERY = { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 };
+const DEFAULT_DELIVERY = {
+  maxConcurrency: 2,
+  batchSize: 10,
+  maxAttempts: 8,
+  retryBaseSeconds: 10,
+  maxLaunchesPerSecond: 20,
+};
 const PLACEHOLDER_LIST = UPLOAD_PLACEHOLDERS.map((p) => `{${p}}`).join(', ');
 
 /** A config with one upload trigger built from {@link rawTrigger}. */
@@ -111,7 +117,13 @@ describe('Function: parseConfig', () => {
       const raw = {
         region: 'eu-west-1',
         logLevel: 'DEBUG',
-        delivery: { maxConcurrency: 5, batchSize: 1, maxAttempts: 50, retryBaseSeconds: 900 },
+        delivery: {
+          maxConcurrency: 5,
+          batchSize: 1,
+          maxAttempts: 50,
+          retryBaseSeconds: 900,
+          maxLaunchesPerSecond: 7,
+        },
         ...withUpload(
           { prefix: 'incoming/', suffix: '.jpg', minSize: 0, maxSize: 10 },
           {

@@ -22,7 +22,13 @@ describe('Schema: configSchema', () => {
       expect(config).toStrictEqual({
         region: 'us-east-1',
         logLevel: 'INFO',
-        delivery: { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 },
+        delivery: {
+          maxConcurrency: 2,
+          batchSize: 10,
+          maxAttempts: 8,
+          retryBaseSeconds: 10,
+          maxLaunchesPerSecond: 20,
+        },
         uploads: [],
         schedules: [],
         scalers: [],

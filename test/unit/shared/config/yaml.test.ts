@@ -46,6 +46,7 @@ describe('Function: parseConfigText', () => {
       batchSize: 10,
       maxAttempts: 8,
       retryBaseSeconds: 10,
+      maxLaunchesPerSecond: 20,
     });
     expect(config.uploads).toHaveLength(1);
     expect(config.uploads[0]).toMatchObject({
@@ -64,7 +65,13 @@ describe('Function: parseConfigText', () => {
     expect(parseConfigText(text)).toEqual({
       region: 'us-east-1',
       logLevel: 'INFO',
-      delivery: { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 },
+      delivery: {
+        maxConcurrency: 2,
+        batchSize: 10,
+        maxAttempts: 8,
+        retryBaseSeconds: 10,
+        maxLaunchesPerSecond: 20,
+      },
       uploads: [],
       schedules: [],
       scalers: [],
@@ -257,6 +264,7 @@ describe('Function: loadConfigFile', () => {
       batchSize: 10,
       maxAttempts: 3,
       retryBaseSeconds: 1,
+      maxLaunchesPerSecond: 20,
     });
     expect(config.uploads.map((t) => t.name)).toEqual(['thumbnails', 'transcode']);
     expect(config.uploads[0]?.task.capacityProviderStrategy).toEqual([

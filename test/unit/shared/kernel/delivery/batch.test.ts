@@ -407,6 +407,73 @@ describe('Function: processBatch', () => {
   });
 });
 
+describe('Function: processBatch (concurrency)', () => {
+  const options = (concurrency: number) => ({
+    queue: recordingQueue(),
+    settings: SETTINGS,
+    logger: recordingLogger(),
+    now: () => NOW,
+    random: () => 0.5,
+    concurrency,
+  });
+
+  it('processes one record after another by default, in order', async () => {
+    // Prepare
+    const order: string[] = [];
+    const process: RecordProcessor = async (body) => {
+      order.push(`start ${body}`);
+      await new Promise((resolve) => setTimeout(resolve, body === 'a' ? 10 : 0));
+      order.push(`end ${body}`);
+    };
+    const { concurrency: _unused, ...sequential } = options(1);
+
+    // Act
+    await processBatch([sqsRecord('a'), sqsRecord('b')], process, sequential);
+
+    // Assess
+    expect(order).toEqual(['start a', 'end a', 'start b', 'end b']);
+  });
+
+  it('keeps at most `concurrency` records in flight and still gives each its own outcome', async () => {
+    // Prepare
+    let inFlight = 0;
+    let most = 0;
+    const process: RecordProcessor = async (body, context) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      context['ecs-pilot-key'] = body;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      if (body === 'r3') throw new RetryableError('throttled');
+      if (body === 'r5') throw new PermanentError('malformed');
+    };
+    const records = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'].map((b) => sqsRecord(b, { messageId: b }));
+    const settings = options(3);
+
+    // Act
+    const response = await processBatch(records, process, settings);
+
+    // Assess
+    expect(most).toBe(3);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'r3' }]);
+    expect(settings.queue.delay).toHaveBeenCalledOnce();
+    expect(settings.queue.deadLetter).toHaveBeenCalledExactlyOnceWith(
+      'r5',
+      expect.objectContaining({ 'ecs-pilot-key': 'r5' }),
+    );
+  });
+});
+
+describe('Function: processBatch (deferral delay)', () => {
+  it("uses the DeferError's own first delay when it gives one (a throttle: seconds, not a minute)", async () => {
+    // Act
+    const { queue } = await run([sqsRecord('{}')], throwing(new DeferError('throttled', { baseSeconds: 2 })));
+
+    // Assess: jitter 0.5 of a 2 s ceiling on the first deferral.
+    expect(queue.requeue).toHaveBeenCalledExactlyOnceWith('{}', 2, { [ATTR.deferrals]: '1' });
+  });
+});
+
 describe('Function: processBatch (dead-letter notification)', () => {
   const record = (body: string): SQSRecord =>
     ({

@@ -7,7 +7,13 @@ function issuesOf(value: unknown): string[] {
   return result.success ? [] : result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
 }
 
-const DEFAULTS = { maxConcurrency: 2, batchSize: 10, maxAttempts: 8, retryBaseSeconds: 10 };
+const DEFAULTS = {
+  maxConcurrency: 2,
+  batchSize: 10,
+  maxAttempts: 8,
+  retryBaseSeconds: 10,
+  maxLaunchesPerSecond: 20,
+};
 
 describe('Schema: deliverySchema', () => {
   it('gives every default when the section is left out', () => {
@@ -38,6 +44,7 @@ describe('Schema: deliverySchema', () => {
     ['batchSize', 1, 100],
     ['maxAttempts', 1, 50],
     ['retryBaseSeconds', 1, 900],
+    ['maxLaunchesPerSecond', 1, 100],
   ])('accepts %s from %i to %i and nothing outside', (field, min, max) => {
     expect(issuesOf({ [field]: min })).toStrictEqual([]);
     expect(issuesOf({ [field]: max })).toStrictEqual([]);

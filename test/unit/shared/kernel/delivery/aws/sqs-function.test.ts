@@ -238,28 +238,27 @@ describe('Function: sqsFunction', () => {
     expect(publishedCounts()).toStrictEqual({ UploadsStarted: 1 });
   });
 
-  it('logs with the message id while a message is processed, and without it afterwards', async () => {
-    // Prepare
-    let logger: Parameters<Process>[2]['logger'] | undefined;
+  it('logs each record with its own message id, also when records are processed concurrently', async () => {
+    // Prepare: the first record is still working when the second logs.
     const handler = handlerWith({
-      process: async (_body, _attributes, tools) => {
-        logger = tools.logger;
-        tools.logger.info('processing');
+      concurrency: 2,
+      process: async (body, _attributes, tools) => {
+        if (body === 'slow') await new Promise((resolve) => setTimeout(resolve, 20));
+        tools.logger.info(`processing ${body}`);
       },
     });
 
     // Act
     await handler(
-      sqsEvent(sqsRecord('x', { messageId: 'm-logged' })),
+      sqsEvent(sqsRecord('slow', { messageId: 'm-slow' }), sqsRecord('fast', { messageId: 'm-fast' })),
       fakeContext({ awsRequestId: 'req-1' }),
     );
-    logger?.info('between invocations');
 
     // Assess
-    expect(output.logs('processing')).toStrictEqual([
-      expect.objectContaining({ messageId: 'm-logged', function_request_id: 'req-1', service: 'uploads' }),
+    expect(output.logs('processing slow')).toStrictEqual([
+      expect.objectContaining({ messageId: 'm-slow', function_request_id: 'req-1', service: 'uploads' }),
     ]);
-    expect(output.logs('between invocations')[0]).not.toHaveProperty('messageId');
+    expect(output.logs('processing fast')).toStrictEqual([expect.objectContaining({ messageId: 'm-fast' })]);
   });
 
   it('calls onInvoke with the context at the start of every invocation', async () => {

@@ -27,11 +27,14 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   CapReachedError,
+  LaunchThrottledError,
+  THROTTLE_RETRY_BASE_SECONDS,
   TaskLauncher,
   countActiveTasks,
   runTask,
 } from '../../../../../../shared/kernel/launch/aws/launcher.js';
 import { DeferError } from '../../../../../../shared/kernel/delivery/batch.js';
+import { LaunchPacer } from '../../../../../../shared/kernel/launch/pace.js';
 import { PermanentError, RetryableError } from '../../../../../../shared/kernel/errors.js';
 import { parseObjectCreated } from '../../../../../../shared/uploads/event.js';
 import { planUploadTask } from '../../../../../../shared/uploads/plan.js';
@@ -283,7 +286,6 @@ describe('Class: TaskLauncher', () => {
     });
 
     it.each([
-      ['ThrottlingException', ecsServiceError('ThrottlingException', 400)],
       [
         'ServerException',
         new ServerException({ message: 'internal error', $metadata: { httpStatusCode: 500 } }),
@@ -733,7 +735,7 @@ describe('Class: TaskLauncher', () => {
       expect(sent.map((body) => body.clientToken)).toEqual([request.clientToken, request.clientToken]);
     });
 
-    it('gives up with a RetryableError once the SDK attempts are spent', async () => {
+    it('defers with LaunchThrottledError once the SDK attempts are spent on throttling', async () => {
       // Prepare
       const { ecs, sent } = stubbedHttpEcs(2, [throttled(), throttled(), throttled()]);
 
@@ -741,9 +743,169 @@ describe('Class: TaskLauncher', () => {
       const outcome = new TaskLauncher({ ecs }).start(plannedRequest(), undefined);
 
       // Assess
-      await expect(outcome).rejects.toBeInstanceOf(RetryableError);
-      await expect(outcome).rejects.toThrow('RunTask: ThrottlingException: Rate exceeded');
+      await expect(outcome).rejects.toBeInstanceOf(LaunchThrottledError);
+      await expect(outcome).rejects.toThrow('RunTask throttled: ThrottlingException: Rate exceeded');
       expect(sent).toHaveLength(2);
     });
+  });
+});
+
+describe('Class: TaskLauncher, under AWS rate limits', () => {
+  beforeEach(() => {
+    ecsMock = mockClient(ECSClient);
+  });
+  afterEach(() => {
+    ecsMock.reset();
+  });
+
+  const startedTask = (arn = TASK_ARN): RunTaskCommandOutput => ({
+    tasks: [{ taskArn: arn }],
+    failures: [],
+    $metadata: {},
+  });
+
+  it.each([
+    ['ThrottlingException', ecsServiceError('ThrottlingException', 400)],
+    ['TooManyRequestsException', ecsServiceError('TooManyRequestsException', 400)],
+  ])('defers a launch throttled with %s, asking for a redelivery within seconds', async (_name, error) => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).rejects(error);
+
+    // Act
+    const outcome = new TaskLauncher({ ecs: newEcs() }).start(plannedRequest(), undefined);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(LaunchThrottledError);
+    await expect(outcome).rejects.toBeInstanceOf(DeferError);
+    await expect(outcome).rejects.toMatchObject({ baseSeconds: THROTTLE_RETRY_BASE_SECONDS });
+  });
+
+  it.each([
+    'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+    'Rate exceeded',
+  ])('defers a launch whose failures[] says "%s"', async (reason) => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason }], $metadata: {} });
+
+    // Act
+    const outcome = new TaskLauncher({ ecs: newEcs() }).start(plannedRequest(), undefined);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(LaunchThrottledError);
+  });
+
+  it.each(['RESOURCE:MEMORY', "You've reached the limit on the number of tasks you can run concurrently"])(
+    'keeps spending attempts (no deferral) on failures[] "%s", which may need a person',
+    async (reason) => {
+      // Prepare
+      ecsMock.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason }], $metadata: {} });
+
+      // Act
+      const outcome = new TaskLauncher({ ecs: newEcs() }).start(plannedRequest(), undefined);
+
+      // Assess
+      await expect(outcome).rejects.toBeInstanceOf(RetryableError);
+      await expect(outcome).rejects.not.toBeInstanceOf(DeferError);
+    },
+  );
+
+  it('waits for its paced slot, halves the pace on a throttle and regains it on success', async () => {
+    // Prepare
+    let clock = 0;
+    const waits: number[] = [];
+    const pacer = new LaunchPacer(
+      { ceilingPerSecond: 4, floorPerSecond: 0.5, increasePerSecond: 1, decreaseFactor: 0.5, burst: 1 },
+      () => clock,
+    );
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      clock += ms;
+    };
+    ecsMock
+      .on(RunTaskCommand)
+      .rejectsOnce(ecsServiceError('ThrottlingException', 400))
+      .resolves(startedTask());
+    const launcher = new TaskLauncher({ ecs: newEcs(), pacing: { pacer, maxWaitMs: 5_000, sleep } });
+
+    // Act
+    await expect(launcher.start(plannedRequest('a.jpg'), undefined)).rejects.toBeInstanceOf(
+      LaunchThrottledError,
+    );
+    const afterThrottle = pacer.ratePerSecond;
+    await launcher.start(plannedRequest('b.jpg'), undefined);
+
+    // Assess
+    expect(afterThrottle).toBe(2);
+    expect(waits).toEqual([500]);
+    expect(pacer.ratePerSecond).toBeCloseTo(2.5);
+  });
+
+  it('defers instead of waiting when its slot is further away than maxWaitMs, and sends nothing', async () => {
+    // Prepare
+    const pacer = new LaunchPacer(
+      { ceilingPerSecond: 0.1, floorPerSecond: 0.1, increasePerSecond: 0.1, decreaseFactor: 0.5, burst: 1 },
+      () => 0,
+    );
+    ecsMock.on(RunTaskCommand).resolves(startedTask());
+    const launcher = new TaskLauncher({
+      ecs: newEcs(),
+      pacing: { pacer, maxWaitMs: 1_000, sleep: async () => undefined },
+    });
+    await launcher.start(plannedRequest('first.jpg'), undefined);
+
+    // Act
+    const outcome = launcher.start(plannedRequest('second.jpg'), undefined);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/^paced: next launch slot is more than 1000 ms away/);
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it('starts one task when the same event is launched twice at once, and reports the second a duplicate', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return startedTask();
+    });
+    const launcher = new TaskLauncher({ ecs: newEcs() });
+
+    // Act
+    const [first, second] = await Promise.all([
+      launcher.start(plannedRequest(), undefined),
+      launcher.start(plannedRequest(), undefined),
+    ]);
+
+    // Assess
+    expect(first).toEqual({ status: 'started', taskArn: TASK_ARN });
+    expect(second).toEqual({ status: 'duplicate', taskArn: TASK_ARN });
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it('never exceeds maxRunning from concurrent launches in one instance: counting and launching take turns', async () => {
+    // Prepare: ECS lists whatever this test has started so far, after a delay, as ListTasks would.
+    const running: string[] = [];
+    ecsMock.on(ListTasksCommand).callsFake(async () => {
+      const snapshot = [...running];
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { taskArns: snapshot };
+    });
+    ecsMock.on(RunTaskCommand).callsFake(async (input: { clientToken: string }) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const arn = `${TASK_ARN}-${input.clientToken.slice(0, 8)}`;
+      running.push(arn);
+      return startedTask(arn);
+    });
+    const launcher = new TaskLauncher({ ecs: newEcs() });
+    const requests = ['1', '2', '3', '4', '5', '6'].map((n) => plannedRequest(`capped/${n}.bin`));
+
+    // Act
+    const outcomes = await Promise.allSettled(requests.map((r) => launcher.start(r, 3)));
+
+    // Assess
+    expect(running).toHaveLength(3);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    for (const outcome of outcomes.filter((o) => o.status === 'rejected')) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(CapReachedError);
+    }
   });
 });

@@ -119,11 +119,15 @@ export async function evaluateScaler(
     service: scaler.service,
   };
   let observation: ScaleObservation | undefined;
+  let queueRead: Awaited<ReturnType<ScalingAdapters['depth']>> | undefined;
   try {
     if (tools.idleSince) {
       // Idle shortcut: with the queue still empty and the service last seen at its minimum with no
       // wait running, no decision but "unchanged" is possible, so one GetQueueAttributes is enough.
       const depth = await adapters.depth(scaler.queue);
+      // Messages arrived: the full evaluation decides on this reading (the service is what changed
+      // least since, and it is read after the state as always).
+      queueRead = depth;
       if (depth.visible + depth.inFlight + depth.delayed === 0) {
         observation = { ...depth, ...tools.idleSince };
         const reason = `queue still empty and ${scaler.service} at min ${scaler.min}: nothing to decide (queue read only)`;
@@ -139,7 +143,7 @@ export async function evaluateScaler(
     }
     const stored = await adapters.readState(scaler.name);
     const [depth, counts, target] = await Promise.all([
-      adapters.depth(scaler.queue),
+      queueRead ?? adapters.depth(scaler.queue),
       adapters.describe(scaler),
       boundsOnce(tools.bounds, scaler, adapters),
     ]);

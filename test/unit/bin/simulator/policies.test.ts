@@ -75,18 +75,20 @@ describe('Policy: the reference defaults', () => {
     });
   });
 
-  it('compares ecs-pilot first, then the three references, each described with the scaler', () => {
+  it('compares ecs-pilot first, then the three references and the clairvoyant one, each described with the scaler', () => {
     expect(SIMULATED_POLICIES.map((p) => p.name)).toEqual([
       'ecs-pilot',
       'cdk-default-steps',
       'keda-sqs',
       'target-tracking',
+      'clairvoyant',
     ]);
     expect(SIMULATED_POLICIES.map((p) => p.describe(scaler()))).toEqual([
-      'ceil(backlog/10) every 60 s, in-flight counted; out at once, in after 5 min low',
+      'ceil(backlog/10) every 10 s, in-flight counted; out at once, in after 60 s low',
       'CDK QueueProcessingFargateService steps on max visible over 5 min: ≤ 0 → -1, ≥ 100 → +1, ≥ 500 → +5; cooldown 300 s',
       'KEDA aws-sqs-queue + HPA: ceil((visible + in flight)/10), active above 0; HPA every 15 s, ±10 %, down window 300 s; to 0 after 300 s idle',
       'target tracking, 10 visible messages per running task; out after 3 min above, in after 15 min below 90 %; cooldowns 300/300 s',
+      'knows arrivals one start-up ahead: ceil((backlog + arrivals within start-up)/10) every second; in when nothing waits',
     ]);
   });
 });
@@ -128,29 +130,37 @@ describe('Policy: ecs-pilot', () => {
 });
 
 describe('Policy: CDK default steps', () => {
-  const cdk = () => cdkStepScaling().create(scaler());
+  // min 1: the construct's default minScalingCapacity (see the next test for a scaler at min 0).
+  const cdk = () => cdkStepScaling().create(scaler({ min: 1 }));
   const at = (t: number, maxVisible: number[], desired: number) =>
     input({ t, desired, cloudWatch: cloudWatch({ 'visible:Maximum': maxVisible }) });
+
+  it('keeps the construct’s default minimum of one task when the scaler allows 0', () => {
+    const policy = cdkStepScaling().create(scaler());
+
+    expect(policy.evaluate(at(60, [0], 0))).toEqual({ desired: 1, reason: 'MinCapacity 1' });
+    expect(policy.evaluate(at(660, [0], 1))).toBeUndefined();
+  });
 
   it('evaluates once a minute on the maximum of the last five datapoints', () => {
     const policy = cdk();
 
-    expect(policy.evaluate(at(30, [150], 0))).toBeUndefined();
-    expect(policy.evaluate(at(60, [], 0))).toBeUndefined();
-    expect(policy.evaluate(at(120, [0, 0, 120, 0, 0, 0], 0))).toMatchObject({ desired: 1 });
+    expect(policy.evaluate(at(30, [150], 1))).toBeUndefined();
+    expect(policy.evaluate(at(60, [], 1))).toBeUndefined();
+    expect(policy.evaluate(at(120, [0, 0, 120, 0, 0, 0], 1))).toMatchObject({ desired: 2 });
   });
 
   it('adds one task per cooldown while the alarm stays at the first step, and only the difference for a larger step', () => {
     const policy = cdk();
 
-    expect(policy.evaluate(at(60, [150], 0))?.desired).toBe(1);
-    expect(policy.evaluate(at(120, [150], 1))).toBeUndefined();
-    expect(policy.evaluate(at(180, [600], 1))).toMatchObject({
-      desired: 5,
+    expect(policy.evaluate(at(60, [150], 1))?.desired).toBe(2);
+    expect(policy.evaluate(at(120, [150], 2))).toBeUndefined();
+    expect(policy.evaluate(at(180, [600], 2))).toMatchObject({
+      desired: 6,
       reason: 'max visible 600 over 5 min: +4',
     });
-    expect(policy.evaluate(at(240, [600], 5))).toBeUndefined();
-    expect(policy.evaluate(at(480, [600], 5))?.desired).toBe(10);
+    expect(policy.evaluate(at(240, [600], 6))).toBeUndefined();
+    expect(policy.evaluate(at(480, [600], 6))?.desired).toBe(11);
   });
 
   it('removes one task per cooldown once the queue has been empty for five minutes, and stops at min', () => {
@@ -162,8 +172,7 @@ describe('Policy: CDK default steps', () => {
     });
     expect(policy.evaluate(at(120, [0], 2))).toBeUndefined();
     expect(policy.evaluate(at(360, [0], 2))?.desired).toBe(1);
-    expect(policy.evaluate(at(660, [0], 1))?.desired).toBe(0);
-    expect(policy.evaluate(at(960, [0], 0))).toBeUndefined();
+    expect(policy.evaluate(at(660, [0], 1))).toBeUndefined();
   });
 
   it('ends a scale-in cooldown with a scale-out', () => {

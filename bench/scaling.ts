@@ -76,24 +76,30 @@ for (const name of TRACES) {
       ),
     );
     const checks = goalChecks(comparison, { bursty: name === 'bursty' });
-    const failed = checks.filter((c) => !c.pass);
-    const summary = checks
-      .map(
-        (c) =>
-          `${c.name.split(' ')[0]} ${fmt(c.ours, c.name.startsWith('p95') ? 's' : 'task-min')} ${c.pass ? 'ok' : 'NO'}`,
-      )
-      .join('; ');
-    rows.push({
-      bench: BENCH,
-      figure: `${key}: ecs-pilot meets the goal`,
-      value: failed.length,
-      unit: 'checks missed',
-      display: summary,
-      target: checks
-        .map((c) => `${c.name} (${fmt(c.limit, c.name.startsWith('p95') ? 's' : 'task-min')})`)
-        .join('; '),
-      status: failed.length === 0 ? 'PASS' : 'MISS',
-    });
+    // One line for the references (every trace), one for the floors (the bursty trace).
+    const groups = [
+      {
+        label: 'p95 and task-minutes against KEDA and CDK',
+        checks: checks.filter((c) => !/clairvoyant|floor/.test(c.name)),
+      },
+      {
+        label: 'within the clairvoyant and work floors',
+        checks: checks.filter((c) => /clairvoyant|floor/.test(c.name)),
+      },
+    ].filter((g) => g.checks.length > 0);
+    for (const group of groups) {
+      const missed = group.checks.filter((c) => !c.pass);
+      const unit = (c: { name: string }) => (c.name.startsWith('p95') ? 's' : 'task-min');
+      rows.push({
+        bench: BENCH,
+        figure: `${key}: ecs-pilot ${group.label}`,
+        value: missed.length,
+        unit: 'checks missed',
+        display: group.checks.map((c) => `${fmt(c.ours, unit(c))}${c.pass ? '' : ' (miss)'}`).join('; '),
+        target: group.checks.map((c) => `${c.name}: ${fmt(c.limit, unit(c))}`).join('; '),
+        status: missed.length === 0 ? 'PASS' : 'MISS',
+      });
+    }
     if (values.charts !== undefined) {
       mkdirSync(values.charts, { recursive: true });
       writeFileSync(

@@ -3,6 +3,7 @@ import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/conf
 import {
   CDK_DEFAULTS,
   cdkStepScaling,
+  clairvoyantPolicy,
   ecsPilotPolicy,
   KEDA_DEFAULTS,
   kedaSqs,
@@ -16,6 +17,7 @@ import {
   type Statistic,
 } from '../../../../bin/simulator/policies';
 import { DEFAULT_SIMULATION_SCALER } from '../../../../bin/simulator/simulate';
+import { parseTrace } from '../../../../bin/simulator/trace';
 
 const scaler = (fields: Partial<ScalerConfig> = {}): ScalerConfig =>
   scalerSchema.parse({ ...DEFAULT_SIMULATION_SCALER, ...fields });
@@ -283,5 +285,39 @@ describe('Policy: target tracking on backlog per task', () => {
     });
     expect(policy.evaluate(at(180, none, five, 1))).toBeUndefined();
     expect(policy.evaluate(at(420, none, five, 1))).toMatchObject({ desired: 0 });
+  });
+});
+
+describe('Policy: the clairvoyant reference', () => {
+  // 30 messages at t=100, 60 s start-up.
+  const run = { trace: parseTrace('100,30'), model: { startupSeconds: 60 } };
+  const policy = () => clairvoyantPolicy.create(scaler(), run);
+
+  it('starts the tasks for coming messages one start-up time ahead, not earlier', () => {
+    const p = policy();
+
+    expect(p.evaluate(input({ t: 39 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 40 }))).toMatchObject({
+      desired: 3,
+      reason: 'backlog 0 + 30 arriving within 60 s',
+    });
+  });
+
+  it('keeps its tasks while messages wait, and scales in to the busy tasks once none do', () => {
+    const p = policy();
+
+    expect(p.evaluate(input({ t: 120, visible: 5, inFlight: 3, running: 3, desired: 3 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 130, visible: 1, inFlight: 3, running: 3, desired: 3 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 140, visible: 0, inFlight: 2, running: 3, desired: 3 }))).toMatchObject({
+      desired: 2,
+    });
+  });
+
+  it('stops only idle tasks, whatever the processing model says', () => {
+    expect(clairvoyantPolicy.protectsBusyTasks).toBe(true);
+  });
+
+  it('refuses to run without the trace it must know', () => {
+    expect(() => clairvoyantPolicy.create(scaler())).toThrow(/needs the trace/);
   });
 });

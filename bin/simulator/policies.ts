@@ -226,7 +226,8 @@ export interface KedaOptions {
 /**
  * KEDA aws-sqs-queue scaler driving a Kubernetes HPA, with their defaults:
  * - metric = visible + in flight (scaleOnInFlight true; scaleOnDelayed false), activationQueueLength 0,
- *   so one message activates; https://keda.sh/docs/latest/scalers/aws-sqs/
+ *   so one message activates; https://keda.sh/docs/latest/scalers/aws-sqs/ (kedacore/keda-docs
+ *   content/docs/<version>/scalers/aws-sqs.md; the scaler is kedacore/keda pkg/scalers/aws_sqs_queue_scaler.go)
  * - pollingInterval 30 s (activation 0 → 1), cooldownPeriod 300 s (back to 0 after the last active poll)
  *   https://keda.sh/docs/latest/reference/scaledobject-spec/
  * - HPA: AverageValue target, desired = ceil(metric / queueLength), skipped within 10 % tolerance, every

@@ -25,9 +25,10 @@ export const SCALING_HELP = `Usage:
 Replays an arrival trace (CSV lines "timestamp,messages"; ISO-8601 times or seconds from the start)
 against one queue and one ECS service, once per policy, and prints for each the p50/p95/max wait
 of a message before a task receives it, task-minutes, scaling actions, the longest time to drain
-the messages of one arrival, and the messages left unprocessed:
+the messages of one arrival, the messages left unprocessed and those done again because ECS
+stopped the task that held them:
 
-  ecs-pilot          ceil(backlog / messagesPerTask) every intervalSeconds, scale-in delay
+  ecs-pilot          ceil(backlog / messagesPerTask) every intervalSeconds, break-even scale-in wait
   cdk-default-steps  aws-cdk-lib QueueProcessingFargateService default steps on visible messages
   keda-sqs           KEDA aws-sqs-queue (in-flight counted, active at one message) driving an HPA
   target-tracking    ECS target tracking on visible messages per running task

@@ -73,8 +73,9 @@ export interface SimulationOptions {
 }
 
 /**
- * The scaler used when none is given: 10 messages per task, 0 to 40 tasks, scale in after 5 min
- * (and the schema's defaults: in-flight counted, evaluated every 60 s).
+ * The scaler used when none is given: 10 messages per task, 0 to 40 tasks, and the schema's
+ * defaults (scale-in wait min(taskStartupSeconds 60 s, scaleInAfterMinutes 5), in-flight counted,
+ * evaluated every 10 s).
  */
 export const DEFAULT_SIMULATION_SCALER: ScalerConfig = scalerSchema.parse({
   name: 'simulated',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/config';
 import { PermanentError } from '../../../../shared/kernel/errors';
 import {
@@ -302,5 +303,50 @@ describe('Function: percentileOfSorted', () => {
     [[1, 2, 3], 100, 3],
   ])('of %j at p%i is %d', (values, p, expected) => {
     expect(percentileOfSorted(values, p)).toBe(expected);
+  });
+});
+
+describe('Properties: comparePolicies', () => {
+  const traces = fc
+    .array(fc.tuple(fc.integer({ min: 0, max: 1200 }), fc.integer({ min: 1, max: 40 })), {
+      minLength: 1,
+      maxLength: 8,
+    })
+    .map((rows) =>
+      parseTrace(
+        rows
+          .sort(([a], [b]) => a - b)
+          .map(([at, n]) => `${at},${n}`)
+          .join('\n'),
+      ),
+    );
+
+  it('every policy that processes every message uses at least the work floor plus its redone work', () => {
+    fc.assert(
+      fc.property(
+        traces,
+        fc.constantFrom(10, 30),
+        fc.boolean(),
+        (trace, secondsPerMessage, taskProtection) => {
+          const comparison = comparePolicies(trace, scaler(), undefined, {
+            model: { secondsPerMessage, startupSeconds: 60, taskProtection },
+            tailSeconds: 900,
+          });
+
+          for (const run of comparison.runs) {
+            const f = run.figures;
+            if (f.unprocessed === 0) {
+              expect(f.taskMinutes + 1e-9).toBeGreaterThanOrEqual(
+                comparison.workFloorTaskMinutes + f.redoneTaskMinutes,
+              );
+            }
+            if (taskProtection || run.policy === 'clairvoyant') expect(f.redoneMessages).toBe(0);
+            expect(f.p95WaitSeconds).toBeGreaterThanOrEqual(0);
+            expect(f.p95WaitSeconds).toBeLessThanOrEqual(f.maxWaitSeconds);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });

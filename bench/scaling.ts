@@ -42,7 +42,8 @@ const { values } = parseArgs({
 const overrides = Object.fromEntries(
   (values.set ?? []).map((pair) => {
     const [field, value] = pair.split('=');
-    return [field, Number.isNaN(Number(value)) ? value : Number(value)];
+    const typed = value === 'true' ? true : value === 'false' ? false : Number(value);
+    return [field, typeof typed === 'number' && Number.isNaN(typed) ? value : typed];
   }),
 );
 const scaler = scalerSchema.parse({ ...DEFAULT_SIMULATION_SCALER, ...overrides });

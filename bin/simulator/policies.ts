@@ -5,7 +5,7 @@
  * of the product it models; the sources are cited beside the numbers. Pure: no I/O, no clock.
  */
 import type { ScalerConfig } from '../../shared/scaling/config.js';
-import { decideScale, scaleInWaitSeconds, type ScaleState } from '../../shared/scaling/decide.js';
+import { decideScale, isIdle, scaleInWaitSeconds, type ScaleState } from '../../shared/scaling/decide.js';
 import type { Trace } from './trace.js';
 
 export type QueueMetric = 'visible' | 'inFlight' | 'delayed' | 'running';
@@ -68,27 +68,29 @@ const clamp = (value: number, scaler: ScalerConfig) => Math.min(scaler.max, Math
 
 /**
  * ecs-pilot: decideScale every intervalSeconds on fresh queue attributes, with its state carried
- * over. (The deployed function's idle shortcut reads the queue only; it decides the same.)
+ * over. (The deployed function's idle shortcut reads the queue only; it decides the same.) With
+ * idleOncePerMinute an idle evaluation ends the invocation, as runScalers does.
  */
 export const ecsPilotPolicy: PolicyDefinition = {
   name: 'ecs-pilot',
   describe: (s) =>
-    `ceil(backlog/${s.messagesPerTask}) every ${s.intervalSeconds} s` +
+    `ceil(backlog/${s.messagesPerTask}) every ${s.intervalSeconds} s${s.idleOncePerMinute ? ' (once a minute while idle)' : ''}` +
     `${s.countInFlight ? ', in-flight counted' : ''}${s.countDelayed ? ', delayed counted' : ''}; ` +
     `out at once, in after ${scaleInWaitSeconds(s)} s low`,
   create(scaler) {
     let state: ScaleState = {};
+    let asleepUntil = -Infinity;
     return {
       evaluate(input) {
-        if (input.t % scaler.intervalSeconds !== 0) return undefined;
+        if (input.t % scaler.intervalSeconds !== 0 || input.t < asleepUntil) return undefined;
         const { visible, inFlight, delayed, running, desired } = input;
-        const decision = decideScale(
-          scaler,
-          { visible, inFlight, delayed, running, desired },
-          state,
-          input.now,
-        );
+        const observation = { visible, inFlight, delayed, running, desired };
+        const decision = decideScale(scaler, observation, state, input.now);
         state = decision.state;
+        // idleOncePerMinute: the invocation ends; the next evaluation is the next minute's first.
+        if (scaler.idleOncePerMinute && isIdle(scaler, observation, decision)) {
+          asleepUntil = (Math.floor(input.t / 60) + 1) * 60;
+        }
         return decision.change === 'none'
           ? undefined
           : { desired: decision.desired, reason: decision.reason };

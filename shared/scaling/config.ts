@@ -66,6 +66,12 @@ export const scalerSchema = z
     maxStepIn: z.optional(whole(1, MAX_TASKS)),
     /** Seconds between evaluations (10-60); default 10 (see the README for the measurement and the cost). */
     intervalSeconds: z._default(whole(10, 60), 10),
+    /**
+     * While idle (empty queue, service at min, no scale-in wait), evaluate once a minute instead of
+     * every intervalSeconds; default false. When every scaler of the stage is idle and has this set,
+     * the invocation ends early, so an idle stage costs one short invocation a minute.
+     */
+    idleOncePerMinute: z._default(z.boolean(), false),
   })
   .check(
     z.refine((scaler) => scaler.max >= scaler.min, {

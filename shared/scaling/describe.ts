@@ -15,7 +15,8 @@ export function describeScaler(scaler: ScalerConfig): string {
   return (
     `scalers/${scaler.name}: ${scaler.queue} (${counted.join(' + ')}) → ${scaler.cluster}/${scaler.service}, ` +
     `${scaler.messagesPerTask} messages per task, ${scaler.min}..${scaler.max} tasks, ` +
-    `every ${scaler.intervalSeconds} s, scale-in after ${scaleInWaitSeconds(scaler)} s low` +
+    `every ${scaler.intervalSeconds} s${scaler.idleOncePerMinute ? ' (once a minute while idle)' : ''}, ` +
+    `scale-in after ${scaleInWaitSeconds(scaler)} s low` +
     (steps.length > 0 ? `, steps ${steps.join(', ')}` : '')
   );
 }

@@ -299,6 +299,17 @@ export async function runScalers(
       options.onResult(result);
     }
     results.push(...done);
+    // Lambda bills the sleep between evaluations: when every scaler is idle and opted in, the rest
+    // of the minute can decide nothing they did not choose to wait for.
+    if (options.mode === 'minute' && scalers.every((s) => s.idleOncePerMinute && idle.has(s.name))) {
+      const left = ticks.slice(ticks.indexOf(tick) + 1).reduce((n, t) => n + t.scalers.length, 0);
+      if (left > 0) {
+        options.logger.info('every scaler is idle: ending the invocation until the next minute', {
+          evaluationsSkipped: left,
+        });
+      }
+      break;
+    }
   }
   return results;
 }

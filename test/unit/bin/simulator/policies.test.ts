@@ -119,6 +119,26 @@ describe('Function: stepChange', () => {
   });
 });
 
+describe('Policy: ecs-pilot while idle', () => {
+  it('evaluates every intervalSeconds while idle by default', () => {
+    const policy = ecsPilotPolicy.create(scaler());
+
+    expect(policy.evaluate(input({ t: 0 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 10, visible: 1 }))).toMatchObject({ desired: 1 });
+  });
+
+  it('with idleOncePerMinute, sees a message that arrives after an idle evaluation at the next minute', () => {
+    const policy = ecsPilotPolicy.create(scaler({ idleOncePerMinute: true }));
+
+    expect(policy.evaluate(input({ t: 0 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 10, visible: 1 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 50, visible: 1 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 60, visible: 1 }))).toMatchObject({ desired: 1 });
+    // Not idle any more: every intervalSeconds again.
+    expect(policy.evaluate(input({ t: 70, visible: 25, desired: 1 }))).toMatchObject({ desired: 3 });
+  });
+});
+
 describe('Policy: ecs-pilot', () => {
   it('decides only every intervalSeconds and carries its scale-in wait over', () => {
     const policy = ecsPilotPolicy.create(scaler({ intervalSeconds: 30, scaleInAfterMinutes: 1 }));

@@ -25,6 +25,7 @@ describe('Config section: scalers', () => {
         countInFlight: true,
         countDelayed: false,
         intervalSeconds: 10,
+        idleOncePerMinute: false,
       });
       expect(scaler).not.toHaveProperty('maxStepOut');
       expect(scaler).not.toHaveProperty('maxStepIn');

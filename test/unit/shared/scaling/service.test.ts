@@ -285,4 +285,35 @@ describe('Function: runScalers', () => {
     expect(results.every((r) => !r.idle)).toBe(true);
     expect(adapters.calls.filter((call) => call === 'describe')).toHaveLength(4);
   });
+
+  it('ends the invocation after an idle round when every scaler opted into idleOncePerMinute', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 0 });
+    const c = clock();
+    const logger = recordingLogger();
+
+    const results = await runScalers(
+      [scaler({ idleOncePerMinute: true }), scaler({ name: 'other', idleOncePerMinute: true })],
+      { adapters, clock: c, logger, mode: 'minute', onResult: () => undefined },
+    );
+
+    expect(results.map((r) => r.scaler)).toEqual(['video-workers', 'other']);
+    expect(c.t).toBe(T0);
+    expect(logger.at('info', 'every scaler is idle: ending the invocation until the next minute')).toEqual([
+      expect.objectContaining({ extra: { evaluationsSkipped: 10 } }),
+    ]);
+  });
+
+  it('keeps evaluating every intervalSeconds while one idle scaler has not opted in', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 0 });
+
+    const results = await runScalers([scaler({ idleOncePerMinute: true }), scaler({ name: 'other' })], {
+      adapters,
+      clock: clock(),
+      logger: recordingLogger(),
+      mode: 'minute',
+      onResult: () => undefined,
+    });
+
+    expect(results).toHaveLength(12);
+  });
 });

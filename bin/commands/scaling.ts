@@ -6,6 +6,7 @@ import { scalerSchema, type ScalerConfig } from '../../shared/scaling/config.js'
 import { readYamlFile } from '../../shared/config/yaml.js';
 import { ConfigError, PermanentError } from '../../shared/kernel/errors.js';
 import { renderChart } from '../simulator/chart.js';
+import { renderFrontier } from '../simulator/frontier.js';
 import { comparisonJson, formatComparison } from '../simulator/report.js';
 import { comparePolicies, DEFAULT_MODEL, DEFAULT_SIMULATION_SCALER } from '../simulator/simulate.js';
 import { parseTrace } from '../simulator/trace.js';
@@ -19,33 +20,41 @@ export interface Out {
 export const SCALING_HELP = `Usage:
   ecs-pilot scaling simulate --trace FILE [--config FILE] [--scaler NAME] [--out DIR] [--json]
                              [--seconds-per-message N] [--startup-seconds N] [--jitter F] [--seed N]
-                             [--tail-minutes N]
+                             [--tail-minutes N] [--visibility-timeout N] [--task-protection]
 
 Replays an arrival trace (CSV lines "timestamp,messages"; ISO-8601 times or seconds from the start)
 against one queue and one ECS service, once per policy, and prints for each the p50/p95/max wait
 of a message before a task receives it, task-minutes, scaling actions, the longest time to drain
-the messages of one arrival, and the messages left unprocessed:
+the messages of one arrival, the messages left unprocessed and those done again because ECS
+stopped the task that held them:
 
-  ecs-pilot          ceil(backlog / messagesPerTask) every intervalSeconds, scale-in delay
+  ecs-pilot          ceil(backlog / messagesPerTask) every intervalSeconds, break-even scale-in wait
   cdk-default-steps  aws-cdk-lib QueueProcessingFargateService default steps on visible messages
   keda-sqs           KEDA aws-sqs-queue (in-flight counted, active at one message) driving an HPA
   target-tracking    ECS target tracking on visible messages per running task
+  clairvoyant        knows the arrivals one start-up ahead (a reference point, not a policy)
 
 Every reference takes the scaler's min and max, and its messagesPerTask as target where it has one.
+The work floor (the messages' own processing time in task-minutes) is printed below the table.
 
 Options:
   --trace FILE               the arrival trace (required); see bench/traces/ for examples
   --config FILE              read the scaler from the "scalers" list of this YAML file
   --scaler NAME              which scaler of --config (needed when it has several)
-  --out DIR                  also write DIR/<trace>.svg: queue depth and tasks over time per policy
+  --out DIR                  also write DIR/<trace>.svg (queue depth and tasks over time per policy)
+                             and DIR/<trace>-frontier.svg (each policy's p95 wait and task-minutes, the floors)
   --json                     print the figures per policy as JSON instead of the table
   --seconds-per-message N    processing time of one message by one task (default ${DEFAULT_MODEL.secondsPerMessage})
   --startup-seconds N        seconds from launching a task until it receives messages (default ${DEFAULT_MODEL.startupSeconds})
   --jitter F                 processing times vary by ± F (0-0.9, default 0), drawn from --seed (default 1)
   --tail-minutes N           minutes simulated after the last arrival (default 60)
+  --visibility-timeout N     seconds until the message of a stopped busy task is visible again
+                             (default max(30, 2 × seconds per message))
+  --task-protection          workers protect their task from scale-in while they hold a message
+                             (ECS stops idle tasks first); without it ECS may stop busy ones
 
 Without --config the scaler is: messagesPerTask ${DEFAULT_SIMULATION_SCALER.messagesPerTask}, min ${DEFAULT_SIMULATION_SCALER.min}, max ${DEFAULT_SIMULATION_SCALER.max}, scaleInAfterMinutes ${DEFAULT_SIMULATION_SCALER.scaleInAfterMinutes},
-countInFlight true, intervalSeconds 60. Exit codes: 0 done, 1 unreadable trace or config, 2 usage.`;
+taskStartupSeconds ${DEFAULT_SIMULATION_SCALER.taskStartupSeconds}, countInFlight true, intervalSeconds ${DEFAULT_SIMULATION_SCALER.intervalSeconds}. Exit codes: 0 done, 1 unreadable trace or config, 2 usage.`;
 
 /** Reads one scaler from the `scalers` list of a YAML file (validated field by field). */
 function loadScaler(file: string, name: string | undefined): ScalerConfig {
@@ -107,6 +116,8 @@ export async function scaling(args: string[], out: Out): Promise<number> {
         jitter: { type: 'string', default: String(DEFAULT_MODEL.jitter) },
         seed: { type: 'string', default: String(DEFAULT_MODEL.seed) },
         'tail-minutes': { type: 'string', default: '60' },
+        'visibility-timeout': { type: 'string' },
+        'task-protection': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -144,13 +155,24 @@ export async function scaling(args: string[], out: Out): Promise<number> {
     numberOption(values.jitter, 'jitter', (n) => n >= 0 && n <= 0.9, 'a fraction from 0 to 0.9'),
     numberOption(values.seed, 'seed', whole(0, 2 ** 32 - 1), 'a whole number from 0'),
     numberOption(values['tail-minutes'], 'tail-minutes', whole(1, 1440), 'a whole number from 1 to 1440'),
+    ...(values['visibility-timeout'] === undefined
+      ? []
+      : [
+          numberOption(
+            values['visibility-timeout'],
+            'visibility-timeout',
+            whole(0, 43_200),
+            'a whole number from 0 to 43200',
+          ),
+        ]),
   ];
   const problem = options.find((o) => typeof o === 'string');
   if (problem !== undefined) {
     out.error(problem as string);
     return 2;
   }
-  const [secondsPerMessage, startupSeconds, jitter, seed, tailMinutes] = options as number[];
+  const [secondsPerMessage, startupSeconds, jitter, seed, tailMinutes, visibilityTimeoutSeconds] =
+    options as number[];
 
   try {
     const scaler =
@@ -171,6 +193,8 @@ export async function scaling(args: string[], out: Out): Promise<number> {
         startupSeconds: startupSeconds!,
         jitter: jitter!,
         seed: seed!,
+        taskProtection: values['task-protection'],
+        ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
       },
       tailSeconds: tailMinutes! * 60,
     });
@@ -178,11 +202,15 @@ export async function scaling(args: string[], out: Out): Promise<number> {
     else out.log(formatComparison(values.trace, comparison));
     if (values.out !== undefined) {
       mkdirSync(values.out, { recursive: true });
-      const file = join(values.out, `${basename(values.trace, extname(values.trace))}.svg`);
+      const name = basename(values.trace, extname(values.trace));
+      const file = join(values.out, `${name}.svg`);
+      const frontier = join(values.out, `${name}-frontier.svg`);
       writeFileSync(file, renderChart(`${values.trace}: queue depth and tasks per policy`, comparison));
-      // Keep stdout pure JSON with --json: the path goes to stderr then.
-      if (values.json) out.error(`chart: ${file}`);
-      else out.log(`chart: ${file}`);
+      writeFileSync(frontier, renderFrontier(`${values.trace}: p95 wait against task-minutes`, comparison));
+      // Keep stdout pure JSON with --json: the paths go to stderr then.
+      const say = values.json ? out.error : out.log;
+      say(`chart: ${file}`);
+      say(`frontier: ${frontier}`);
     }
     return 0;
   } catch (error) {

@@ -5,7 +5,8 @@
  * of the product it models; the sources are cited beside the numbers. Pure: no I/O, no clock.
  */
 import type { ScalerConfig } from '../../shared/scaling/config.js';
-import { decideScale, type ScaleState } from '../../shared/scaling/decide.js';
+import { decideScale, isIdle, scaleInWaitSeconds, type ScaleState } from '../../shared/scaling/decide.js';
+import type { Trace } from './trace.js';
 
 export type QueueMetric = 'visible' | 'inFlight' | 'delayed' | 'running';
 export type Statistic = 'Maximum' | 'Average';
@@ -46,37 +47,50 @@ export interface ScalingPolicy {
   evaluate(input: PolicyInput): PolicyAction | undefined;
 }
 
+/** What a run tells a policy beyond the scaler: only the clairvoyant reference reads the trace. */
+export interface RunContext {
+  trace: Trace;
+  model: { startupSeconds: number };
+}
+
 export interface PolicyDefinition {
   /** Short name for tables and JSON. */
   name: string;
   /** One line: what the policy does with this scaler's parameters. */
   describe(scaler: ScalerConfig): string;
   /** A fresh instance for one run. */
-  create(scaler: ScalerConfig): ScalingPolicy;
+  create(scaler: ScalerConfig, run?: RunContext): ScalingPolicy;
+  /** Its scale-ins never stop a task holding a message, whatever the processing model says. */
+  protectsBusyTasks?: boolean;
 }
 
 const clamp = (value: number, scaler: ScalerConfig) => Math.min(scaler.max, Math.max(scaler.min, value));
 
-/** ecs-pilot: decideScale every intervalSeconds on fresh queue attributes, with its state carried over. */
+/**
+ * ecs-pilot: decideScale every intervalSeconds on fresh queue attributes, with its state carried
+ * over. (The deployed function's idle shortcut reads the queue only; it decides the same.) With
+ * idleOncePerMinute an idle evaluation ends the invocation, as runScalers does.
+ */
 export const ecsPilotPolicy: PolicyDefinition = {
   name: 'ecs-pilot',
   describe: (s) =>
-    `ceil(backlog/${s.messagesPerTask}) every ${s.intervalSeconds} s` +
+    `ceil(backlog/${s.messagesPerTask}) every ${s.intervalSeconds} s${s.idleOncePerMinute ? ' (once a minute while idle)' : ''}` +
     `${s.countInFlight ? ', in-flight counted' : ''}${s.countDelayed ? ', delayed counted' : ''}; ` +
-    `out at once, in after ${s.scaleInAfterMinutes} min low`,
+    `out at once, in after ${scaleInWaitSeconds(s)} s low`,
   create(scaler) {
     let state: ScaleState = {};
+    let asleepUntil = -Infinity;
     return {
       evaluate(input) {
-        if (input.t % scaler.intervalSeconds !== 0) return undefined;
+        if (input.t % scaler.intervalSeconds !== 0 || input.t < asleepUntil) return undefined;
         const { visible, inFlight, delayed, running, desired } = input;
-        const decision = decideScale(
-          scaler,
-          { visible, inFlight, delayed, running, desired },
-          state,
-          input.now,
-        );
+        const observation = { visible, inFlight, delayed, running, desired };
+        const decision = decideScale(scaler, observation, state, input.now);
         state = decision.state;
+        // idleOncePerMinute: the invocation ends; the next evaluation is the next minute's first.
+        if (scaler.idleOncePerMinute && isIdle(scaler, observation, decision)) {
+          asleepUntil = (Math.floor(input.t / 60) + 1) * 60;
+        }
         return decision.change === 'none'
           ? undefined
           : { desired: decision.desired, reason: decision.reason };
@@ -110,7 +124,11 @@ export interface CdkStepOptions {
  *   https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_sqs.Queue.html
  * - CDK sets no cooldown, so Application Auto Scaling's default for ECS applies: 300 s
  *   https://docs.aws.amazon.com/autoscaling/application/APIReference/API_StepScalingPolicyConfiguration.html
- * The construct's second policy, CPU target tracking at 50 %, is left out: the comparison is on queue depth.
+ * - minScalingCapacity defaults to 1 (with the ECS_REMOVE_DEFAULT_DESIRED_COUNT flag and no desiredTaskCount,
+ *   the same file): the reference keeps at least max(1, min) tasks. At 0 tasks its steps would never
+ *   start one for fewer than 100 visible messages, and those messages would wait for ever.
+ * The construct's second policy, CPU target tracking at 50 % (scaleOnCpuUtilization, same file), is
+ * left out: it follows the worker's CPU, which the simulator does not model (see the README).
  */
 export const CDK_DEFAULTS: CdkStepOptions = {
   steps: [
@@ -153,13 +171,16 @@ export function cdkStepScaling(options: Partial<CdkStepOptions> = {}): PolicyDef
         .map((s) => (s.change > 0 ? `≥ ${s.lower} → +${s.change}` : `≤ ${s.upper} → ${s.change}`))
         .join(', ') +
       `; cooldown ${o.cooldownSeconds} s`,
-    create(scaler) {
+    create(configured) {
+      const scaler = { ...configured, min: Math.max(1, configured.min) };
       let outUntil = -Infinity;
       let lastOut = 0;
       let inUntil = -Infinity;
       return {
         evaluate(input) {
           if (input.t % 60 !== 0) return undefined;
+          // Application Auto Scaling raises a count below the target's MinCapacity at once.
+          if (input.desired < scaler.min) return { desired: scaler.min, reason: `MinCapacity ${scaler.min}` };
           const points = input.cloudWatch.minutes('visible', 'Maximum', periodMinutes);
           if (points.length === 0) return undefined;
           const metric = Math.max(...points);
@@ -207,7 +228,8 @@ export interface KedaOptions {
 /**
  * KEDA aws-sqs-queue scaler driving a Kubernetes HPA, with their defaults:
  * - metric = visible + in flight (scaleOnInFlight true; scaleOnDelayed false), activationQueueLength 0,
- *   so one message activates; https://keda.sh/docs/latest/scalers/aws-sqs/
+ *   so one message activates; https://keda.sh/docs/latest/scalers/aws-sqs/ (kedacore/keda-docs
+ *   content/docs/<version>/scalers/aws-sqs.md; the scaler is kedacore/keda pkg/scalers/aws_sqs_queue_scaler.go)
  * - pollingInterval 30 s (activation 0 → 1), cooldownPeriod 300 s (back to 0 after the last active poll)
  *   https://keda.sh/docs/latest/reference/scaledobject-spec/
  * - HPA: AverageValue target, desired = ceil(metric / queueLength), skipped within 10 % tolerance, every
@@ -375,10 +397,54 @@ export function targetTracking(options: Partial<TargetTrackingOptions> = {}): Po
   };
 }
 
-/** The policies `scaling simulate` compares, ecs-pilot first. */
+/**
+ * The clairvoyant reference: the same sizing rule and bounds as the scaler, but it knows the
+ * arrivals in advance. Every second it sizes for the backlog plus the messages that arrive within
+ * one start-up time, so a task it starts is ready when they come; it scales in as soon as no message
+ * waits or is due within a start-up time, stopping idle tasks only. No metric or evaluation delay. A reference point, not a proven optimum.
+ */
+export const clairvoyantPolicy: PolicyDefinition = {
+  name: 'clairvoyant',
+  protectsBusyTasks: true,
+  describe: (s) =>
+    `knows arrivals one start-up ahead: ceil((backlog + arrivals within start-up)/${s.messagesPerTask}) every second; in when nothing waits`,
+  create(scaler, run) {
+    if (!run) throw new Error('the clairvoyant reference needs the trace it runs on');
+    const horizon = run.trace.lastArrival + 1;
+    // arrivedBy[t]: messages that arrived at seconds ≤ t.
+    const arrivedBy = new Float64Array(horizon + 1);
+    for (const row of run.trace.rows) arrivedBy[row.at + 1] = arrivedBy[row.at + 1]! + row.messages;
+    for (let t = 1; t <= horizon; t++) arrivedBy[t] = arrivedBy[t]! + arrivedBy[t - 1]!;
+    const upTo = (t: number) => arrivedBy[Math.min(horizon, Math.max(0, t + 1))]!;
+    const lead = run.model.startupSeconds;
+    return {
+      evaluate(input) {
+        const coming = upTo(input.t + lead) - upTo(input.t);
+        const need = clamp(
+          Math.ceil((input.visible + input.inFlight + coming) / scaler.messagesPerTask),
+          scaler,
+        );
+        // Stopping a task while messages wait, or will arrive before a new one could start, only
+        // delays them: it scales in once there is nothing to wait for, down to the busy tasks.
+        const waiting = input.visible + coming > 0;
+        const desired =
+          need >= input.desired ? need : waiting ? input.desired : clamp(input.inFlight, scaler);
+        return desired === input.desired
+          ? undefined
+          : {
+              desired,
+              reason: `backlog ${input.visible + input.inFlight} + ${coming} arriving within ${lead} s`,
+            };
+      },
+    };
+  },
+};
+
+/** The policies `scaling simulate` compares, ecs-pilot first, the clairvoyant reference last. */
 export const SIMULATED_POLICIES: readonly PolicyDefinition[] = [
   ecsPilotPolicy,
   cdkStepScaling(),
   kedaSqs(),
   targetTracking(),
+  clairvoyantPolicy,
 ];

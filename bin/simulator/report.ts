@@ -13,6 +13,8 @@ export interface ComparisonJson {
   horizonSeconds: number;
   model: Comparison['model'];
   scaler: Comparison['scaler'];
+  /** The messages' own processing time: no policy uses fewer task-minutes. */
+  workFloorTaskMinutes: number;
   policies: PolicyFiguresJson[];
 }
 
@@ -24,6 +26,7 @@ export function comparisonJson(trace: string, comparison: Comparison): Compariso
     horizonSeconds: comparison.horizonSeconds,
     model: comparison.model,
     scaler: comparison.scaler,
+    workFloorTaskMinutes: comparison.workFloorTaskMinutes,
     policies: comparison.runs.map((run) => ({
       policy: run.policy,
       description: run.description,
@@ -51,6 +54,7 @@ function columns(f: PolicyFigures): string[] {
     String(f.scalingActions),
     f.drainSeconds === null ? 'never' : minutes(f.drainSeconds),
     String(f.unprocessed),
+    String(f.redoneMessages),
   ];
 }
 
@@ -63,6 +67,7 @@ const HEADER = [
   'actions',
   'time to drain',
   'unprocessed',
+  'redone',
 ];
 
 /** The comparison as a text table, one row per policy, then each policy's description. */
@@ -80,6 +85,8 @@ export function formatComparison(trace: string, comparison: Comparison): string 
     line(HEADER),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.map(line),
+    '',
+    `work floor (the messages' own processing time): ${comparison.workFloorTaskMinutes.toFixed(1)} task-min`,
     '',
     ...comparison.runs.map((run) => `  ${run.policy}: ${run.description}`),
   ].join('\n');

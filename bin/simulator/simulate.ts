@@ -11,20 +11,20 @@
  *  3. each idle RUNNING task receives the oldest visible message (its wait ends here);
  *  4. the policy sees the queue and service and may set a new desired count;
  *  5. the service follows at once: it launches tasks, or stops the newest tasks still starting, then
- *     idle ones, then busy ones, which finish their message first (a graceful SIGTERM);
+ *     running ones. ECS does not know which task holds a message: without task scale-in protection
+ *     it picks among running tasks regardless (here in a seeded random order), and a busy task it
+ *     stops loses its message, which SQS makes visible again visibilityTimeoutSeconds after that
+ *     receipt, to be processed again (the redone work costs task time and wait). With protection
+ *     (the worker calls UpdateTaskProtection while it holds a message) idle tasks go first and a
+ *     busy one stops once its message is done;
  *  6. every task from launch to stop costs one task-second (Fargate bills from the image pull).
  * CloudWatch sees one-minute datapoints of the queue and task counts, each published
  * metricDelaySeconds after its minute ends.
  */
 import { scalerSchema, type ScalerConfig } from '../../shared/scaling/config.js';
 import { PermanentError } from '../../shared/kernel/errors.js';
-import {
-  SIMULATED_POLICIES,
-  type MetricView,
-  type PolicyDefinition,
-  type QueueMetric,
-  type Statistic,
-} from './policies.js';
+import { figuresOf, random, RecordedMetrics, type PolicyFigures } from './measure.js';
+import { SIMULATED_POLICIES, type PolicyDefinition, type QueueMetric } from './policies.js';
 import type { Trace } from './trace.js';
 
 /** How tasks process messages. */
@@ -35,16 +35,32 @@ export interface ProcessingModel {
   startupSeconds: number;
   /** Processing times vary uniformly by ± this fraction (0-0.9), drawn from `seed`; default 0. */
   jitter: number;
-  /** Seed of the processing-time draws; default 1. */
+  /** Seed of the processing-time draws (and of which running tasks ECS stops); default 1. */
   seed: number;
+  /** Whether workers protect themselves from scale-in while they hold a message; default false. */
+  taskProtection: boolean;
+  /** Seconds until a message whose task was stopped is visible again; default max(30, 2 × secondsPerMessage). */
+  visibilityTimeoutSeconds: number;
 }
 
-export const DEFAULT_MODEL: ProcessingModel = {
+export const DEFAULT_MODEL: Omit<ProcessingModel, 'visibilityTimeoutSeconds'> = {
   secondsPerMessage: 30,
   startupSeconds: 60,
   jitter: 0,
   seed: 1,
+  taskProtection: false,
 };
+
+/** The model with defaults filled in; the visibility timeout follows the processing time unless given. */
+export function resolveModel(model: Partial<ProcessingModel> = {}): ProcessingModel {
+  const merged = { ...DEFAULT_MODEL, ...model };
+  // A visibility timeout below the processing time would redeliver every message mid-work; twice
+  // the processing time is the usual setting for a worker queue.
+  return {
+    ...merged,
+    visibilityTimeoutSeconds: model.visibilityTimeoutSeconds ?? Math.max(30, 2 * merged.secondsPerMessage),
+  };
+}
 
 export interface SimulationOptions {
   model?: Partial<ProcessingModel>;
@@ -57,8 +73,9 @@ export interface SimulationOptions {
 }
 
 /**
- * The scaler used when none is given: 10 messages per task, 0 to 40 tasks, scale in after 5 min
- * (and the schema's defaults: in-flight counted, evaluated every 60 s).
+ * The scaler used when none is given: 10 messages per task, 0 to 40 tasks, and the schema's
+ * defaults (scale-in wait min(taskStartupSeconds 60 s, scaleInAfterMinutes 5), in-flight counted,
+ * evaluated every 10 s).
  */
 export const DEFAULT_SIMULATION_SCALER: ScalerConfig = scalerSchema.parse({
   name: 'simulated',
@@ -71,21 +88,8 @@ export const DEFAULT_SIMULATION_SCALER: ScalerConfig = scalerSchema.parse({
   scaleInAfterMinutes: 5,
 });
 
-/** The figures compared per policy. Waits are from enqueue to receipt by a task. */
-export interface PolicyFigures {
-  p50WaitSeconds: number;
-  p95WaitSeconds: number;
-  maxWaitSeconds: number;
-  /** Task time from launch to stop, in minutes. */
-  taskMinutes: number;
-  /** Changes of the desired count. */
-  scalingActions: number;
-  /** Longest time from an arrival until all messages of that second were processed; null if some never were. */
-  drainSeconds: number | null;
-  /** Messages not processed by the end of the simulation; their waits are counted up to the end. */
-  unprocessed: number;
-  peakTasks: number;
-}
+export type { PolicyFigures } from './measure.js';
+export { percentileOfSorted } from './measure.js';
 
 export interface Sample {
   t: number;
@@ -118,28 +122,9 @@ export interface Comparison {
   horizonSeconds: number;
   model: ProcessingModel;
   scaler: ScalerConfig;
+  /** The messages' own processing time in task-minutes: no policy uses less. */
+  workFloorTaskMinutes: number;
   runs: PolicyRun[];
-}
-
-/** Linear-interpolated percentile (p in 0..100) of ascending-sorted values. */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
-}
-
-/** mulberry32: a small seeded generator, so runs with jitter are repeatable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function checkModel(model: ProcessingModel): void {
@@ -154,6 +139,11 @@ function checkModel(model: ProcessingModel): void {
   }
   if (!Number.isInteger(model.seed))
     throw new PermanentError(`seed must be a whole number (got ${model.seed})`);
+  if (!(model.visibilityTimeoutSeconds >= 0 && model.visibilityTimeoutSeconds <= 43_200)) {
+    throw new PermanentError(
+      `visibilityTimeoutSeconds must be from 0 to 43200 (got ${model.visibilityTimeoutSeconds})`,
+    );
+  }
 }
 
 /** Per-message processing seconds (whole, at least 1), the same for every policy. */
@@ -167,52 +157,24 @@ function processingTimes(count: number, model: ProcessingModel): Int32Array {
   return times;
 }
 
-/** One-minute CloudWatch datapoints over the recorded per-second history. */
-class RecordedMetrics implements MetricView {
-  t = 0;
-  private readonly cache = new Map<string, Float64Array>();
-
-  constructor(
-    private readonly history: Record<QueueMetric, Int32Array>,
-    private readonly delaySeconds: number,
-  ) {}
-
-  minutes(metric: QueueMetric, statistic: Statistic, count: number): number[] {
-    // The datapoint of minute m covers seconds [60m, 60m + 60) and is readable from 60(m + 1) + delay.
-    const newest = Math.floor((this.t - this.delaySeconds) / 60) - 1;
-    const out: number[] = [];
-    for (let m = Math.max(0, newest - count + 1); m <= newest; m++)
-      out.push(this.datapoint(metric, statistic, m));
-    return out;
-  }
-
-  private datapoint(metric: QueueMetric, statistic: Statistic, minute: number): number {
-    const key = `${metric}:${statistic}`;
-    let values = this.cache.get(key);
-    if (!values) {
-      values = new Float64Array(Math.ceil(this.history[metric].length / 60) + 1).fill(Number.NaN);
-      this.cache.set(key, values);
-    }
-    if (Number.isNaN(values[minute]!)) {
-      const series = this.history[metric].subarray(minute * 60, minute * 60 + 60);
-      let max = 0;
-      let sum = 0;
-      for (const v of series) {
-        max = Math.max(max, v);
-        sum += v;
-      }
-      values[minute] = statistic === 'Maximum' ? max : sum / Math.max(1, series.length);
-    }
-    return values[minute]!;
-  }
-}
-
 interface Task {
   readyAt: number;
   busyUntil: number;
   /** Index of the message being processed, or -1. */
   message: number;
   stopping: boolean;
+}
+
+/** Messages a stopped task held: invisible until their visibility timeout ends. */
+interface Orphan {
+  message: number;
+  visibleAt: number;
+}
+
+/** The work floor: the task-minutes the messages themselves need, whatever the policy. */
+export function workFloorTaskMinutes(trace: Trace, model: Partial<ProcessingModel> = {}): number {
+  const resolved = resolveModel(model);
+  return processingTimes(trace.totalMessages, resolved).reduce((sum, d) => sum + d, 0) / 60;
 }
 
 /** Replays `trace` under one policy. */
@@ -222,13 +184,16 @@ export function simulatePolicy(
   definition: PolicyDefinition,
   options: SimulationOptions = {},
 ): PolicyRun {
-  const model = { ...DEFAULT_MODEL, ...options.model };
+  const model = resolveModel(options.model);
   checkModel(model);
   const tail = options.tailSeconds ?? 3600;
   const delay = options.metricDelaySeconds ?? 60;
   const sampleEvery = options.sampleSeconds ?? 10;
   const horizon = trace.lastArrival + tail + 1;
   const total = trace.totalMessages;
+  const protectedTasks = model.taskProtection || definition.protectsBusyTasks === true;
+  // A stream of its own, so the processing times stay the same whatever the stops.
+  const pick = random(model.seed ^ 0x5eed);
 
   const enqueuedAt = new Int32Array(total);
   let filled = 0;
@@ -247,7 +212,7 @@ export function simulatePolicy(
     running: new Int32Array(horizon),
   };
   const cloudWatch = new RecordedMetrics(history, delay);
-  const policy = definition.create(scaler);
+  const policy = definition.create(scaler, { trace, model });
 
   // The service starts settled at min, its tasks already running.
   let tasks: Task[] = Array.from({ length: scaler.min }, () => ({
@@ -262,12 +227,25 @@ export function simulatePolicy(
   let rowIndex = 0;
   let taskSeconds = 0;
   let peakTasks = 0;
+  let redoneMessages = 0;
+  let redoneSeconds = 0;
+  // Messages visible again after their task was stopped: the oldest, so received first.
+  const returned: number[] = [];
+  let orphans: Orphan[] = [];
   const samples: Sample[] = [];
   const actions: ActionRecord[] = [];
 
   for (let t = 0; t < horizon; t++) {
     while (rowIndex < trace.rows.length && trace.rows[rowIndex]!.at === t)
       arrived += trace.rows[rowIndex++]!.messages;
+    if (orphans.length > 0) {
+      const due = orphans.filter((o) => o.visibleAt <= t);
+      if (due.length > 0) {
+        returned.push(...due.map((o) => o.message));
+        returned.sort((a, b) => a - b);
+        orphans = orphans.filter((o) => o.visibleAt > t);
+      }
+    }
 
     for (const task of tasks) {
       if (task.message >= 0 && task.busyUntil <= t) {
@@ -277,19 +255,22 @@ export function simulatePolicy(
     }
     tasks = tasks.filter((task) => !(task.stopping && task.message < 0));
 
-    let inFlight = 0;
+    let busyTasks = 0;
     let running = 0;
     for (const task of tasks) {
       if (task.readyAt > t) continue;
       running++;
-      if (task.message < 0 && !task.stopping && head < arrived) {
-        task.message = head;
-        task.busyUntil = t + duration[head]!;
-        receivedAt[head++] = t;
+      if (task.message < 0 && !task.stopping && (returned.length > 0 || head < arrived)) {
+        const message = returned.length > 0 ? returned.shift()! : head++;
+        task.message = message;
+        task.busyUntil = t + duration[message]!;
+        receivedAt[message] = t;
       }
-      if (task.message >= 0) inFlight++;
+      if (task.message >= 0) busyTasks++;
     }
-    const visible = arrived - head;
+    // SQS counts a stopped task's message as in flight until its visibility timeout ends.
+    const inFlight = busyTasks + orphans.length;
+    const visible = arrived - head + returned.length;
     history.visible[t] = visible;
     history.inFlight[t] = inFlight;
     history.running[t] = running;
@@ -317,21 +298,37 @@ export function simulatePolicy(
         tasks.push({ readyAt: t + model.startupSeconds, busyUntil: 0, message: -1, stopping: false });
       }
     } else if (live.length > desired) {
-      let excess = live.length - desired;
+      const excess = live.length - desired;
       const newestFirst = [...live].reverse();
       const starting = newestFirst.filter((task) => task.readyAt > t);
-      const idle = newestFirst.filter((task) => task.readyAt <= t && task.message < 0);
-      const busy = newestFirst.filter((task) => task.readyAt <= t && task.message >= 0);
-      const removed = new Set<Task>();
-      for (const task of [...starting, ...idle]) {
-        if (excess === 0) break;
-        removed.add(task);
-        excess--;
+      const ready = newestFirst.filter((task) => task.readyAt <= t);
+      let order: Task[];
+      if (protectedTasks) {
+        order = [
+          ...starting,
+          ...ready.filter((task) => task.message < 0),
+          ...ready.filter((task) => task.message >= 0),
+        ];
+      } else {
+        // ECS cannot tell a busy task from an idle one: any running task may be chosen.
+        const shuffled = ready.map((task) => ({ task, key: pick() })).sort((a, b) => a.key - b.key);
+        order = [...starting, ...shuffled.map((entry) => entry.task)];
       }
-      for (const task of busy) {
-        if (excess === 0) break;
-        task.stopping = true;
-        excess--;
+      const removed = new Set<Task>();
+      for (const task of order.slice(0, excess)) {
+        if (task.message < 0) {
+          removed.add(task);
+        } else if (protectedTasks) {
+          // Protected while it holds the message: it stops once the message is done.
+          task.stopping = true;
+        } else {
+          const message = task.message;
+          orphans.push({ message, visibleAt: receivedAt[message]! + model.visibilityTimeoutSeconds });
+          redoneMessages++;
+          redoneSeconds += t - receivedAt[message]!;
+          receivedAt[message] = -1;
+          removed.add(task);
+        }
       }
       tasks = tasks.filter((task) => !removed.has(task));
     }
@@ -346,72 +343,29 @@ export function simulatePolicy(
     description: definition.describe(scaler),
     figures: figuresOf(
       trace,
-      enqueuedAt,
-      receivedAt,
-      doneAt,
-      horizon,
-      taskSeconds,
-      actions.length,
-      peakTasks,
+      { enqueuedAt, receivedAt, doneAt },
+      { horizon, taskSeconds, scalingActions: actions.length, peakTasks, redoneMessages, redoneSeconds },
     ),
     samples,
     actions,
   };
 }
 
-function figuresOf(
-  trace: Trace,
-  enqueuedAt: Int32Array,
-  receivedAt: Float64Array,
-  doneAt: Float64Array,
-  horizon: number,
-  taskSeconds: number,
-  scalingActions: number,
-  peakTasks: number,
-): PolicyFigures {
-  const waits = new Float64Array(enqueuedAt.length);
-  let unprocessed = 0;
-  for (let i = 0; i < enqueuedAt.length; i++) {
-    waits[i] = (receivedAt[i]! >= 0 ? receivedAt[i]! : horizon) - enqueuedAt[i]!;
-    if (doneAt[i]! < 0) unprocessed++;
-  }
-  waits.sort();
-  let drainSeconds: number | null = unprocessed > 0 ? null : 0;
-  if (drainSeconds !== null) {
-    let index = 0;
-    for (const row of trace.rows) {
-      let last = 0;
-      for (let i = index; i < index + row.messages; i++) last = Math.max(last, doneAt[i]!);
-      index += row.messages;
-      drainSeconds = Math.max(drainSeconds, last - row.at);
-    }
-  }
-  return {
-    p50WaitSeconds: percentileOfSorted(waits, 50),
-    p95WaitSeconds: percentileOfSorted(waits, 95),
-    maxWaitSeconds: waits[waits.length - 1] ?? 0,
-    taskMinutes: taskSeconds / 60,
-    scalingActions,
-    drainSeconds,
-    unprocessed,
-    peakTasks,
-  };
-}
-
-/** Replays `trace` under each policy (default: ecs-pilot and the three references) over the same horizon. */
+/** Replays `trace` under each policy (default: ecs-pilot, the three references and the clairvoyant one) over the same horizon. */
 export function comparePolicies(
   trace: Trace,
   scaler: ScalerConfig,
   policies: readonly PolicyDefinition[] = SIMULATED_POLICIES,
   options: SimulationOptions = {},
 ): Comparison {
-  const model = { ...DEFAULT_MODEL, ...options.model };
+  const model = resolveModel(options.model);
   return {
     totalMessages: trace.totalMessages,
     lastArrival: trace.lastArrival,
     horizonSeconds: trace.lastArrival + (options.tailSeconds ?? 3600) + 1,
     model,
     scaler,
+    workFloorTaskMinutes: workFloorTaskMinutes(trace, model),
     runs: policies.map((policy) => simulatePolicy(trace, scaler, policy, options)),
   };
 }

@@ -10,6 +10,7 @@ import { lambdaContext } from '../lambda.js';
 import type { ScaleSummary } from '../../shared/scaling/function.js';
 import { parseQueueReference, serviceIdentity } from '../../shared/scaling/resources.js';
 import type { Clock } from '../../shared/scaling/service.js';
+import { scaleInWaitSeconds } from '../../shared/scaling/decide.js';
 import { captureDecisions } from './capture.js';
 
 type Handler = (event: unknown, context: Context) => Promise<ScaleSummary>;
@@ -30,7 +31,7 @@ const BURST = 35;
  * Queue scaling on a simulated clock: Scheduler never fires in the emulator, so the scene invokes
  * scaleQueues minute by minute itself, with the payload Scheduler sends, and a clock that jumps to
  * each evaluation instead of waiting. A burst arrives; the service's desired count rises from 0; the
- * workers drain the queue (receive + delete); once the backlog has been low for scaleInAfterMinutes,
+ * workers drain the queue (receive + delete); once the backlog has been low for the scale-in wait,
  * the count falls back to min.
  */
 export async function scalingScene(account: LocalAccount, verbose: boolean): Promise<{ ok: boolean }> {
@@ -88,7 +89,7 @@ export async function scalingScene(account: LocalAccount, verbose: boolean): Pro
   console.log(
     `• ${scaler.name}: ${scaler.queue} → ${cluster}/${service}, ${scaler.messagesPerTask} messages per task, ` +
       `min ${scaler.min}, max ${scaler.max}, evaluated every ${scaler.intervalSeconds} s, ` +
-      `scale-in after ${scaler.scaleInAfterMinutes} min low (simulated clock)`,
+      `scale-in after ${scaleInWaitSeconds(scaler)} s low (simulated clock)`,
   );
   for (let sent = 0; sent < BURST; sent += 10) {
     const entries = Array.from({ length: Math.min(10, BURST - sent) }, (_, i) => ({
@@ -128,7 +129,7 @@ export async function scalingScene(account: LocalAccount, verbose: boolean): Pro
     final === scaler.min;
   console.log(
     `\nScaling: desired rose from ${scaler.min} to ${peak} at the first evaluation after the burst, held while the ` +
-      `queue drained, and fell back to ${final} after ${scaler.scaleInAfterMinutes} min low${ok ? '.' : ' — UNEXPECTED, see above.'}`,
+      `queue drained, and fell back to ${final} after ${scaleInWaitSeconds(scaler)} s low${ok ? '.' : ' — UNEXPECTED, see above.'}`,
   );
   return { ok };
 }

@@ -77,14 +77,53 @@ function checkObservation(o: ScaleObservation): void {
 }
 
 /**
+ * Seconds the backlog must stay low before scaling in: the break-even time, capped by
+ * scaleInAfterMinutes. An idle task kept t seconds costs t task-seconds; stopping it and starting one
+ * again later costs taskStartupSeconds (a task bills from launch, and works only after start-up). Keeping
+ * it until the two are equal, then stopping it, never costs more than twice the best choice in
+ * hindsight, whatever comes next (the rent-or-buy argument); a fixed longer wait can cost more.
+ */
+export function scaleInWaitSeconds(
+  scaler: Pick<ScalerConfig, 'scaleInAfterMinutes' | 'taskStartupSeconds'>,
+): number {
+  return Math.min(scaler.taskStartupSeconds, scaler.scaleInAfterMinutes * 60);
+}
+
+function describeWait(scaler: Pick<ScalerConfig, 'scaleInAfterMinutes' | 'taskStartupSeconds'>): string {
+  return scaler.taskStartupSeconds <= scaler.scaleInAfterMinutes * 60
+    ? `break-even: taskStartupSeconds ${scaler.taskStartupSeconds}`
+    : `scaleInAfterMinutes ${scaler.scaleInAfterMinutes}`;
+}
+
+/**
+ * Whether an evaluation found nothing to do and nothing pending: an empty queue, the service at its
+ * minimum and no scale-in wait running. The next evaluation of such a scaler in the same invocation
+ * reads only the queue (runScalers): while it stays empty, nothing else can be decided.
+ */
+export function isIdle(
+  scaler: Pick<ScalerConfig, 'min' | 'countInFlight' | 'countDelayed'>,
+  observation: ScaleObservation,
+  decision: Pick<ScaleDecision, 'change' | 'desired' | 'state'>,
+): boolean {
+  return (
+    decision.change === 'none' &&
+    decision.state.lowSince === undefined &&
+    decision.desired <= scaler.min &&
+    observation.running <= scaler.min &&
+    observation.visible + observation.inFlight + observation.delayed === 0
+  );
+}
+
+/**
  * Decides the desired count of one scaler's service. Pure: the time and the scale-in state are
  * parameters, and the caller persists the returned state.
  *
  * - target = ceil(backlog / messagesPerTask) bounded by min and max.
  * - Above the desired count: scale out at once (at most maxStepOut tasks per change).
- * - Below it: "low". Scale in only once the backlog has been low for scaleInAfterMinutes without a
- *   break, at most maxStepIn tasks per change, and never below min(inFlight, running): each
- *   in-flight message may be held by a different task, and a stopped task would drop its message.
+ * - Below it: "low". Scale in only once the backlog has been low without a break for the
+ *   scale-in wait (see scaleInWaitSeconds), at most maxStepIn tasks per change, and never below
+ *   min(inFlight, running): each in-flight message may be held by a different task, and a stopped
+ *   task would drop its message.
  * - A desired count outside [min, max] (the config changed) is corrected at once.
  */
 export function decideScale(
@@ -135,16 +174,16 @@ export function decideScale(
   const lowSince = state.lowSince !== undefined ? new Date(state.lowSince) : undefined;
   const since = lowSince && !Number.isNaN(lowSince.getTime()) && lowSince <= now ? lowSince : now;
   const lowForMs = now.getTime() - since.getTime();
-  const waitMs = scaler.scaleInAfterMinutes * 60_000;
+  const waitSeconds = scaleInWaitSeconds(scaler);
   const low = { lowSince: since.toISOString() };
-  if (lowForMs < waitMs) {
-    const left = Math.ceil((waitMs - lowForMs) / 1000);
+  if (lowForMs < waitSeconds * 1000) {
+    const left = Math.ceil(waitSeconds - lowForMs / 1000);
     return {
       desired: current,
       change: 'none',
       reason:
         `${why}, bounded ${target}; desired ${current}: keeping ${current} until the backlog has been low ` +
-        `for ${scaler.scaleInAfterMinutes} min (low since ${low.lowSince}, ${left} s to go)`,
+        `for ${waitSeconds} s (${describeWait(scaler)}; low since ${low.lowSince}, ${left} s to go)`,
       state: low,
     };
   }

@@ -1,4 +1,5 @@
 import type { ScalerConfig } from './config.js';
+import { scaleInWaitSeconds } from './decide.js';
 
 /** One line a human can check a scaler against: what follows what, how fast and within which bounds. */
 export function describeScaler(scaler: ScalerConfig): string {
@@ -14,7 +15,8 @@ export function describeScaler(scaler: ScalerConfig): string {
   return (
     `scalers/${scaler.name}: ${scaler.queue} (${counted.join(' + ')}) → ${scaler.cluster}/${scaler.service}, ` +
     `${scaler.messagesPerTask} messages per task, ${scaler.min}..${scaler.max} tasks, ` +
-    `every ${scaler.intervalSeconds} s, scale-in after ${scaler.scaleInAfterMinutes} min low` +
+    `every ${scaler.intervalSeconds} s${scaler.idleOncePerMinute ? ' (once a minute while idle)' : ''}, ` +
+    `scale-in after ${scaleInWaitSeconds(scaler)} s low` +
     (steps.length > 0 ? `, steps ${steps.join(', ')}` : '')
   );
 }

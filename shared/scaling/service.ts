@@ -2,7 +2,7 @@ import type { ScalerConfig } from './config.js';
 import { errorMessage, PermanentError } from '../kernel/errors.js';
 import type { Log } from '../kernel/log.js';
 import { clampToTarget, type BoundedDecision, type TargetBounds } from './coexist.js';
-import { backlogOf, decideScale, type ScaleObservation, type ScaleState } from './decide.js';
+import { backlogOf, decideScale, isIdle, type ScaleObservation, type ScaleState } from './decide.js';
 import { planTicks } from './ticks.js';
 
 /**
@@ -57,6 +57,8 @@ export interface EvaluationResult {
   desired?: number;
   /** Set on 'failed': whether the cause may pass by itself (throttling) or needs a person. */
   retryable?: boolean;
+  /** The queue was empty, the service at its minimum and no scale-in wait running (see isIdle). */
+  idle?: boolean;
 }
 
 /** Clock and sleep, injected so tests run a minute of evaluations without waiting. */
@@ -100,7 +102,14 @@ function unsettled(stored: StoredScaleState, desired: number, now: number) {
  */
 export async function evaluateScaler(
   scaler: ScalerConfig,
-  tools: { adapters: ScalingAdapters; now: number; bounds: BoundsCache; logger: Log },
+  tools: {
+    adapters: ScalingAdapters;
+    now: number;
+    bounds: BoundsCache;
+    logger: Log;
+    /** The service as the previous evaluation of this invocation saw it, when that one was idle. */
+    idleSince?: Pick<ScaleObservation, 'running' | 'desired'>;
+  },
 ): Promise<EvaluationResult> {
   const { adapters, logger } = tools;
   const where = {
@@ -110,10 +119,31 @@ export async function evaluateScaler(
     service: scaler.service,
   };
   let observation: ScaleObservation | undefined;
+  let queueRead: Awaited<ReturnType<ScalingAdapters['depth']>> | undefined;
   try {
+    if (tools.idleSince) {
+      // Idle shortcut: with the queue still empty and the service last seen at its minimum with no
+      // wait running, no decision but "unchanged" is possible, so one GetQueueAttributes is enough.
+      const depth = await adapters.depth(scaler.queue);
+      // Messages arrived: the full evaluation decides on this reading (the service is what changed
+      // least since, and it is read after the state as always).
+      queueRead = depth;
+      if (depth.visible + depth.inFlight + depth.delayed === 0) {
+        observation = { ...depth, ...tools.idleSince };
+        const reason = `queue still empty and ${scaler.service} at min ${scaler.min}: nothing to decide (queue read only)`;
+        logger.info('scaling decision', {
+          decision: 'unchanged',
+          ...where,
+          ...observation,
+          backlog: 0,
+          reason,
+        });
+        return { scaler: scaler.name, outcome: 'unchanged', reason, observation, backlog: 0, idle: true };
+      }
+    }
     const stored = await adapters.readState(scaler.name);
     const [depth, counts, target] = await Promise.all([
-      adapters.depth(scaler.queue),
+      queueRead ?? adapters.depth(scaler.queue),
       adapters.describe(scaler),
       boundsOnce(tools.bounds, scaler, adapters),
     ]);
@@ -185,6 +215,7 @@ export async function evaluateScaler(
       observation,
       backlog,
       desired: decision.desired,
+      idle: isIdle(scaler, observation, decision),
     };
   } catch (error) {
     const retryable = !(error instanceof PermanentError);
@@ -238,6 +269,7 @@ export async function runScalers(
           ...(options.anchor !== undefined ? { anchor: options.anchor } : {}),
         });
   const bounds: BoundsCache = new Map();
+  const idle = new Map<string, Pick<ScaleObservation, 'running' | 'desired'>>();
   const results: EvaluationResult[] = [];
   for (const tick of ticks) {
     const wait = tick.at - clock.now();
@@ -250,12 +282,34 @@ export async function runScalers(
     }
     const now = clock.now();
     const done = await Promise.all(
-      tick.scalers.map((scaler) =>
-        evaluateScaler(scaler, { adapters: options.adapters, now, bounds, logger: options.logger }),
-      ),
+      tick.scalers.map((scaler) => {
+        const idleSince = idle.get(scaler.name);
+        return evaluateScaler(scaler, {
+          adapters: options.adapters,
+          now,
+          bounds,
+          logger: options.logger,
+          ...(idleSince ? { idleSince } : {}),
+        });
+      }),
     );
-    for (const result of done) options.onResult(result);
+    for (const result of done) {
+      if (result.idle && result.observation) idle.set(result.scaler, result.observation);
+      else idle.delete(result.scaler);
+      options.onResult(result);
+    }
     results.push(...done);
+    // Lambda bills the sleep between evaluations: when every scaler is idle and opted in, the rest
+    // of the minute can decide nothing they did not choose to wait for.
+    if (options.mode === 'minute' && scalers.every((s) => s.idleOncePerMinute && idle.has(s.name))) {
+      const left = ticks.slice(ticks.indexOf(tick) + 1).reduce((n, t) => n + t.scalers.length, 0);
+      if (left > 0) {
+        options.logger.info('every scaler is idle: ending the invocation until the next minute', {
+          evaluationsSkipped: left,
+        });
+      }
+      break;
+    }
   }
   return results;
 }

@@ -29,7 +29,7 @@ describe('Command: ecs-pilot validate', () => {
     );
     expect(out).toContain('uploads/transcode: s3://media-ingest/videos/*');
     expect(out).toContain(
-      'scalers/video-workers: video-jobs (visible + in flight) → media/video-worker, 10 messages per task, 0..5 tasks, every 20 s, scale-in after 2 min low',
+      'scalers/video-workers: video-jobs (visible + in flight) → media/video-worker, 10 messages per task, 0..5 tasks, every 20 s, scale-in after 60 s low',
     );
     expect(out).toContain(
       'images (enforce, cron(0 3 * * ? *)): repositories demo/* (2 rules; policies synced)',

@@ -49,6 +49,8 @@ const CONFIG = {
       messagesPerTask: 10,
       min: 0,
       max: 40,
+      // Once a minute (the default is 10 s): the tests count this scaler's evaluations per invocation.
+      intervalSeconds: 60,
     },
     {
       name: 'thumbs',
@@ -59,6 +61,8 @@ const CONFIG = {
       min: 1,
       max: 10,
       scaleInAfterMinutes: 2,
+      // A slow start-up, so the 2 min cap decides the scale-in wait rather than the break-even time.
+      taskStartupSeconds: 600,
       intervalSeconds: 20,
     },
   ],
@@ -276,7 +280,7 @@ describe('Handler: scale-queues', () => {
     ]);
   });
 
-  it('evaluates each scaler every intervalSeconds until the minute is over, reading App AS once per scaler', async () => {
+  it('evaluates each scaler every intervalSeconds until the minute is over, reading App AS once per scaler and only the queue while idle', async () => {
     const clock = fakeClock();
     const scheduledTime = new Date(clock.t).toISOString();
 
@@ -288,13 +292,14 @@ describe('Handler: scale-queues', () => {
     expect(
       calls(GetQueueAttributesCommand).filter((i) => (i as { QueueUrl: string }).QueueUrl === THUMBS_URL),
     ).toHaveLength(3);
+    // thumbs is idle (empty queue, at its min of 1): after the first evaluation, the queue alone.
     expect(
       calls(DescribeServicesCommand).filter(
         (i) => (i as { services: string[] }).services[0] === 'thumbnailer',
       ),
-    ).toHaveLength(3);
+    ).toHaveLength(1);
     expect(calls(GetQueueAttributesCommand)).toHaveLength(4);
-    expect(calls(DescribeServicesCommand)).toHaveLength(4);
+    expect(calls(DescribeServicesCommand)).toHaveLength(2);
     expect(
       autoScalingMock.commandCalls(DescribeScalableTargetsCommand).map((c) => c.args[0].input.ResourceIds),
     ).toEqual([['service/media/video-worker'], ['service/media/thumbnailer']]);

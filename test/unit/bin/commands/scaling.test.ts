@@ -36,7 +36,7 @@ describe('Command: ecs-pilot scaling simulate', () => {
     // Assess
     expect(code).toBe(0);
     expect(out).toMatch(/^bench\/traces\/bursty\.csv: 2422 messages over /);
-    for (const policy of ['ecs-pilot', 'cdk-default-steps', 'keda-sqs', 'target-tracking']) {
+    for (const policy of ['ecs-pilot', 'cdk-default-steps', 'keda-sqs', 'target-tracking', 'clairvoyant']) {
       expect(out).toMatch(new RegExp(`^${policy} +\\d`, 'm'));
     }
     expect(out).toContain('scaler simulated: 10 messages per task, 0-40 tasks');
@@ -54,10 +54,11 @@ describe('Command: ecs-pilot scaling simulate', () => {
       'cdk-default-steps',
       'keda-sqs',
       'target-tracking',
+      'clairvoyant',
     ]);
     expect(json.policies[0]).toMatchObject({
       p95WaitSeconds: 60,
-      taskMinutes: 7,
+      taskMinutes: 2.5,
       scalingActions: 2,
       drainSeconds: 90,
     });
@@ -83,12 +84,19 @@ describe('Command: ecs-pilot scaling simulate', () => {
     );
 
     const json = JSON.parse(out);
-    expect(json.model).toEqual({ secondsPerMessage: 10, startupSeconds: 0, jitter: 0.2, seed: 3 });
+    expect(json.model).toEqual({
+      secondsPerMessage: 10,
+      startupSeconds: 0,
+      jitter: 0.2,
+      seed: 3,
+      taskProtection: false,
+      visibilityTimeoutSeconds: 30,
+    });
     // With no start-up the task launched at t=0 receives the message at t=1.
     expect(json.policies[0].maxWaitSeconds).toBe(1);
   });
 
-  it('writes an SVG chart per trace with --out and says where', async () => {
+  it('writes an SVG chart and a frontier chart per trace with --out and says where', async () => {
     const out = dir();
     const trace = file('spike.csv', '0,30\n');
 
@@ -96,14 +104,44 @@ describe('Command: ecs-pilot scaling simulate', () => {
 
     expect(result.code).toBe(0);
     expect(result.out).toContain(`chart: ${join(out, 'spike.svg')}`);
+    expect(result.out).toContain(`frontier: ${join(out, 'spike-frontier.svg')}`);
     expect(readFileSync(join(out, 'spike.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
+    expect(readFileSync(join(out, 'spike-frontier.svg'), 'utf8')).toContain('work floor 15');
+  });
+
+  it('applies --visibility-timeout and --task-protection to the model', async () => {
+    const { code, out } = await run(
+      'simulate',
+      '--trace',
+      file('t.csv', '0,3\n'),
+      '--json',
+      '--visibility-timeout',
+      '120',
+      '--task-protection',
+    );
+
+    expect(code).toBe(0);
+    expect(JSON.parse(out).model).toMatchObject({ taskProtection: true, visibilityTimeoutSeconds: 120 });
+  });
+
+  it('refuses a visibility timeout that is not a whole number of seconds', async () => {
+    const { code, err } = await run(
+      'simulate',
+      '--trace',
+      file('t.csv', '0,3\n'),
+      '--visibility-timeout',
+      '1.5',
+    );
+
+    expect(code).toBe(2);
+    expect(err).toBe('--visibility-timeout must be a whole number from 0 to 43200 (got "1.5")');
   });
 
   it('keeps stdout pure JSON with --json --out (the chart path goes to stderr)', async () => {
     const result = await run('simulate', '--trace', file('t.csv', '0,3\n'), '--json', '--out', dir());
 
     expect(() => JSON.parse(result.out)).not.toThrow();
-    expect(result.err).toMatch(/^chart: .*t\.svg$/);
+    expect(result.err).toMatch(/^chart: .*t\.svg\nfrontier: .*t-frontier\.svg$/);
   });
 
   describe('the scaler from --config', () => {

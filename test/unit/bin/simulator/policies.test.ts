@@ -3,6 +3,7 @@ import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/conf
 import {
   CDK_DEFAULTS,
   cdkStepScaling,
+  clairvoyantPolicy,
   ecsPilotPolicy,
   KEDA_DEFAULTS,
   kedaSqs,
@@ -16,6 +17,7 @@ import {
   type Statistic,
 } from '../../../../bin/simulator/policies';
 import { DEFAULT_SIMULATION_SCALER } from '../../../../bin/simulator/simulate';
+import { parseTrace } from '../../../../bin/simulator/trace';
 
 const scaler = (fields: Partial<ScalerConfig> = {}): ScalerConfig =>
   scalerSchema.parse({ ...DEFAULT_SIMULATION_SCALER, ...fields });
@@ -75,18 +77,20 @@ describe('Policy: the reference defaults', () => {
     });
   });
 
-  it('compares ecs-pilot first, then the three references, each described with the scaler', () => {
+  it('compares ecs-pilot first, then the three references and the clairvoyant one, each described with the scaler', () => {
     expect(SIMULATED_POLICIES.map((p) => p.name)).toEqual([
       'ecs-pilot',
       'cdk-default-steps',
       'keda-sqs',
       'target-tracking',
+      'clairvoyant',
     ]);
     expect(SIMULATED_POLICIES.map((p) => p.describe(scaler()))).toEqual([
-      'ceil(backlog/10) every 60 s, in-flight counted; out at once, in after 5 min low',
+      'ceil(backlog/10) every 10 s, in-flight counted; out at once, in after 60 s low',
       'CDK QueueProcessingFargateService steps on max visible over 5 min: ≤ 0 → -1, ≥ 100 → +1, ≥ 500 → +5; cooldown 300 s',
       'KEDA aws-sqs-queue + HPA: ceil((visible + in flight)/10), active above 0; HPA every 15 s, ±10 %, down window 300 s; to 0 after 300 s idle',
       'target tracking, 10 visible messages per running task; out after 3 min above, in after 15 min below 90 %; cooldowns 300/300 s',
+      'knows arrivals one start-up ahead: ceil((backlog + arrivals within start-up)/10) every second; in when nothing waits',
     ]);
   });
 });
@@ -115,6 +119,26 @@ describe('Function: stepChange', () => {
   });
 });
 
+describe('Policy: ecs-pilot while idle', () => {
+  it('evaluates every intervalSeconds while idle by default', () => {
+    const policy = ecsPilotPolicy.create(scaler());
+
+    expect(policy.evaluate(input({ t: 0 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 10, visible: 1 }))).toMatchObject({ desired: 1 });
+  });
+
+  it('with idleOncePerMinute, sees a message that arrives after an idle evaluation at the next minute', () => {
+    const policy = ecsPilotPolicy.create(scaler({ idleOncePerMinute: true }));
+
+    expect(policy.evaluate(input({ t: 0 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 10, visible: 1 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 50, visible: 1 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 60, visible: 1 }))).toMatchObject({ desired: 1 });
+    // Not idle any more: every intervalSeconds again.
+    expect(policy.evaluate(input({ t: 70, visible: 25, desired: 1 }))).toMatchObject({ desired: 3 });
+  });
+});
+
 describe('Policy: ecs-pilot', () => {
   it('decides only every intervalSeconds and carries its scale-in wait over', () => {
     const policy = ecsPilotPolicy.create(scaler({ intervalSeconds: 30, scaleInAfterMinutes: 1 }));
@@ -128,29 +152,37 @@ describe('Policy: ecs-pilot', () => {
 });
 
 describe('Policy: CDK default steps', () => {
-  const cdk = () => cdkStepScaling().create(scaler());
+  // min 1: the construct's default minScalingCapacity (see the next test for a scaler at min 0).
+  const cdk = () => cdkStepScaling().create(scaler({ min: 1 }));
   const at = (t: number, maxVisible: number[], desired: number) =>
     input({ t, desired, cloudWatch: cloudWatch({ 'visible:Maximum': maxVisible }) });
+
+  it('keeps the construct’s default minimum of one task when the scaler allows 0', () => {
+    const policy = cdkStepScaling().create(scaler());
+
+    expect(policy.evaluate(at(60, [0], 0))).toEqual({ desired: 1, reason: 'MinCapacity 1' });
+    expect(policy.evaluate(at(660, [0], 1))).toBeUndefined();
+  });
 
   it('evaluates once a minute on the maximum of the last five datapoints', () => {
     const policy = cdk();
 
-    expect(policy.evaluate(at(30, [150], 0))).toBeUndefined();
-    expect(policy.evaluate(at(60, [], 0))).toBeUndefined();
-    expect(policy.evaluate(at(120, [0, 0, 120, 0, 0, 0], 0))).toMatchObject({ desired: 1 });
+    expect(policy.evaluate(at(30, [150], 1))).toBeUndefined();
+    expect(policy.evaluate(at(60, [], 1))).toBeUndefined();
+    expect(policy.evaluate(at(120, [0, 0, 120, 0, 0, 0], 1))).toMatchObject({ desired: 2 });
   });
 
   it('adds one task per cooldown while the alarm stays at the first step, and only the difference for a larger step', () => {
     const policy = cdk();
 
-    expect(policy.evaluate(at(60, [150], 0))?.desired).toBe(1);
-    expect(policy.evaluate(at(120, [150], 1))).toBeUndefined();
-    expect(policy.evaluate(at(180, [600], 1))).toMatchObject({
-      desired: 5,
+    expect(policy.evaluate(at(60, [150], 1))?.desired).toBe(2);
+    expect(policy.evaluate(at(120, [150], 2))).toBeUndefined();
+    expect(policy.evaluate(at(180, [600], 2))).toMatchObject({
+      desired: 6,
       reason: 'max visible 600 over 5 min: +4',
     });
-    expect(policy.evaluate(at(240, [600], 5))).toBeUndefined();
-    expect(policy.evaluate(at(480, [600], 5))?.desired).toBe(10);
+    expect(policy.evaluate(at(240, [600], 6))).toBeUndefined();
+    expect(policy.evaluate(at(480, [600], 6))?.desired).toBe(11);
   });
 
   it('removes one task per cooldown once the queue has been empty for five minutes, and stops at min', () => {
@@ -162,8 +194,7 @@ describe('Policy: CDK default steps', () => {
     });
     expect(policy.evaluate(at(120, [0], 2))).toBeUndefined();
     expect(policy.evaluate(at(360, [0], 2))?.desired).toBe(1);
-    expect(policy.evaluate(at(660, [0], 1))?.desired).toBe(0);
-    expect(policy.evaluate(at(960, [0], 0))).toBeUndefined();
+    expect(policy.evaluate(at(660, [0], 1))).toBeUndefined();
   });
 
   it('ends a scale-in cooldown with a scale-out', () => {
@@ -274,5 +305,39 @@ describe('Policy: target tracking on backlog per task', () => {
     });
     expect(policy.evaluate(at(180, none, five, 1))).toBeUndefined();
     expect(policy.evaluate(at(420, none, five, 1))).toMatchObject({ desired: 0 });
+  });
+});
+
+describe('Policy: the clairvoyant reference', () => {
+  // 30 messages at t=100, 60 s start-up.
+  const run = { trace: parseTrace('100,30'), model: { startupSeconds: 60 } };
+  const policy = () => clairvoyantPolicy.create(scaler(), run);
+
+  it('starts the tasks for coming messages one start-up time ahead, not earlier', () => {
+    const p = policy();
+
+    expect(p.evaluate(input({ t: 39 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 40 }))).toMatchObject({
+      desired: 3,
+      reason: 'backlog 0 + 30 arriving within 60 s',
+    });
+  });
+
+  it('keeps its tasks while messages wait, and scales in to the busy tasks once none do', () => {
+    const p = policy();
+
+    expect(p.evaluate(input({ t: 120, visible: 5, inFlight: 3, running: 3, desired: 3 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 130, visible: 1, inFlight: 3, running: 3, desired: 3 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 140, visible: 0, inFlight: 2, running: 3, desired: 3 }))).toMatchObject({
+      desired: 2,
+    });
+  });
+
+  it('stops only idle tasks, whatever the processing model says', () => {
+    expect(clairvoyantPolicy.protectsBusyTasks).toBe(true);
+  });
+
+  it('refuses to run without the trace it must know', () => {
+    expect(() => clairvoyantPolicy.create(scaler())).toThrow(/needs the trace/);
   });
 });

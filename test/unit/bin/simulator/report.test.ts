@@ -18,12 +18,13 @@ describe('Function: formatComparison', () => {
         'scaler simulated: 10 messages per task, 0-40 tasks',
     );
     expect(lines[1]).toMatch(
-      /^policy\s+p50 wait\s+p95 wait\s+max wait\s+task-min\s+actions\s+time to drain\s+unprocessed$/,
+      /^policy\s+p50 wait\s+p95 wait\s+max wait\s+task-min\s+actions\s+time to drain\s+unprocessed\s+redone$/,
     );
-    expect(lines[3]).toMatch(/^ecs-pilot\s+60 s\s+60 s\s+60 s\s+7\.0\s+2\s+1\.5 min\s+0$/);
-    expect(lines[4]).toMatch(/^cdk-default-steps\s+≥ 601 s\s+≥ 601 s\s+≥ 601 s\s+0\.0\s+0\s+never\s+1$/);
-    expect(lines.at(-4)).toBe(
-      '  ecs-pilot: ceil(backlog/10) every 60 s, in-flight counted; out at once, in after 5 min low',
+    expect(lines[3]).toMatch(/^ecs-pilot\s+60 s\s+60 s\s+60 s\s+2\.5\s+2\s+1\.5 min\s+0\s+0$/);
+    expect(lines[6]).toMatch(/^target-tracking\s+≥ 601 s\s+≥ 601 s\s+≥ 601 s\s+0\.0\s+0\s+never\s+1\s+0$/);
+    expect(lines[9]).toBe("work floor (the messages' own processing time): 0.5 task-min");
+    expect(lines.at(-5)).toBe(
+      '  ecs-pilot: ceil(backlog/10) every 10 s, in-flight counted; out at once, in after 60 s low',
     );
   });
 
@@ -51,16 +52,19 @@ describe('Function: comparisonJson', () => {
     });
     expect(json.policies[0]).toEqual({
       policy: 'ecs-pilot',
-      description: 'ceil(backlog/10) every 60 s, in-flight counted; out at once, in after 5 min low',
+      description: 'ceil(backlog/10) every 10 s, in-flight counted; out at once, in after 60 s low',
       p50WaitSeconds: 60,
       p95WaitSeconds: 60,
       maxWaitSeconds: 60,
-      taskMinutes: 7,
+      taskMinutes: 2.5,
       scalingActions: 2,
       drainSeconds: 90,
       unprocessed: 0,
       peakTasks: 1,
+      redoneMessages: 0,
+      redoneTaskMinutes: 0,
     });
+    expect(json.workFloorTaskMinutes).toBe(0.5);
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });
@@ -74,8 +78,8 @@ describe('Function: renderChart', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('a &lt;b&gt; &amp; &quot;c&quot;');
-    expect(svg.match(/<polyline /g)).toHaveLength(8);
-    for (const policy of ['ecs-pilot', 'cdk-default-steps', 'keda-sqs', 'target-tracking']) {
+    expect(svg.match(/<polyline /g)).toHaveLength(10);
+    for (const policy of ['ecs-pilot', 'cdk-default-steps', 'keda-sqs', 'target-tracking', 'clairvoyant']) {
       expect(svg).toContain(`font-weight="bold">${policy}</text>`);
     }
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);

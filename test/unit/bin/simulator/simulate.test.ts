@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/config';
 import { PermanentError } from '../../../../shared/kernel/errors';
 import {
@@ -43,8 +44,8 @@ describe('Function: simulatePolicy', () => {
   describe('answers worked out by hand', () => {
     it('one message on an idle service at min 0 under ecs-pilot', () => {
       // t=0: backlog 1 → desired 1, a task launches; t=60: it is running and receives the message
-      // (wait 60 s); t=90: done; t=120: first evaluation with an empty queue, the wait starts;
-      // t=420: low for 5 min → desired 0, the task stops. 420 task-seconds = 7 task-minutes.
+      // (wait 60 s); t=90: done, the evaluation of t=90 sees an empty queue and the wait starts;
+      // t=150: low for the break-even 60 s (the start-up) → desired 0. 150 task-seconds = 2.5 task-minutes.
 
       // Act
       const run = simulatePolicy(parseTrace('0,1'), scaler(), ecsPilotPolicy, options);
@@ -54,25 +55,28 @@ describe('Function: simulatePolicy', () => {
         p50WaitSeconds: 60,
         p95WaitSeconds: 60,
         maxWaitSeconds: 60,
-        taskMinutes: 7,
+        taskMinutes: 2.5,
         scalingActions: 2,
         drainSeconds: 90,
         unprocessed: 0,
         peakTasks: 1,
+        redoneMessages: 0,
+        redoneTaskMinutes: 0,
       });
       expect(run.actions.map(({ t, from, to }) => [t, from, to])).toEqual([
         [0, 0, 1],
-        [420, 1, 0],
+        [150, 1, 0],
       ]);
       expect(run.actions[1]!.reason).toContain(
-        'low for 300 s (since 1970-01-01T00:02:00.000Z): scaling in to 0',
+        'low for 60 s (since 1970-01-01T00:01:30.000Z): scaling in to 0',
       );
     });
 
     it('a burst of 100 messages under ecs-pilot', () => {
       // t=0: desired ceil(100/10) = 10; at t=60 the ten tasks receive messages 0-9, then ten more every
-      // 30 s: waits 60, 90, … 330 s, ten messages each. The last finish at 360. The backlog first needs
-      // fewer than 10 tasks at the evaluation of t=120, so the tasks stop at t=420: 10 × 420 s = 70 min.
+      // 30 s: waits 60, 90, … 330 s, ten messages each. From t=90 the backlog needs fewer than 10 tasks,
+      // but every task holds a message until the last ten finish at t=360 (the in-flight floor): all
+      // ten stop then, by which time the wait is long over. 10 × 360 s = 60 task-minutes.
 
       // Act
       const run = simulatePolicy(parseTrace('0,100'), scaler(), ecsPilotPolicy, options);
@@ -83,15 +87,17 @@ describe('Function: simulatePolicy', () => {
         p50WaitSeconds: 195,
         p95WaitSeconds: 330,
         maxWaitSeconds: 330,
-        taskMinutes: 70,
+        taskMinutes: 60,
         scalingActions: 2,
         drainSeconds: 360,
         unprocessed: 0,
         peakTasks: 10,
+        redoneMessages: 0,
+        redoneTaskMinutes: 0,
       });
       expect(run.actions.map(({ t, to }) => [t, to])).toEqual([
         [0, 10],
-        [420, 0],
+        [360, 0],
       ]);
     });
 
@@ -112,16 +118,16 @@ describe('Function: simulatePolicy', () => {
       ]);
     });
 
-    it('one message under the CDK default steps is never processed at min 0 (below the 100-message step)', () => {
+    it('one message under the CDK default steps is processed by the MinCapacity task (minScalingCapacity defaults to 1)', () => {
+      // t=0: App AS raises 0 to the construct's MinCapacity 1; the task runs from then to the end (601 s).
       const run = simulatePolicy(parseTrace('0,1'), scaler(), cdkStepScaling(), options);
 
-      // The message waits the whole horizon: last arrival 0 + 600 s tail + 1.
       expect(run.figures).toMatchObject({
-        maxWaitSeconds: 601,
-        taskMinutes: 0,
-        scalingActions: 0,
-        drainSeconds: null,
-        unprocessed: 1,
+        maxWaitSeconds: 60,
+        taskMinutes: 601 / 60,
+        scalingActions: 1,
+        drainSeconds: 90,
+        unprocessed: 0,
       });
     });
 
@@ -144,12 +150,12 @@ describe('Function: simulatePolicy', () => {
       });
     });
 
-    it('stops starting tasks first, then idle ones, and lets busy ones finish their message', () => {
-      // Prepare: two running tasks at min 2; at t=0 each takes one of three messages; at t=10 the plan asks
+    it('with task protection, stops starting tasks first, then idle ones, and lets busy ones finish their message', () => {
+      // Prepare: two running tasks at min 2; at t=0 each takes one of two messages; at t=10 the plan asks
       // for 3 (one more starts), at t=20 for 0.
       const seen: PolicyInput[] = [];
       const run = simulatePolicy(parseTrace('0,2'), scaler({ min: 2 }), scripted({ 10: 3, 20: 0 }, seen), {
-        ...options,
+        model: { ...options.model, taskProtection: true },
         tailSeconds: 60,
       });
 
@@ -157,7 +163,30 @@ describe('Function: simulatePolicy', () => {
       expect(run.figures.taskMinutes).toBeCloseTo((2 * 30 + 10) / 60);
       expect(seen.find((s) => s.t === 25)).toMatchObject({ running: 2, inFlight: 2, desired: 0 });
       expect(seen.find((s) => s.t === 30)).toMatchObject({ running: 0, inFlight: 0 });
-      expect(run.figures.unprocessed).toBe(0);
+      expect(run.figures).toMatchObject({ unprocessed: 0, redoneMessages: 0 });
+    });
+
+    it('without protection, a stopped busy task loses its message: in flight until the visibility timeout, then done again', () => {
+      // Prepare: one running task at min 1 takes the message at t=0; the plan stops it at t=10 and asks
+      // for a task again at t=20 (ready at t=80). Visibility timeout 60 s: visible again at t=60.
+      const seen: PolicyInput[] = [];
+      const run = simulatePolicy(parseTrace('0,1'), scaler({ min: 1 }), scripted({ 10: 0, 20: 1 }, seen), {
+        model: { ...options.model, visibilityTimeoutSeconds: 60 },
+        tailSeconds: 200,
+      });
+
+      // Assess: SQS still counts it in flight while no task holds it; received again at t=80.
+      expect(seen.find((s) => s.t === 30)).toMatchObject({ running: 0, inFlight: 1, visible: 0 });
+      expect(seen.find((s) => s.t === 70)).toMatchObject({ running: 0, inFlight: 0, visible: 1 });
+      expect(run.figures).toMatchObject({
+        redoneMessages: 1,
+        redoneTaskMinutes: 10 / 60,
+        maxWaitSeconds: 80,
+        drainSeconds: 110,
+        unprocessed: 0,
+      });
+      // Task time: the first task t=0..9, the second from t=20 to the end (t=200).
+      expect(run.figures.taskMinutes).toBeCloseTo((10 + 181) / 60);
     });
 
     it('shows policies the queue after arrivals and receipts of the same second', () => {
@@ -230,7 +259,7 @@ describe('Function: simulatePolicy', () => {
 });
 
 describe('Function: comparePolicies', () => {
-  it('runs ecs-pilot and the three references over the same horizon', () => {
+  it('runs ecs-pilot, the three references and the clairvoyant one over the same horizon, with the work floor', () => {
     const comparison = comparePolicies(parseTrace('0,1'), scaler(), undefined, options);
 
     expect(comparison.runs.map((r) => r.policy)).toEqual([
@@ -238,9 +267,19 @@ describe('Function: comparePolicies', () => {
       'cdk-default-steps',
       'keda-sqs',
       'target-tracking',
+      'clairvoyant',
     ]);
     expect(comparison.horizonSeconds).toBe(601);
-    expect(comparison.model).toEqual({ secondsPerMessage: 30, startupSeconds: 60, jitter: 0, seed: 1 });
+    expect(comparison.model).toEqual({
+      secondsPerMessage: 30,
+      startupSeconds: 60,
+      jitter: 0,
+      seed: 1,
+      taskProtection: false,
+      visibilityTimeoutSeconds: 60,
+    });
+    // One message of 30 s.
+    expect(comparison.workFloorTaskMinutes).toBe(0.5);
   });
 
   it('on the shipped bursty trace, ecs-pilot waits less at p95 than the CDK default steps and uses fewer task-minutes than KEDA', () => {
@@ -264,5 +303,50 @@ describe('Function: percentileOfSorted', () => {
     [[1, 2, 3], 100, 3],
   ])('of %j at p%i is %d', (values, p, expected) => {
     expect(percentileOfSorted(values, p)).toBe(expected);
+  });
+});
+
+describe('Properties: comparePolicies', () => {
+  const traces = fc
+    .array(fc.tuple(fc.integer({ min: 0, max: 1200 }), fc.integer({ min: 1, max: 40 })), {
+      minLength: 1,
+      maxLength: 8,
+    })
+    .map((rows) =>
+      parseTrace(
+        rows
+          .sort(([a], [b]) => a - b)
+          .map(([at, n]) => `${at},${n}`)
+          .join('\n'),
+      ),
+    );
+
+  it('every policy that processes every message uses at least the work floor plus its redone work', () => {
+    fc.assert(
+      fc.property(
+        traces,
+        fc.constantFrom(10, 30),
+        fc.boolean(),
+        (trace, secondsPerMessage, taskProtection) => {
+          const comparison = comparePolicies(trace, scaler(), undefined, {
+            model: { secondsPerMessage, startupSeconds: 60, taskProtection },
+            tailSeconds: 900,
+          });
+
+          for (const run of comparison.runs) {
+            const f = run.figures;
+            if (f.unprocessed === 0) {
+              expect(f.taskMinutes + 1e-9).toBeGreaterThanOrEqual(
+                comparison.workFloorTaskMinutes + f.redoneTaskMinutes,
+              );
+            }
+            if (taskProtection || run.policy === 'clairvoyant') expect(f.redoneMessages).toBe(0);
+            expect(f.p95WaitSeconds).toBeGreaterThanOrEqual(0);
+            expect(f.p95WaitSeconds).toBeLessThanOrEqual(f.maxWaitSeconds);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });

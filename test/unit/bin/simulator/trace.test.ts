@@ -81,14 +81,29 @@ describe('Function: parseTrace', () => {
     expect(() => parseTrace('')).toThrow(PermanentError);
   });
 
-  it.each(['steady', 'bursty', 'idle-spikes'])('reads the shipped %s trace', (name) => {
+  it.each([
+    ['steady', '2026-01-05T09:00:00.000Z'],
+    ['bursty', '2026-01-05T09:00:00.000Z'],
+    ['idle-spikes', '2026-01-05T09:00:00.000Z'],
+    ['diurnal-ramp', '2026-01-05T00:00:00.000Z'],
+    ['heavy-tailed-gaps', '2026-01-05T00:00:00.000Z'],
+    ['spike-after-idle', '2026-01-05T00:00:00.000Z'],
+  ])('reads the shipped %s trace', (name, start) => {
     const text = readFileSync(`bench/traces/${name}.csv`, 'utf8');
     const declared = Number(/# (\d+) messages/.exec(text)?.[1]);
 
     const trace = parseTrace(text, name);
 
     expect(trace.totalMessages).toBe(declared);
-    expect(trace.start.toISOString()).toBe('2026-01-05T09:00:00.000Z');
+    expect(trace.start.toISOString()).toBe(start);
+  });
+
+  it('ships a spike after three idle hours: 400 messages within one minute and nothing before', () => {
+    const trace = parseTrace(readFileSync('bench/traces/spike-after-idle.csv', 'utf8'));
+
+    expect(trace.rows[0]!.at).toBe(3 * 3600);
+    expect(trace.lastArrival - trace.rows[0]!.at).toBeLessThan(60);
+    expect(trace.totalMessages).toBe(400);
   });
 
   it('either reads a line-based text or refuses it with a TraceError, never anything else', () => {

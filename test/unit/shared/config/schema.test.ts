@@ -46,7 +46,8 @@ describe('Schema: configSchema', () => {
       const config = configSchema.parse({ uploads: [rawTrigger()], scalers: [rawScaler()] });
 
       expect(config.uploads[0]?.prefix).toBe('');
-      expect(config.scalers[0]?.intervalSeconds).toBe(60);
+      expect(config.scalers[0]?.intervalSeconds).toBe(10);
+      expect(config.scalers[0]?.taskStartupSeconds).toBe(60);
     });
   });
 

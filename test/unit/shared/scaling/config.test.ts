@@ -13,7 +13,7 @@ function issuesOf(raw: unknown): string[] {
 
 describe('Config section: scalers', () => {
   describe('defaults', () => {
-    it('scales in after 5 min, counts in-flight but not delayed messages, evaluates every 60 s, no step limits', () => {
+    it('scales in after at most 5 min (break-even at a 60 s start-up), counts in-flight but not delayed messages, evaluates every 10 s, no step limits', () => {
       // Act
       const scaler = scalerSchema.parse(rawScaler());
 
@@ -21,9 +21,11 @@ describe('Config section: scalers', () => {
       expect(scaler).toEqual({
         ...rawScaler(),
         scaleInAfterMinutes: 5,
+        taskStartupSeconds: 60,
         countInFlight: true,
         countDelayed: false,
-        intervalSeconds: 60,
+        intervalSeconds: 10,
+        idleOncePerMinute: false,
       });
       expect(scaler).not.toHaveProperty('maxStepOut');
       expect(scaler).not.toHaveProperty('maxStepIn');

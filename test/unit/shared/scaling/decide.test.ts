@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../../shared/kernel/errors';
-import { backlogOf, decideScale, tasksFor, type ScaleObservation } from '../../../../shared/scaling/decide';
+import type { ScalerConfig } from '../../../../shared/scaling/config';
+import {
+  backlogOf,
+  decideScale,
+  isIdle,
+  scaleInWaitSeconds,
+  tasksFor,
+  type ScaleObservation,
+} from '../../../../shared/scaling/decide';
 import { parsedScaler } from './fixtures';
 
 const scaler = parsedScaler;
@@ -154,6 +162,9 @@ describe('Function: decideScale', () => {
   });
 
   describe('scale in after the delay', () => {
+    // A start-up of an hour: the break-even wait is longer, so scaleInAfterMinutes (5) caps it.
+    const scaler = (fields: Partial<ScalerConfig> = {}) =>
+      parsedScaler({ taskStartupSeconds: 3600, ...fields });
     const idleFive = observe({ desired: 5, running: 5 });
 
     it.each([
@@ -177,7 +188,7 @@ describe('Function: decideScale', () => {
 
       expect(decision.reason).toBe(
         'backlog 0 (0 visible + 0 in flight) needs ceil(0/10) = 0, bounded 0; desired 5: keeping 5 until the ' +
-          'backlog has been low for 5 min (low since 2026-01-05T08:56:00.000Z, 60 s to go)',
+          'backlog has been low for 300 s (scaleInAfterMinutes 5; low since 2026-01-05T08:56:00.000Z, 60 s to go)',
       );
     });
 
@@ -212,6 +223,68 @@ describe('Function: decideScale', () => {
       const decision = decideScale(scaler(), idleFive, { lowSince }, NOW);
 
       expect(decision).toMatchObject({ change: 'none', desired: 5, state: { lowSince: NOW.toISOString() } });
+    });
+  });
+
+  describe('break-even scale-in', () => {
+    const idleFive = observe({ desired: 5, running: 5 });
+    const secondsAgo = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
+
+    it.each([
+      ['keeps idle tasks until they have cost one start-up (59 s of 60)', 60, 59, 'none'],
+      ['scales in once idle time equals the start-up time', 60, 60, 'in'],
+      ['waits longer for slower start-ups (150 s of 180)', 180, 150, 'none'],
+      ['scales in at once when tasks start instantly', 0, 0, 'in'],
+    ])('%s', (_label, taskStartupSeconds, lowFor, change) => {
+      const decision = decideScale(
+        parsedScaler({ taskStartupSeconds }),
+        idleFive,
+        { lowSince: secondsAgo(lowFor) },
+        NOW,
+      );
+
+      expect(decision.change).toBe(change);
+    });
+
+    it('uses scaleInAfterMinutes as an upper bound on the break-even wait', () => {
+      expect(scaleInWaitSeconds(parsedScaler({ taskStartupSeconds: 600, scaleInAfterMinutes: 2 }))).toBe(120);
+      expect(scaleInWaitSeconds(parsedScaler({ taskStartupSeconds: 45, scaleInAfterMinutes: 2 }))).toBe(45);
+      expect(scaleInWaitSeconds(parsedScaler())).toBe(60);
+    });
+
+    it('names the break-even rule while it waits', () => {
+      const decision = decideScale(parsedScaler(), idleFive, { lowSince: secondsAgo(20) }, NOW);
+
+      expect(decision.reason).toContain('for 60 s (break-even: taskStartupSeconds 60;');
+      expect(decision.reason).toContain('40 s to go');
+    });
+  });
+
+  describe('isIdle', () => {
+    const s = parsedScaler({ min: 1 });
+    const none = { change: 'none' as const, desired: 1, state: {} };
+
+    it('is idle with an empty queue, the service at min and no wait running', () => {
+      expect(isIdle(s, observe({ desired: 1, running: 1 }), none)).toBe(true);
+    });
+
+    it.each([
+      ['a visible message', observe({ visible: 1, desired: 1, running: 1 }), none],
+      ['an in-flight message', observe({ inFlight: 1, desired: 1, running: 1 }), none],
+      ['a delayed message', observe({ delayed: 1, desired: 1, running: 1 }), none],
+      ['more tasks running than min', observe({ desired: 1, running: 2 }), none],
+      [
+        'a scale-in wait running',
+        observe({ desired: 2, running: 2 }),
+        { ...none, desired: 2, state: { lowSince: NOW.toISOString() } },
+      ],
+      [
+        'a change decided',
+        observe({ desired: 2, running: 2 }),
+        { change: 'in' as const, desired: 1, state: {} },
+      ],
+    ])('is not idle with %s', (_label, o, decision) => {
+      expect(isIdle(s, o, decision)).toBe(false);
     });
   });
 
@@ -314,6 +387,7 @@ describe('Function: decideScale', () => {
       span: fc.integer({ min: 0, max: 30 }),
       messagesPerTask: fc.integer({ min: 1, max: 50 }),
       scaleInAfterMinutes: fc.integer({ min: 0, max: 30 }),
+      taskStartupSeconds: fc.integer({ min: 0, max: 3600 }),
       countInFlight: fc.boolean(),
       maxStepIn: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
       maxStepOut: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
@@ -330,6 +404,7 @@ describe('Function: decideScale', () => {
         max: Math.max(1, c.min + c.span),
         messagesPerTask: c.messagesPerTask,
         scaleInAfterMinutes: c.scaleInAfterMinutes,
+        taskStartupSeconds: c.taskStartupSeconds,
         countInFlight: c.countInFlight,
         maxStepIn: c.maxStepIn,
         maxStepOut: c.maxStepOut,
@@ -352,13 +427,14 @@ describe('Function: decideScale', () => {
       );
     });
 
-    it('only scales in within bounds after the backlog has been low for scaleInAfterMinutes', () => {
+    it('only scales in within bounds after the backlog has been low for the scale-in wait', () => {
       fc.assert(
         fc.property(cases, (c) => {
           const { s, o, lowSince, decision } = decide(c);
           if (decision.change !== 'in' || o.desired > s.max) return;
           const lowFor = lowSince === undefined ? 0 : (NOW.getTime() - Date.parse(lowSince)) / 60_000;
-          expect(lowFor).toBeGreaterThanOrEqual(s.scaleInAfterMinutes);
+          expect(lowFor * 60).toBeGreaterThanOrEqual(scaleInWaitSeconds(s));
+          expect(scaleInWaitSeconds(s)).toBeLessThanOrEqual(s.scaleInAfterMinutes * 60);
           expect(decision.desired).toBeGreaterThanOrEqual(Math.min(o.inFlight, o.running, o.desired));
         }),
       );

@@ -244,4 +244,76 @@ describe('Function: runScalers', () => {
     expect(results.map((r) => r.scaler)).toEqual(['video-workers', 'other']);
     expect(c.t).toBe(T0);
   });
+
+  it('reads only the queue while a scaler is idle, and the whole picture again once a message arrives', async () => {
+    // Prepare: an empty queue and a service at min 0; a message arrives before the third evaluation.
+    const world = { visible: 0, desired: 0 };
+    const adapters = fakeAdapters(world);
+    const c = clock();
+    const results: string[] = [];
+
+    // Act
+    await runScalers([scaler({ intervalSeconds: 15 })], {
+      adapters,
+      clock: {
+        now: c.now,
+        sleep: async (ms) => void ((c.t += ms), c.t - T0 >= 30_000 && (world.visible = 1)),
+      },
+      logger: recordingLogger(),
+      mode: 'minute',
+      onResult: (r) => results.push(`${r.outcome}${r.idle ? ' idle' : ''}`),
+    });
+
+    // Assess
+    expect(results).toEqual(['unchanged idle', 'unchanged idle', 'scale-out', 'unchanged']);
+    expect(adapters.calls.filter((call) => call === 'describe')).toHaveLength(3);
+    expect(adapters.calls.filter((call) => call === 'depth')).toHaveLength(4);
+    expect(adapters.calls.filter((call) => call === 'readState')).toHaveLength(3);
+  });
+
+  it('never takes the idle shortcut while a scale-in wait runs', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 2 });
+
+    const results = await runScalers([scaler({ intervalSeconds: 15, taskStartupSeconds: 3600 })], {
+      adapters,
+      clock: clock(),
+      logger: recordingLogger(),
+      mode: 'minute',
+      onResult: () => undefined,
+    });
+
+    expect(results.every((r) => !r.idle)).toBe(true);
+    expect(adapters.calls.filter((call) => call === 'describe')).toHaveLength(4);
+  });
+
+  it('ends the invocation after an idle round when every scaler opted into idleOncePerMinute', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 0 });
+    const c = clock();
+    const logger = recordingLogger();
+
+    const results = await runScalers(
+      [scaler({ idleOncePerMinute: true }), scaler({ name: 'other', idleOncePerMinute: true })],
+      { adapters, clock: c, logger, mode: 'minute', onResult: () => undefined },
+    );
+
+    expect(results.map((r) => r.scaler)).toEqual(['video-workers', 'other']);
+    expect(c.t).toBe(T0);
+    expect(logger.at('info', 'every scaler is idle: ending the invocation until the next minute')).toEqual([
+      expect.objectContaining({ extra: { evaluationsSkipped: 10 } }),
+    ]);
+  });
+
+  it('keeps evaluating every intervalSeconds while one idle scaler has not opted in', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 0 });
+
+    const results = await runScalers([scaler({ idleOncePerMinute: true }), scaler({ name: 'other' })], {
+      adapters,
+      clock: clock(),
+      logger: recordingLogger(),
+      mode: 'minute',
+      onResult: () => undefined,
+    });
+
+    expect(results).toHaveLength(12);
+  });
 });

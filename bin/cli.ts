@@ -125,7 +125,8 @@ export async function main(
     out.log(HELP);
     return command ? 0 : 2;
   }
-  const run = COMMANDS[command];
+  // Own keys only: `toString` or `__proto__` must be unknown commands, not Object.prototype's members.
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!run) {
     out.error(`Unknown command "${command}".\n\n${HELP}`);
     return 2;

@@ -33,4 +33,16 @@ describe('CLI fuzz (issue 18)', () => {
       fuzz(200),
     );
   });
+
+  it.each(['toString', '__proto__', 'constructor', 'hasOwnProperty'])(
+    'answers "%s", a name every object inherits, as an unknown command with exit 2',
+    async (name) => {
+      const lines: string[] = [];
+
+      const code = await main([name], { log: (l) => lines.push(l), error: (l) => lines.push(l) });
+
+      expect(code).toBe(2);
+      expect(lines[0]).toMatch(new RegExp(`^Unknown command "${name}"`));
+    },
+  );
 });

@@ -329,7 +329,10 @@ describe('Function: decideAlert', () => {
   it('puts the schedule and the limit of a maximum-runtime stop in the reason', () => {
     const reason = 'ecs-pilot: maximum runtime exceeded: schedule nightly ran 61 min, limit 60 min';
 
-    const decision = decideAlert(stopped({ stopCode: 'UserInitiated', stoppedReason: reason }), rules(['failures']));
+    const decision = decideAlert(
+      stopped({ stopCode: 'UserInitiated', stoppedReason: reason }),
+      rules(['failures']),
+    );
 
     expect(decision).toMatchObject({ notify: true, kind: 'max-runtime-exceeded' });
     expect(decision.reason).toBe(`the task ran too long: ${reason}`);

@@ -41,7 +41,9 @@ describe('Function: configWarnings', () => {
 
   it('does not warn on a value filled from placeholders (the uploaded object key is no secret)', () => {
     const uploads = parseConfig({
-      uploads: [{ name: 'up', bucket: 'media-ingest', task: { ...rawTask, environment: { INPUT_KEY: '{key}' } } }],
+      uploads: [
+        { name: 'up', bucket: 'media-ingest', task: { ...rawTask, environment: { INPUT_KEY: '{key}' } } },
+      ],
     });
 
     expect(configWarnings(uploads)).toStrictEqual([]);

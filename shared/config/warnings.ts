@@ -22,13 +22,13 @@ export function looksLikeSecretName(name: string): boolean {
  * fixed value. A value built from placeholders (`INPUT_KEY: '{key}'`, the uploaded object's key)
  * comes from the event, not from the config, so it is not flagged.
  */
-function plaintextSecrets(task: Pick<TaskSpec, 'environment'>, where: string): string[] {
+function plaintextSecrets(task: Pick<TaskSpec, 'environment' | 'container'>, where: string): string[] {
   return Object.entries(task.environment)
     .filter(([name, value]) => value !== '' && !/\{[A-Za-z]+\}/.test(value) && looksLikeSecretName(name))
     .map(
       ([name]) =>
-        `${where}.task.environment.${name}: looks like a secret kept in plaintext in the config and the task definition's overrides; ` +
-        `give it under ${where}.task.secrets instead`,
+        `${where}.task.environment.${name}: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); ` +
+        `give it to container ${task.container} as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead`,
     );
 }
 

@@ -32,10 +32,10 @@ describe('Function: configWarnings', () => {
       schedules: [{ name: 'nightly', schedule: 'rate(1 day)', task: { ...rawTask, environment } }],
     });
 
-  it('warns on a fixed value under a secret-like name, per automation, pointing at secrets', () => {
+  it('warns on a fixed value under a secret-like name, per automation, pointing at task definition secrets', () => {
     expect(configWarnings(config({ DB_PASSWORD: 'hunter2', REGION: 'eu-west-1' }))).toStrictEqual([
-      "uploads[0].task.environment.DB_PASSWORD: looks like a secret kept in plaintext in the config and the task definition's overrides; give it under uploads[0].task.secrets instead",
-      "schedules[0].task.environment.DB_PASSWORD: looks like a secret kept in plaintext in the config and the task definition's overrides; give it under schedules[0].task.secrets instead",
+      'uploads[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead',
+      'schedules[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead',
     ]);
   });
 

@@ -32,10 +32,10 @@ describe('Function: runSchedule (against the emulator)', () => {
     await setEmulatorTransition(endpoint, 'ecs::task', { progression: 'manual', times: 1_000_000 });
     const templatePath = await packageStage('schedtestint', { configFile: CONFIG });
     // The message the packaged sweep schedule sends: the emulator's Scheduler never fires it.
-    const sweep = (await readTemplate(templatePath)).Resources.MaxRuntimeSweep as {
-      Properties: { Target: { Input: string } };
+    const sweep = (await readTemplate(templatePath)).Resources.MaxRuntimeSweep?.Properties?.Target as {
+      Input: string;
     };
-    sweepInput = sweep.Properties.Target.Input;
+    sweepInput = sweep.Input;
     account = await setUpLocal({
       endpoint,
       templatePath,

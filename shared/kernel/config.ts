@@ -197,7 +197,8 @@ function sizeProblems(spec: {
   if (cpu === undefined && memory === undefined) return [];
   // One alone would be judged against the task definition's other value, which is unknown here.
   if (cpu === undefined) return [{ message: 'required with memory (give both, or neither)', path: ['cpu'] }];
-  if (memory === undefined) return [{ message: 'required with cpu (give both, or neither)', path: ['memory'] }];
+  if (memory === undefined)
+    return [{ message: 'required with cpu (give both, or neither)', path: ['memory'] }];
   const problem = fargateSizeProblem(cpu, memory);
   if (problem) return [{ message: problem.message, path: [problem.field] }];
   if (cpu >= LARGE_CPU_MIN && !platformRunsLargeTasks(spec.platformVersion)) {
@@ -247,10 +248,10 @@ function staticOverridesBytes(spec: {
 }
 
 /** RunTask's task-level size overrides (strings, as the API takes them), or nothing when the spec has none. */
-export function taskSizeOverrides(spec: {
-  cpu?: number | undefined;
-  memory?: number | undefined;
-}): { cpu?: string; memory?: string } {
+export function taskSizeOverrides(spec: { cpu?: number | undefined; memory?: number | undefined }): {
+  cpu?: string;
+  memory?: string;
+} {
   return {
     ...(spec.cpu === undefined ? {} : { cpu: String(spec.cpu) }),
     ...(spec.memory === undefined ? {} : { memory: String(spec.memory) }),

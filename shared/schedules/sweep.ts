@@ -2,6 +2,7 @@ import type { ScheduleConfig } from './config.js';
 import type { Log } from '../kernel/log.js';
 import type { ActiveTask } from './slot.js';
 import { startedByFor } from '../kernel/launch/launch.js';
+import { errorMessage, PermanentError, RetryableError } from '../kernel/errors.js';
 import { judgeRuntimes, MAX_STOPS_PER_SWEEP } from './runtime.js';
 
 /** What a sweep reads and stops with (the schedules function's own task adapters). */
@@ -36,20 +37,17 @@ export async function sweepOverruns(deps: SweepDeps): Promise<SweepOutcome> {
     (s): s is ScheduleConfig & { maxRuntimeMinutes: number } => s.maxRuntimeMinutes !== undefined,
   );
   const outcome: SweepOutcome = { decision: 'swept', stopped: [], deferred: 0 };
+  // One schedule's failure (a throttled or deleted cluster) must not leave the others unswept.
+  const failed: { schedule: string; error: unknown }[] = [];
   for (const schedule of limited) {
-    const active = await deps.tasks.listActive(schedule.task.cluster, startedByFor(schedule.name));
-    for (const verdict of judgeRuntimes(schedule, active, now)) {
-      if (verdict.action === 'keep') {
-        deps.logger.debug('run kept', { schedule: schedule.name, ...verdict });
-        continue;
-      }
-      if (outcome.stopped.length >= MAX_STOPS_PER_SWEEP) {
-        outcome.deferred += 1;
-        continue;
-      }
-      await deps.tasks.stop(schedule.task.cluster, verdict.taskArn, verdict.reason);
-      outcome.stopped.push({ schedule: schedule.name, taskArn: verdict.taskArn, reason: verdict.reason });
-      deps.logger.warn('run stopped: maximum runtime exceeded', { schedule: schedule.name, ...verdict });
+    try {
+      await sweepSchedule(schedule, now, deps, outcome);
+    } catch (error) {
+      failed.push({ schedule: schedule.name, error });
+      deps.logger.error('sweep failed for a schedule', {
+        schedule: schedule.name,
+        error: errorMessage(error),
+      });
     }
   }
   if (outcome.deferred > 0) {
@@ -58,5 +56,34 @@ export async function sweepOverruns(deps: SweepDeps): Promise<SweepOutcome> {
       deferred: outcome.deferred,
     });
   }
+  if (failed.length > 0) {
+    const message = `maximum-runtime sweep failed for ${failed.map((f) => `${f.schedule} (${errorMessage(f.error)})`).join('; ')}`;
+    // Retried when any failure may pass; the stops already made are not repeated (their tasks are gone).
+    throw failed.some((f) => !(f.error instanceof PermanentError))
+      ? new RetryableError(message)
+      : new PermanentError(message);
+  }
   return outcome;
+}
+
+async function sweepSchedule(
+  schedule: ScheduleConfig,
+  now: Date,
+  deps: SweepDeps,
+  outcome: SweepOutcome,
+): Promise<void> {
+  const active = await deps.tasks.listActive(schedule.task.cluster, startedByFor(schedule.name));
+  for (const verdict of judgeRuntimes(schedule, active, now)) {
+    if (verdict.action === 'keep') {
+      deps.logger.debug('run kept', { schedule: schedule.name, ...verdict });
+      continue;
+    }
+    if (outcome.stopped.length >= MAX_STOPS_PER_SWEEP) {
+      outcome.deferred += 1;
+      continue;
+    }
+    await deps.tasks.stop(schedule.task.cluster, verdict.taskArn, verdict.reason);
+    outcome.stopped.push({ schedule: schedule.name, taskArn: verdict.taskArn, reason: verdict.reason });
+    deps.logger.warn('run stopped: maximum runtime exceeded', { schedule: schedule.name, ...verdict });
+  }
 }

@@ -26,6 +26,7 @@ function schedule(name: string, fields: Record<string, unknown> = {}): ScheduleC
 }
 
 const limited = schedule('limited', { maxRuntimeMinutes: 30 });
+const alsoLimited = schedule('also-limited', { maxRuntimeMinutes: 60 });
 const unlimited = schedule('unlimited');
 const run = (n: number, name: string, minutes: number): ActiveTask => ({
   taskArn: arnOf(n),
@@ -37,17 +38,23 @@ const run = (n: number, name: string, minutes: number): ActiveTask => ({
 
 type Deps = ScheduleServiceDeps;
 
-function sweep(active: Record<string, ActiveTask[]>, stop?: Deps['tasks']['stop']) {
+function sweep(
+  active: Record<string, ActiveTask[] | Error>,
+  stop?: Deps['tasks']['stop'],
+  schedules: ScheduleConfig[] = [limited, unlimited],
+) {
   const tasks = {
-    listActive: vi.fn<Deps['tasks']['listActive']>(
-      async (_cluster, startedBy) => active[startedBy.replace('ecs-pilot/', '')] ?? [],
-    ),
+    listActive: vi.fn<Deps['tasks']['listActive']>(async (_cluster, startedBy) => {
+      const found = active[startedBy.replace('ecs-pilot/', '')] ?? [];
+      if (found instanceof Error) throw found;
+      return found;
+    }),
     stop: vi.fn<Deps['tasks']['stop']>(stop ?? (async () => undefined)),
   };
   const launcher = { start: vi.fn<Deps['launcher']['start']>() };
   const context: Record<string, string> = {};
   const outcome = processSlotMessage(JSON.stringify(SWEEP_MESSAGE), context, {
-    schedules: [limited, unlimited],
+    schedules,
     launcher,
     tasks,
     logger: recordingLogger(),
@@ -106,6 +113,25 @@ describe('Function: processSlotMessage (maximum-runtime sweep)', () => {
     });
 
     await expect(outcome).rejects.toThrow(RetryableError);
+  });
+
+  it('still sweeps the other schedules when one schedule’s tasks cannot be read, then fails the sweep for a retry', async () => {
+    const { outcome, tasks } = sweep(
+      { limited: new RetryableError('ListTasks throttled'), 'also-limited': [run(2, 'also-limited', 61)] },
+      undefined,
+      [limited, alsoLimited],
+    );
+
+    const error: unknown = await outcome.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as Error).message).toBe(
+      'maximum-runtime sweep failed for limited (RetryableError: ListTasks throttled)',
+    );
+    expect(tasks.stop).toHaveBeenCalledExactlyOnceWith(
+      'reports',
+      arnOf(2),
+      expect.stringContaining('also-limited'),
+    );
   });
 
   it('is idempotent: a redelivered sweep finds the stopped run gone and stops nothing more', async () => {

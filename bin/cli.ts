@@ -14,7 +14,7 @@ import { lifecycle } from './commands/lifecycle.js';
 import { describeAlerts } from '../shared/alerts/describe.js';
 import { describeImages } from '../shared/images/describe.js';
 import { describeScaler } from '../shared/scaling/describe.js';
-import { undocumentedCronForms } from '../shared/kernel/scheduler/cron.js';
+import { configWarnings } from '../shared/config/warnings.js';
 
 const HELP = `Usage: ecs-pilot <command> [options]
 
@@ -88,13 +88,7 @@ function validate(args: string[], out: Out): number {
     ];
     for (const line of lines) out.log(`  ${line}`);
     if (lines.length === 0) out.log('  (no automations configured)');
-    for (const [i, s] of config.schedules.entries()) {
-      for (const form of undocumentedCronForms(s.schedule)) {
-        out.error(
-          `warning: schedules[${i}].schedule ${s.schedule}: ${form} is accepted by EventBridge but not documented in AWS's cron reference`,
-        );
-      }
-    }
+    for (const warning of configWarnings(config)) out.error(`warning: ${warning}`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -31,6 +31,8 @@ export const handler = sqsFunction({
   ...(publisher
     ? {
         onDeadLetter: async (context: Record<string, string>, reason: string) => {
+          // A failed sweep is not a slot: the next minute's sweep tries again, and the DLQ keeps it.
+          if (context['ecs-pilot-sweep']) return;
           const schedule = config.schedules.find((s) => s.name === context['ecs-pilot-schedule']);
           await publisher.publish(
             renderSlotFailure({

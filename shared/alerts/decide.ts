@@ -1,14 +1,16 @@
 import type { AlertsConfig } from '../config/schema.js';
 import type { StoppedContainer, TaskStateChange } from './event.js';
+import { isMaxRuntimeStop } from '../kernel/launch/stop-reasons.js';
 
 /**
- * What kind of stop an event is. The first four are failures, the next two Spot-related, then
+ * What kind of stop an event is. The first five are failures, the next two Spot-related, then
  * benign stops; the last three mean the event is outside what the config watches.
  */
 export type AlertKind =
   | 'failed-to-start'
   | 'container-failed'
   | 'health-check-failed'
+  | 'max-runtime-exceeded'
   | 'unknown-stop'
   | 'spot-interruption'
   | 'termination-notice'
@@ -113,6 +115,9 @@ export function classifyStop(event: TaskStateChange, essential?: ReadonlySet<str
     }
     case 'UserInitiated':
     case 'ServiceSchedulerInitiated': {
+      // ecs-pilot stopped a scheduled run that overran its maxRuntimeMinutes: the work did not finish.
+      if (code === 'UserInitiated' && isMaxRuntimeStop(event.stoppedReason))
+        return { kind: 'max-runtime-exceeded', reason: `the task ran too long: ${stopped}`, failed: [] };
       const who =
         code === 'UserInitiated' ? 'someone stopped it (StopTask)' : 'the service scheduler stopped it';
       if (
@@ -176,6 +181,7 @@ const FAILURE_KINDS = new Set<AlertKind>([
   'failed-to-start',
   'container-failed',
   'health-check-failed',
+  'max-runtime-exceeded',
   'unknown-stop',
 ]);
 const SPOT_KINDS = new Set<AlertKind>(['spot-interruption', 'termination-notice']);

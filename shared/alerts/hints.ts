@@ -7,6 +7,12 @@ import type { StoppedContainer, TaskStateChange } from './event.js';
  */
 export const REASON_HINTS: readonly { pattern: RegExp; hint: string }[] = [
   {
+    pattern: /^ecs-pilot: maximum runtime exceeded/,
+    hint:
+      "the run took longer than its schedule's maxRuntimeMinutes and ecs-pilot stopped it: its work is " +
+      'unfinished. Find what was slow (input size, a hung dependency), or raise the limit.',
+  },
+  {
     pattern: /OutOfMemory|\bOOM\b/i,
     hint:
       'out of memory: the container used more memory than its limit and was killed. Raise memory in ' +

@@ -105,6 +105,8 @@ function headline(event: TaskStateChange, decision: AlertDecision): string {
       return /ELB|load ?balancer/i.test(event.stoppedReason ?? '')
         ? 'failed ELB health checks'
         : 'failed health checks';
+    case 'max-runtime-exceeded':
+      return 'stopped: maximum runtime exceeded';
     case 'spot-interruption':
       return 'Spot interruption';
     case 'termination-notice':

@@ -4,6 +4,7 @@
 import * as z from 'zod/mini';
 // English messages for zod's built-in checks: loaded once, with the issue formatting.
 import './issues.js';
+import { fargateSizeProblem, LARGE_CPU_MIN, platformRunsLargeTasks } from './fargate.js';
 
 /** Building blocks shared by every automation's config section, and the launch spec of a task. */
 
@@ -157,6 +158,12 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
           ),
         {},
       ),
+      /**
+       * Task-level CPU units (1024 = 1 vCPU) and memory in MiB for this trigger or schedule, replacing
+       * the task definition's; given together, as a pair Fargate offers. Default: the task definition's.
+       */
+      cpu: z.optional(z.int()),
+      memory: z.optional(z.int()),
       /** Cap on concurrently running tasks started by this automation; default: no cap. */
       maxRunning: z.optional(whole(1, 10000)),
     })
@@ -166,16 +173,44 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
         path: ['capacityProviderStrategy'],
       }),
       z.superRefine((spec, ctx) => {
+        for (const problem of sizeProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
+      }),
+      z.superRefine((spec, ctx) => {
         const size = staticOverridesBytes(spec);
         if (size > MAX_OVERRIDES_BYTES) {
           ctx.addIssue({
             code: 'custom',
-            message: `environment and command are ${size} bytes of container-override JSON before any placeholder is filled; ECS accepts at most ${MAX_OVERRIDES_BYTES}`,
+            message: `environment, command, cpu and memory are ${size} bytes of overrides JSON before any placeholder is filled; ECS accepts at most ${MAX_OVERRIDES_BYTES}`,
             path: ['environment'],
           });
         }
       }),
     );
+
+/** What is wrong with a spec's cpu/memory override, each problem at the field to change. */
+function sizeProblems(spec: {
+  cpu?: number | undefined;
+  memory?: number | undefined;
+  platformVersion: string;
+}): { message: string; path: string[] }[] {
+  const { cpu, memory } = spec;
+  if (cpu === undefined && memory === undefined) return [];
+  // One alone would be judged against the task definition's other value, which is unknown here.
+  if (cpu === undefined) return [{ message: 'required with memory (give both, or neither)', path: ['cpu'] }];
+  if (memory === undefined)
+    return [{ message: 'required with cpu (give both, or neither)', path: ['memory'] }];
+  const problem = fargateSizeProblem(cpu, memory);
+  if (problem) return [{ message: problem.message, path: [problem.field] }];
+  if (cpu >= LARGE_CPU_MIN && !platformRunsLargeTasks(spec.platformVersion)) {
+    return [
+      {
+        message: `cpu ${cpu} needs Fargate platform version 1.4.0 or later (or LATEST); got ${spec.platformVersion}`,
+        path: ['platformVersion'],
+      },
+    ];
+  }
+  return [];
+}
 
 /** ECS's limits on a task, checked in the config and again on each RunTask request. */
 export const MAX_TASK_TAGS = 50;
@@ -195,9 +230,12 @@ function staticOverridesBytes(spec: {
   container: string;
   environment: Record<string, string>;
   command?: string[] | undefined;
+  cpu?: number | undefined;
+  memory?: number | undefined;
 }): number {
   const bare = (text: string) => text.replace(/\{[A-Za-z]+\}/g, '');
   const overrides = {
+    ...taskSizeOverrides(spec),
     containerOverrides: [
       {
         name: spec.container,
@@ -207,6 +245,17 @@ function staticOverridesBytes(spec: {
     ],
   };
   return Buffer.byteLength(JSON.stringify(overrides), 'utf8');
+}
+
+/** RunTask's task-level size overrides (strings, as the API takes them), or nothing when the spec has none. */
+export function taskSizeOverrides(spec: { cpu?: number | undefined; memory?: number | undefined }): {
+  cpu?: string;
+  memory?: string;
+} {
+  return {
+    ...(spec.cpu === undefined ? {} : { cpu: String(spec.cpu) }),
+    ...(spec.memory === undefined ? {} : { memory: String(spec.memory) }),
+  };
 }
 
 export type TaskSpec = z.infer<ReturnType<typeof taskSpecSchema>>;

@@ -35,6 +35,11 @@ export const scheduleSchema = z.strictObject({
    * (so from the nominal time without one); default 15.
    */
   retryWindowMinutes: z._default(whole(1, 1440), 15),
+  /**
+   * Stop a run still going this many minutes after it started (1-10080), with a reason naming the
+   * schedule and the limit, which its stop alert carries; checked every minute. Default: no limit.
+   */
+  maxRuntimeMinutes: z.optional(whole(1, 10_080)),
   task: taskSpecSchema(SCHEDULE_PLACEHOLDERS),
 });
 

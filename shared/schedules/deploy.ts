@@ -20,6 +20,7 @@ import { alertPublishStatements } from '../kernel/notify/deploy.js';
 import { clusterArn } from '../kernel/launch/deploy.js';
 import { launchStatements } from '../kernel/launch/deploy.js';
 import { slotWindowMinutes } from './slot.js';
+import { SWEEP_MESSAGE } from './runtime.js';
 
 export const SCHEDULES_FUNCTION = 'runSchedule';
 export const scheduleId = (schedule: Pick<ScheduleConfig, 'name'>) => `Schedule${pascal(schedule.name)}`;
@@ -67,9 +68,38 @@ export function scheduleResource(schedule: ScheduleConfig, prefix: string): Reco
   };
 }
 
+/** Logical id of the sweep schedule; no schedule's id (`Schedule…`) can take it. */
+export const SWEEP_ID = 'MaxRuntimeSweep';
+
+/**
+ * The per-stage sweep that stops runs past their `maxRuntimeMinutes`: one Scheduler schedule every
+ * minute onto the schedules queue. Named with an underscore, which no schedule name may contain, so
+ * it cannot collide with a schedule's `<prefix>-<name>`. A missed sweep is made up by the next one,
+ * so its delivery retries only briefly.
+ */
+export function sweepResource(prefix: string): Record<string, unknown> {
+  return {
+    Type: 'AWS::Scheduler::Schedule',
+    Properties: {
+      Name: `${prefix}_max-runtime`,
+      Description: 'ecs-pilot: every minute, stops scheduled runs past their maxRuntimeMinutes',
+      ScheduleExpression: 'rate(1 minute)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: arn('SchedulesQueue'),
+        RoleArn: arn('SchedulerRole'),
+        Input: JSON.stringify(SWEEP_MESSAGE),
+        RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: arn('SchedulesDeadLetterQueue') },
+      },
+    },
+  };
+}
+
 /**
  * Reading a schedule's previous runs (ListTasks, DescribeTasks) in its cluster, and — only for the
- * `replace` policy — stopping them.
+ * `replace` policy or a `maxRuntimeMinutes` — stopping them.
  */
 export function overlapStatements(schedule: ScheduleConfig): Statement[] {
   const cluster = clusterArn(schedule.task.cluster);
@@ -90,7 +120,7 @@ export function overlapStatements(schedule: ScheduleConfig): Statement[] {
       Condition: { ArnEquals: { 'ecs:cluster': cluster } },
     },
   ];
-  if (schedule.overlap === 'replace') {
+  if (schedule.overlap === 'replace' || schedule.maxRuntimeMinutes !== undefined) {
     statements.push({
       Effect: 'Allow',
       Action: ['ecs:StopTask'],
@@ -122,6 +152,8 @@ export function schedulesStack(
   };
   for (const schedule of config.schedules)
     resources[scheduleId(schedule)] = scheduleResource(schedule, prefix);
+  if (config.schedules.some((s) => s.maxRuntimeMinutes !== undefined))
+    resources[SWEEP_ID] = sweepResource(prefix);
   const functionName = `${prefix}-${SCHEDULES_FUNCTION}`;
   Object.assign(
     resources,

@@ -1,4 +1,6 @@
 import type { ScheduleConfig } from './config.js';
+import { isSweepMessage } from './runtime.js';
+import { sweepOverruns, type SweepOutcome } from './sweep.js';
 import { PermanentError } from '../kernel/errors.js';
 import type { LaunchResult } from '../kernel/launch/aws/launcher.js';
 import type { Log } from '../kernel/log.js';
@@ -35,7 +37,8 @@ export interface SlotOutcome {
 }
 
 /**
- * Handles one slot: parse → decide from what is running (pure) → stop/start → one log line.
+ * Handles one message of the schedules queue: a maximum-runtime sweep (see sweepOverruns), or a slot:
+ * parse → decide from what is running (pure) → stop/start → one log line.
  * Failures propagate as RetryableError/PermanentError so the queue retries the slot with backoff
  * and dead-letters it, with the reason, once it cannot start.
  */
@@ -43,12 +46,17 @@ export async function processSlotMessage(
   body: string,
   context: Record<string, string>,
   deps: ScheduleServiceDeps,
-): Promise<SlotOutcome> {
+): Promise<SlotOutcome | SweepOutcome> {
   let event: unknown;
   try {
     event = JSON.parse(body);
   } catch {
     throw new PermanentError(`message body is not JSON (${body.length} characters)`);
+  }
+  // The per-stage sweep shares the queue (and its retries and DLQ) with the slots.
+  if (isSweepMessage(event)) {
+    context['ecs-pilot-sweep'] = 'max-runtime';
+    return sweepOverruns(deps);
   }
   const slot = parseSlot(event);
   Object.assign(context, { 'ecs-pilot-schedule': slot.schedule, 'ecs-pilot-slot': slotTime(slot) });

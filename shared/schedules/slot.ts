@@ -75,6 +75,11 @@ export interface ActiveTask {
   lastStatus: string;
   /** The slot it was started for (its ecs-pilot:slot tag), when known. */
   slot: string | undefined;
+  /** The schedule it was started for (its ecs-pilot:schedule tag), when known. */
+  schedule?: string | undefined;
+  /** When it started running, or (not yet running) when ECS created it. */
+  startedAt?: Date | undefined;
+  createdAt?: Date | undefined;
 }
 
 /**

@@ -3,7 +3,8 @@
  * 25 scalers over 3 clusters, with stop alerts and image hygiene), shaped for the worst case of every
  * limit: no two entries share a task definition or a task role, every name has the longest form
  * automation names allow, every trigger has a prefix, a suffix and size bounds, and every launch has
- * a cap (which adds ListTasks grants).
+ * a cap (which adds ListTasks grants) and a task size, and every schedule a maximum runtime (which
+ * adds StopTask grants and the sweep schedule).
  */
 export const MAX_SCALE = { uploads: 50, schedules: 100, scalers: 25, clusters: 3, buckets: 3 } as const;
 
@@ -24,6 +25,8 @@ function task(kind: string, index: number, placeholders: Record<string, string>)
     roles: { task: pad(`${kind}-${index}-task-role-`, 40), execution: 'ecsTaskExecutionRole' },
     tags: { team: `team-${index % 7}`, 'cost-center': `cc-${index % 5}` },
     maxRunning: 20,
+    cpu: 16_384,
+    memory: 122_880,
   };
 }
 
@@ -46,6 +49,7 @@ export function maxScaleConfig(): Record<string, unknown> {
       timezone: 'Europe/Berlin',
       overlap: (['skip', 'replace', 'allow'] as const)[i % 3],
       ...(i % 4 === 0 ? { flexibleWindowMinutes: 15 } : {}),
+      maxRuntimeMinutes: 10_080,
       task: task('sched', i, { SLOT: '{scheduledTime}', SCHEDULE: '{schedule}' }),
     })),
     scalers: Array.from({ length: MAX_SCALE.scalers }, (_, i) => ({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PermanentError } from '../errors.js';
-import { MAX_OVERRIDES_BYTES, MAX_TASK_TAGS, type TaskSpec } from '../config.js';
+import { MAX_OVERRIDES_BYTES, MAX_TASK_TAGS, taskSizeOverrides, type TaskSpec } from '../config.js';
 
 /**
  * The RunTask request ecs-pilot sends, as plain data (structurally a RunTaskCommandInput), so it
@@ -28,6 +28,9 @@ export interface RunTaskRequest {
       environment: { name: string; value: string }[];
       command?: string[];
     }[];
+    /** Task-level CPU units and memory (MiB), replacing the task definition's. */
+    cpu?: string;
+    memory?: string;
   };
   tags: { key: string; value: string }[];
   enableECSManagedTags: true;
@@ -104,12 +107,12 @@ export function buildRunTaskRequest(spec: TaskSpec, input: LaunchInput): RunTask
     environment,
     ...(input.command ? { command: input.command } : {}),
   };
-  const overrides = { containerOverrides: [containerOverride] };
+  const overrides = { containerOverrides: [containerOverride], ...taskSizeOverrides(spec) };
   // ECS measures the overrides' JSON in bytes: a key of 3,000 CJK characters is 9,000 bytes.
   const overridesSize = Buffer.byteLength(JSON.stringify(overrides), 'utf8');
   if (overridesSize > RUN_TASK_LIMITS.overridesBytes) {
     throw new PermanentError(
-      `container overrides are ${overridesSize} bytes of JSON; ECS accepts at most ${RUN_TASK_LIMITS.overridesBytes}`,
+      `overrides are ${overridesSize} bytes of JSON; ECS accepts at most ${RUN_TASK_LIMITS.overridesBytes}`,
     );
   }
   const tags = { ...spec.tags, ...input.tags };

@@ -20,10 +20,14 @@ export async function listActiveTasks(
     const active: ActiveTask[] = [];
     for (const task of tasks) {
       if (!task.taskArn || task.lastStatus === 'STOPPED' || task.lastStatus === 'DEPROVISIONING') continue;
+      const tag = (key: string) => task.tags?.find((t) => t.key === `${TAG_PREFIX}${key}`)?.value;
       active.push({
         taskArn: task.taskArn,
         lastStatus: task.lastStatus ?? 'UNKNOWN',
-        slot: task.tags?.find((t) => t.key === `${TAG_PREFIX}slot`)?.value,
+        slot: tag('slot'),
+        ...(tag('schedule') === undefined ? {} : { schedule: tag('schedule') }),
+        ...(task.startedAt ? { startedAt: task.startedAt } : {}),
+        ...(task.createdAt ? { createdAt: task.createdAt } : {}),
       });
     }
     return active;

@@ -118,10 +118,11 @@ function functionByHandler(template: PackagedTemplate, handler: string) {
   return { id, fn, roleId, statements: roleStatements(template).get(roleId) ?? [] };
 }
 
+/** The Scheduler schedules of the configured schedules (the maximum-runtime sweep is not one). */
 const schedules = (template: PackagedTemplate) =>
-  resourcesOfType(template, 'AWS::Scheduler::Schedule').map(
-    ([id, s]) => [id, props<ScheduleProps>(s)] as [string, ScheduleProps],
-  );
+  resourcesOfType(template, 'AWS::Scheduler::Schedule')
+    .filter(([id]) => id !== 'MaxRuntimeSweep')
+    .map(([id, s]) => [id, props<ScheduleProps>(s)] as [string, ScheduleProps]);
 
 /** The first schedule's properties (every schedule shares one target queue, DLQ and role). */
 function firstSchedule(template: PackagedTemplate): ScheduleProps {
@@ -327,25 +328,41 @@ describe('Packaged template with schedules (sls package)', () => {
       }
     });
 
-    it('allows ecs:StopTask only to runSchedule, only on the replace schedule’s cluster tasks', () => {
+    it('allows ecs:StopTask only to runSchedule, only on the tasks of clusters whose schedules replace or have a maximum runtime', () => {
       const { template, config, pseudo } = get(MIXED.stage);
       const { roleId } = functionByHandler(template, 'functions/run-schedule.handler');
       const stopTask = allPolicyStatements(template).filter((s) => grants(s, 'ecs:StopTask'));
-      const replaceClusters = config.schedules
-        .filter((s) => s.overlap === 'replace')
+      const stopping = config.schedules
+        .filter((s) => s.overlap === 'replace' || s.maxRuntimeMinutes !== undefined)
         .map((s) => s.task.cluster);
 
-      expect(replaceClusters).toEqual(['cache']);
-      expect(stopTask.length).toBeGreaterThan(0);
-      for (const statement of stopTask) {
+      expect(stopping).toEqual(['cache', 'reports']);
+      const granted = stopTask.flatMap((statement) => {
         expect(statement.source).toBe(roleId);
-        expect(statement.Resource.map((r) => resolveSub(r, pseudo))).toEqual([
-          `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/cache/*`,
-        ]);
-        expect(conditionValues(statement, 'ArnEquals', 'ecs:cluster', pseudo)).toEqual([
-          clusterArn('cache', pseudo),
-        ]);
-      }
+        const clusters = conditionValues(statement, 'ArnEquals', 'ecs:cluster', pseudo);
+        expect(clusters).toHaveLength(1);
+        // Each statement's tasks lie in the one cluster its condition names.
+        return statement.Resource.map((r) => {
+          const name = String(clusters[0]).split('/').pop();
+          expect(resolveSub(r, pseudo)).toBe(`arn:aws:ecs:eu-west-1:${ACCOUNT}:task/${name}/*`);
+          return name;
+        });
+      });
+      expect(sorted(granted)).toEqual(stopping);
+    });
+
+    it('adds one sweep schedule every minute onto the schedules queue, as Scheduler’s role, with its DLQ', () => {
+      const { template } = get(MIXED.stage);
+      const sweep = props<ScheduleProps>(template.Resources.MaxRuntimeSweep);
+      const slot = firstSchedule(template);
+
+      expect(sweep.Name).toBe('ecs-pilot-schedtest_max-runtime');
+      expect(sweep.ScheduleExpression).toBe('rate(1 minute)');
+      expect(sweep.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      expect(sweep.Target.Arn).toEqual(slot.Target.Arn);
+      expect(sweep.Target.RoleArn).toEqual(slot.Target.RoleArn);
+      expect(sweep.Target.DeadLetterConfig).toEqual(slot.Target.DeadLetterConfig);
+      expect(JSON.parse(sweep.Target.Input)).toEqual({ sweep: 'max-runtime' });
     });
 
     it('lets runSchedule list and describe tasks only in the schedules’ clusters', () => {
@@ -416,10 +433,11 @@ describe('Packaged template with schedules (sls package)', () => {
       ]);
     });
 
-    it('grants no ecs:StopTask when no schedule replaces', () => {
+    it('grants no ecs:StopTask and adds no sweep when no schedule replaces or has a maximum runtime', () => {
       const { template } = get(ONLY.stage);
 
       expect(allPolicyStatements(template).filter((s) => grants(s, 'ecs:StopTask'))).toEqual([]);
+      expect(template.Resources.MaxRuntimeSweep).toBeUndefined();
     });
 
     it('passes cfn-lint', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DescribeTasksCommand, paginateListTasks, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { takeMessages } from '../../helpers/queues.js';
@@ -11,7 +11,7 @@ import {
   type LocalSqsFunction,
 } from '../../../local/harness.js';
 import type { SqsHandler } from '../../../local/lambda.js';
-import { packageStage, projectRoot } from '../../../local/package.js';
+import { packageStage, projectRoot, readTemplate } from '../../../local/package.js';
 
 const CONFIG = 'test/integration/fixtures/schedules.yml';
 const CLUSTER = 'ops';
@@ -23,6 +23,7 @@ const CLUSTER = 'ops';
 describe('Function: runSchedule (against the emulator)', () => {
   let account: LocalAccount;
   let runSchedule: LocalSqsFunction;
+  let sweepInput: string;
 
   beforeAll(async () => {
     const endpoint = inject('emulatorEndpoint');
@@ -30,6 +31,11 @@ describe('Function: runSchedule (against the emulator)', () => {
     // Keep emulated tasks RUNNING however often they are described, so overlap policies see them.
     await setEmulatorTransition(endpoint, 'ecs::task', { progression: 'manual', times: 1_000_000 });
     const templatePath = await packageStage('schedtestint', { configFile: CONFIG });
+    // The message the packaged sweep schedule sends: the emulator's Scheduler never fires it.
+    const sweep = (await readTemplate(templatePath)).Resources.MaxRuntimeSweep?.Properties?.Target as {
+      Input: string;
+    };
+    sweepInput = sweep.Input;
     account = await setUpLocal({
       endpoint,
       templatePath,
@@ -229,5 +235,42 @@ describe('Function: runSchedule (against the emulator)', () => {
     const dead = await takeDeadLetters();
     expect(dead).toHaveLength(1);
     expect(attr(dead[0]!, 'ecs-pilot-reason')).toMatch(/^permanent failure: not a schedule slot event/);
+  });
+
+  describe('maxRuntimeMinutes', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Sends the packaged sweep schedule's message, with the function's clock `minutes` ahead. */
+    const sweepAt = async (minutes: number) => {
+      vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+      vi.setSystemTime(Date.now() + minutes * 60_000);
+      try {
+        await account.clients.sqs.send(
+          new SendMessageCommand({ QueueUrl: runSchedule.queueUrl, MessageBody: sweepInput }),
+        );
+        return await runSchedule.drain();
+      } finally {
+        vi.useRealTimers();
+      }
+    };
+
+    // moto records no createdAt or startedAt on a task, so the sweep cannot time its runs here: it
+    // must fail closed and keep them. Stopping with the reason is proved with aws-sdk-client-mock
+    // (test/unit/functions/run-schedule.test.ts) and on the pure judgement (runtime.test.ts).
+    it('routes the packaged sweep message to the sweep, which keeps a run it cannot time and dead-letters nothing', async () => {
+      await fire('report-limited', slotAt(-2));
+      const [run] = await tasksOf('report-limited', true);
+      expect(run).toBeDefined();
+      expect(run!.createdAt ?? run!.startedAt).toBeUndefined();
+
+      const result = await sweepAt(120);
+
+      expect(result).toMatchObject({ records: 1, failedRecords: 0, errors: 0 });
+      const [after] = await tasksOf('report-limited');
+      expect(after!.desiredStatus).toBe('RUNNING');
+      expect(await takeDeadLetters()).toHaveLength(0);
+    });
   });
 });

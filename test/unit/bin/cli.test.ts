@@ -69,6 +69,21 @@ describe('Command: ecs-pilot validate', () => {
     );
   });
 
+  it('accepts a password in environment with a warning that points at task definition secrets', async () => {
+    const config = file(
+      'schedules:\n  - name: a\n    schedule: rate(1 hour)\n    task: { cluster: c, taskDefinition: t, container: a, ' +
+        'subnets: [subnet-0123abcd], securityGroups: [sg-0123abcd], environment: { DB_PASSWORD: hunter2 } }\n',
+    );
+
+    const { code, err } = await run('validate', config);
+
+    expect(code).toBe(0);
+    expect(err).toContain(
+      'warning: schedules[0].task.environment.DB_PASSWORD: looks like a secret in plaintext',
+    );
+    expect(err).toContain('as a task definition secret (containerDefinitions[].secrets');
+  });
+
   it('says a missing file cannot be read', async () => {
     const { code, err } = await run('validate', '/nonexistent/ecs-pilot.yml');
 

@@ -46,6 +46,7 @@ const CONFIG = {
     },
     { name: 'refresh', schedule: 'rate(5 minutes)', overlap: 'replace', task: TASK },
     { name: 'fanout', schedule: 'rate(1 hour)', overlap: 'allow', task: TASK },
+    { name: 'bounded', schedule: 'rate(1 hour)', maxRuntimeMinutes: 30, task: TASK },
   ],
 };
 
@@ -387,6 +388,61 @@ describe('Handler: run-schedule', () => {
     expect(sent[0]!.args[0].input.MessageAttributes?.['ecs-pilot-reason']?.StringValue).toMatch(
       /^permanent failure: slot .* past its 15 min window$/,
     );
+  });
+});
+
+describe('Handler: run-schedule, maximum-runtime sweep', () => {
+  let handler: Handler;
+  const SWEEP = { sweep: 'max-runtime' };
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+  const boundedRun = (taskArn: string, startedAt: Date): Task => ({
+    ...runningTask(taskArn, recentSlot(40).text),
+    tags: [
+      { key: 'ecs-pilot:schedule', value: 'bounded' },
+      { key: 'ecs-pilot:slot', value: recentSlot(40).text },
+    ],
+    startedAt,
+    createdAt: startedAt,
+  });
+
+  beforeAll(async () => {
+    handler = await coldStart();
+  });
+
+  beforeEach(() => {
+    sqsMock.resolves({});
+  });
+
+  it('stops the bounded schedule’s run past its limit with StopTask, naming the schedule and the limit', async () => {
+    activeTasks(boundedRun(PREVIOUS_ARN, minutesAgo(31)), boundedRun(TASK_ARN, minutesAgo(10)));
+    ecsMock.on(StopTaskCommand).resolves({});
+
+    const response = await handler(sqsEvent(sqsRecord(SWEEP)), fakeContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(ecsMock.commandCalls(StopTaskCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        cluster: 'reports',
+        task: PREVIOUS_ARN,
+        reason: 'ecs-pilot: maximum runtime exceeded: schedule bounded ran 31 min, limit 30 min',
+      },
+    ]);
+    // Only the schedule with a limit is read; nothing is started.
+    expect(ecsMock.commandCalls(ListTasksCommand).map((call) => call.args[0].input.startedBy)).toEqual([
+      'ecs-pilot/bounded',
+    ]);
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  it('returns the sweep for a retry when StopTask is throttled', async () => {
+    activeTasks(boundedRun(PREVIOUS_ARN, minutesAgo(31)));
+    ecsMock
+      .on(StopTaskCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+
+    const response = await handler(sqsEvent(sqsRecord(SWEEP, { messageId: 'sweep-1' })), fakeContext());
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'sweep-1' }] });
   });
 });
 

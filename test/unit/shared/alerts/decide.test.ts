@@ -122,6 +122,31 @@ const TABLE: [string, StoppedOptions, AlertKind, boolean, boolean, boolean][] = 
     false,
     true,
   ],
+  // ecs-pilot's own stop of a scheduled run past maxRuntimeMinutes: the work did not finish.
+  [
+    'UserInitiated by ecs-pilot for maximum runtime, exit 143',
+    {
+      stopCode: 'UserInitiated',
+      stoppedReason: 'ecs-pilot: maximum runtime exceeded: schedule nightly ran 61 min, limit 60 min',
+      containers: [{ name: 'app', exitCode: 143 }],
+    },
+    'max-runtime-exceeded',
+    true,
+    false,
+    true,
+  ],
+  [
+    'ServiceSchedulerInitiated with the maximum runtime wording (not ecs-pilot: a service stop)',
+    {
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: 'ecs-pilot: maximum runtime exceeded: schedule nightly ran 61 min, limit 60 min',
+      containers: [{ name: 'app', exitCode: 0 }],
+    },
+    'requested-stop',
+    false,
+    false,
+    true,
+  ],
   [
     'scale-in, exit 0',
     {
@@ -299,6 +324,18 @@ describe('Function: decideAlert', () => {
 
   it('covers every shipped sample in the table above', () => {
     expect(SAMPLE_CASES).toHaveLength(10);
+  });
+
+  it('puts the schedule and the limit of a maximum-runtime stop in the reason', () => {
+    const reason = 'ecs-pilot: maximum runtime exceeded: schedule nightly ran 61 min, limit 60 min';
+
+    const decision = decideAlert(
+      stopped({ stopCode: 'UserInitiated', stoppedReason: reason }),
+      rules(['failures']),
+    );
+
+    expect(decision).toMatchObject({ notify: true, kind: 'max-runtime-exceeded' });
+    expect(decision.reason).toBe(`the task ran too long: ${reason}`);
   });
 
   it('names the failing container, its exit code and reason in the reason', () => {

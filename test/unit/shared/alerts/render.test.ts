@@ -123,6 +123,21 @@ describe('Function: renderAlert', () => {
     expect(render(parseTaskStateChange(sampleEvent(name))).subject).toBe(subject);
   });
 
+  it('says a maximum-runtime stop by ecs-pilot is one, with the schedule and the limit', () => {
+    const reason = 'ecs-pilot: maximum runtime exceeded: schedule nightly ran 61 min, limit 60 min';
+    const event = parseTaskStateChange({
+      ...sampleEvent('user-initiated'),
+      detail: { ...sampleEvent('user-initiated').detail, stoppedReason: reason },
+    });
+
+    const alert = render(event);
+
+    expect(alert.subject).toBe('ECS service web in prod: stopped: maximum runtime exceeded');
+    expect(alert.body).toContain(reason);
+    expect(alert.body).toContain("took longer than its schedule's maxRuntimeMinutes");
+    expect(alert.attributes.kind).toBe('max-runtime-exceeded');
+  });
+
   it.each(SAMPLE_CASES)('renders every section for the %s sample', (name) => {
     const { body } = render(parseTaskStateChange(sampleEvent(name)));
 

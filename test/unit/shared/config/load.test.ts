@@ -499,7 +499,11 @@ describe('Function: parseConfig', () => {
       ],
       ['an unknown key in delivery', { delivery: { retries: 3 } }, ['delivery.retries: unknown key']],
       ['an unknown key in a trigger', withUpload({ sufix: '.jpg' }), ['uploads[0].sufix: unknown key']],
-      ['an unknown key in a task', withUpload({}, { memory: 512 }), ['uploads[0].task.memory: unknown key']],
+      [
+        'an unknown key in a task',
+        withUpload({}, { memoryReservation: 512 }),
+        ['uploads[0].task.memoryReservation: unknown key'],
+      ],
       [
         'an unknown key in roles',
         withUpload({}, { roles: { admin: 'root' } as RawTask['roles'] }),

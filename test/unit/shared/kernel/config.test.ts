@@ -226,7 +226,7 @@ describe('Function: taskSpecSchema', () => {
     [{ maxRunning: 0 }, 'maxRunning: Too small: expected number to be >=1'],
     [{ launchType: 'EC2' }, 'launchType: Invalid input: expected "FARGATE"'],
     [{ assignPublicIp: 'YES' }, 'assignPublicIp: Invalid option: expected one of "ENABLED"|"DISABLED"'],
-    [{ memory: 512 }, '(root): Unrecognized key: "memory"'],
+    [{ memoryReservation: 512 }, '(root): Unrecognized key: "memoryReservation"'],
   ])('refuses %j, naming the field and the rule', (fields, issue) => {
     expect(issuesOf(schema, { ...rawTask, ...fields })).toStrictEqual([issue]);
   });
@@ -269,7 +269,7 @@ describe('Function: taskSpecSchema against ECS limits', () => {
     expect(issuesOf(schema, { ...rawTask, environment: { DATA: 'x'.repeat(3000) } })).toStrictEqual([]);
     expect(issuesOf(schema, { ...rawTask, environment: { DATA: '漢'.repeat(3000) } })).toStrictEqual([
       expect.stringMatching(
-        /^environment: environment and command are 9\d{3} bytes of container-override JSON before any placeholder is filled; ECS accepts at most 8192$/,
+        /^environment: environment, command, cpu and memory are 9\d{3} bytes of overrides JSON before any placeholder is filled; ECS accepts at most 8192$/,
       ),
     ]);
   });
@@ -279,5 +279,79 @@ describe('Function: taskSpecSchema against ECS limits', () => {
     const value = `${'x'.repeat(2300)}${'{key}'.repeat(350)}`;
 
     expect(issuesOf(schema, { ...rawTask, environment: { A: value, B: value, C: value } })).toStrictEqual([]);
+  });
+});
+
+describe('Function: taskSpecSchema cpu and memory', () => {
+  const schema = taskSpecSchema([]);
+
+  // One pair from each row of the ECS Developer Guide's "Task CPU and memory" table, at its edges.
+  it.each([
+    [256, 512],
+    [256, 2048],
+    [512, 4096],
+    [1024, 2048],
+    [2048, 16_384],
+    [4096, 30_720],
+    [8192, 16_384],
+    [8192, 61_440],
+    [16_384, 32_768],
+    [16_384, 122_880],
+  ])('accepts cpu %i with memory %i, a pair Fargate offers', (cpu, memory) => {
+    expect(issuesOf(schema, { ...rawTask, cpu, memory })).toStrictEqual([]);
+  });
+
+  it('refuses memory the cpu does not take, listing the memory values it does', () => {
+    expect(issuesOf(schema, { ...rawTask, cpu: 1024, memory: 1024 })).toStrictEqual([
+      'memory: cpu 1024 takes memory (MiB) 2048, 3072, 4096, 5120, 6144, 7168, 8192 on Fargate; got 1024',
+    ]);
+  });
+
+  it('describes long lists of memory values as a range with its step (8 vCPU: 4 GB steps)', () => {
+    expect(issuesOf(schema, { ...rawTask, cpu: 8192, memory: 17_408 })).toStrictEqual([
+      'memory: cpu 8192 takes memory (MiB) 16384 to 61440 in steps of 4096 on Fargate; got 17408',
+    ]);
+  });
+
+  it('refuses a cpu Fargate does not offer, listing those it does', () => {
+    expect(issuesOf(schema, { ...rawTask, cpu: 3072, memory: 8192 })).toStrictEqual([
+      'cpu: a Fargate task cpu of 256, 512, 1024, 2048, 4096, 8192, 16384 CPU units (1024 = 1 vCPU); got 3072',
+    ]);
+  });
+
+  it.each([
+    [{ cpu: 1024 }, 'memory: required with cpu (give both, or neither)'],
+    [{ memory: 2048 }, 'cpu: required with memory (give both, or neither)'],
+  ])('refuses one without the other (%j)', (fields, message) => {
+    expect(issuesOf(schema, { ...rawTask, ...fields })).toStrictEqual([message]);
+  });
+
+  it('refuses 8 vCPU on a platform version older than 1.4.0, and accepts it on 1.4.0', () => {
+    const large = { ...rawTask, cpu: 8192, memory: 16_384 };
+    expect(issuesOf(schema, { ...large, platformVersion: '1.3.0' })).toStrictEqual([
+      'platformVersion: cpu 8192 needs Fargate platform version 1.4.0 or later (or LATEST); got 1.3.0',
+    ]);
+    expect(issuesOf(schema, { ...large, platformVersion: '1.4.0' })).toStrictEqual([]);
+  });
+
+  it('counts cpu and memory in the overrides size', () => {
+    // Exactly at the limit without a size, over it with one (each value stays under 4,096 characters).
+    const fixed = JSON.stringify({
+      containerOverrides: [
+        {
+          name: rawTask.container,
+          environment: [
+            { name: 'A', value: '' },
+            { name: 'B', value: '' },
+          ],
+        },
+      ],
+    }).length;
+    const half = (8192 - fixed) / 2;
+    const environment = { A: 'x'.repeat(Math.floor(half)), B: 'x'.repeat(Math.ceil(half)) };
+    expect(issuesOf(schema, { ...rawTask, environment })).toStrictEqual([]);
+    expect(issuesOf(schema, { ...rawTask, environment, cpu: 256, memory: 512 })).toStrictEqual([
+      expect.stringMatching(/^environment: .* are 8219 bytes of overrides JSON/),
+    ]);
   });
 });

@@ -11,7 +11,9 @@ import {
   SCHEDULES_FUNCTION,
   schedulesStack,
   slotInput,
+  SWEEP_ID,
 } from '../../../../shared/schedules/deploy';
+import { isSweepMessage } from '../../../../shared/schedules/runtime';
 import { parseSlot } from '../../../../shared/schedules/slot';
 import { rawTrigger } from '../fixtures';
 
@@ -253,6 +255,19 @@ describe('Function: overlapStatements', () => {
     expect(statements.find((s) => s.Action.includes('ecs:StopTask'))?.Resource).toEqual([tasksSub('batch')]);
   });
 
+  it('lets a schedule with maxRuntimeMinutes stop tasks, only in its cluster, whatever its overlap', () => {
+    const statements = overlapStatements(schedule({ overlap: 'skip', maxRuntimeMinutes: 60 }));
+
+    expect(statements.filter((s) => s.Action.includes('ecs:StopTask'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ecs:StopTask'],
+        Resource: [tasksSub('reports')],
+        Condition: { ArnEquals: { 'ecs:cluster': clusterArnSub('reports') } },
+      },
+    ]);
+  });
+
   it.each(['skip', 'allow', 'replace'])('grants no mutating action on "*" for overlap %s', (overlap) => {
     for (const statement of overlapStatements(schedule({ overlap }))) {
       if (statement.Resource.includes('*')) expect(statement.Action.every(isReadOnly)).toBe(true);
@@ -291,6 +306,41 @@ describe('Function: schedulesStack', () => {
     expect(schedules.map(([id]) => id)).toEqual(['ScheduleNightly', 'ScheduleEvery5']);
     expect(resources.ScheduleNightly).toEqual(scheduleResource(config.schedules[0]!, 'ecs-pilot-dev'));
     expect(resources.ScheduleEvery5).toEqual(scheduleResource(config.schedules[1]!, 'ecs-pilot-dev'));
+  });
+
+  it('adds one sweep schedule per stage, every minute onto the schedules queue, when a schedule has maxRuntimeMinutes', () => {
+    const config = configWith([
+      rawSchedule({ name: 'nightly', maxRuntimeMinutes: 60 }),
+      rawSchedule({ name: 'hourly', maxRuntimeMinutes: 30 }),
+      rawSchedule({ name: 'free' }),
+    ]);
+
+    const { resources } = schedulesStack(config, NAMES);
+
+    const sweeps = Object.values(resources).filter(
+      (r) =>
+        (r as { Properties?: { ScheduleExpression?: string } }).Properties?.ScheduleExpression ===
+        'rate(1 minute)',
+    );
+    expect(sweeps).toHaveLength(1);
+    const sweep = resources[SWEEP_ID] as { Properties: { Target: { Input: string } } };
+    expect(sweep.Properties).toMatchObject({
+      Name: 'ecs-pilot-dev_max-runtime',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: QUEUE_ARN,
+        RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+        DeadLetterConfig: { Arn: DLQ_ARN },
+      },
+    });
+    expect(isSweepMessage(JSON.parse(sweep.Properties.Target.Input) as unknown)).toBe(true);
+  });
+
+  it('adds no sweep and grants no StopTask when no schedule has maxRuntimeMinutes (and none replaces)', () => {
+    const { resources } = schedulesStack(configWith([rawSchedule()]), NAMES);
+
+    expect(resources[SWEEP_ID]).toBeUndefined();
+    expect(statementsOf(resources.RunScheduleRole).flatMap((s) => s.Action)).not.toContain('ecs:StopTask');
   });
 
   it('adds the schedules queue with its DLQ and the idempotency table', () => {

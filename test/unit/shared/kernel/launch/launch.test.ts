@@ -190,7 +190,26 @@ describe('Function: buildRunTaskRequest', () => {
     });
   });
 
+  it('passes cpu and memory as task-level overrides, as the strings RunTask takes', () => {
+    const request = buildRunTaskRequest(spec({ cpu: 2048, memory: 4096 }), input());
+
+    expect(request.overrides).toEqual({
+      containerOverrides: [{ name: 'app', environment: [{ name: 'INPUT_KEY', value: 'incoming/cat.jpg' }] }],
+      cpu: '2048',
+      memory: '4096',
+    });
+  });
+
   describe('overrides size', () => {
+    it('counts the task-level cpu and memory towards the limit', () => {
+      const value = 'x'.repeat(RUN_TASK_LIMITS.overridesBytes - overridesLength(''));
+      const sized = spec({ cpu: 256, memory: 512 });
+
+      expect(() => buildRunTaskRequest(sized, input({ environment: { DATA: value } }))).toThrow(
+        'overrides are 8219 bytes of JSON; ECS accepts at most 8192',
+      );
+    });
+
     it(`accepts overrides of exactly ${RUN_TASK_LIMITS.overridesBytes} bytes of JSON`, () => {
       // Prepare
       const value = 'x'.repeat(RUN_TASK_LIMITS.overridesBytes - overridesLength(''));
@@ -209,7 +228,7 @@ describe('Function: buildRunTaskRequest', () => {
         PermanentError,
       );
       expect(() => buildRunTaskRequest(spec(), input({ environment: { DATA: value } }))).toThrow(
-        'container overrides are 8193 bytes of JSON; ECS accepts at most 8192',
+        'overrides are 8193 bytes of JSON; ECS accepts at most 8192',
       );
     });
 
@@ -230,7 +249,7 @@ describe('Function: buildRunTaskRequest', () => {
 
       expect(JSON.stringify({ DATA: value }).length).toBeLessThan(RUN_TASK_LIMITS.overridesBytes);
       expect(() => buildRunTaskRequest(spec(), input({ environment: { DATA: value } }))).toThrow(
-        /container overrides are 9\d{3} bytes of JSON; ECS accepts at most 8192/,
+        /overrides are 9\d{3} bytes of JSON; ECS accepts at most 8192/,
       );
     });
 
@@ -238,7 +257,7 @@ describe('Function: buildRunTaskRequest', () => {
       const command = Array.from({ length: 9 }, () => 'c'.repeat(1000));
 
       expect(() => buildRunTaskRequest(spec(), input({ environment: {}, command }))).toThrow(
-        /container overrides are \d+ bytes of JSON/,
+        /overrides are \d+ bytes of JSON/,
       );
     });
   });

@@ -66,6 +66,29 @@ afterEach(() => {
 });
 
 describe('Function: listActiveTasks', () => {
+  it('reads each task’s schedule tag and its start and creation times, for the maximum-runtime sweep', async () => {
+    const startedAt = new Date('2026-11-21T09:00:05Z');
+    const createdAt = new Date('2026-11-21T09:00:00Z');
+    ecsMock.on(ListTasksCommand).resolves({ taskArns: [taskArn(1)] });
+    ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [{ ...describedTask(1), startedAt, createdAt }],
+      failures: [],
+    });
+
+    const active = await listActiveTasks(newEcs(), CLUSTER, STARTED_BY);
+
+    expect(active).toStrictEqual([
+      {
+        taskArn: taskArn(1),
+        lastStatus: 'RUNNING',
+        slot: '2026-11-20T09:00:00Z',
+        schedule: 'nightly',
+        startedAt,
+        createdAt,
+      },
+    ]);
+  });
+
   it('lists the schedule’s tasks by startedBy alone and reads each one’s slot tag', async () => {
     // Prepare
     ecsMock.on(ListTasksCommand).resolves({ taskArns: [taskArn(1), taskArn(2)] });
@@ -82,8 +105,8 @@ describe('Function: listActiveTasks', () => {
 
     // Assess
     expect(active).toEqual([
-      { taskArn: taskArn(1), lastStatus: 'RUNNING', slot: '2026-11-20T09:00:00Z' },
-      { taskArn: taskArn(2), lastStatus: 'PENDING', slot: '2026-11-21T09:00:00Z' },
+      { taskArn: taskArn(1), lastStatus: 'RUNNING', slot: '2026-11-20T09:00:00Z', schedule: 'nightly' },
+      { taskArn: taskArn(2), lastStatus: 'PENDING', slot: '2026-11-21T09:00:00Z', schedule: 'nightly' },
     ]);
     expect(ecsMock.commandCalls(ListTasksCommand)[0]?.args[0].input).toEqual({
       cluster: CLUSTER,
@@ -173,7 +196,7 @@ describe('Function: listActiveTasks', () => {
 
     // Act & Assess
     await expect(listActiveTasks(newEcs(), CLUSTER, STARTED_BY)).resolves.toEqual([
-      { taskArn: taskArn(1), lastStatus, slot: '2026-11-20T09:00:00Z' },
+      { taskArn: taskArn(1), lastStatus, slot: '2026-11-20T09:00:00Z', schedule: 'nightly' },
     ]);
   });
 
@@ -201,7 +224,7 @@ describe('Function: listActiveTasks', () => {
 
     // Assess
     expect(active).toEqual([
-      { taskArn: taskArn(1), lastStatus: 'RUNNING', slot: undefined },
+      { taskArn: taskArn(1), lastStatus: 'RUNNING', slot: undefined, schedule: 'nightly' },
       { taskArn: taskArn(2), lastStatus: 'RUNNING', slot: undefined },
     ]);
   });
@@ -251,7 +274,7 @@ describe('Function: listActiveTasks', () => {
 
     // Act & Assess
     await expect(listActiveTasks(newEcs(), CLUSTER, STARTED_BY)).resolves.toEqual([
-      { taskArn: taskArn(1), lastStatus: 'RUNNING', slot: '2026-11-20T09:00:00Z' },
+      { taskArn: taskArn(1), lastStatus: 'RUNNING', slot: '2026-11-20T09:00:00Z', schedule: 'nightly' },
     ]);
   });
 

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../../shared/config/load';
+import { configWarnings, looksLikeSecretName } from '../../../../shared/config/warnings';
+import { rawTask } from '../fixtures';
+
+describe('Function: looksLikeSecretName', () => {
+  it.each([
+    'PASSWORD',
+    'DB_PASSWORD',
+    'API_KEY',
+    'GITHUB_TOKEN',
+    'CLIENT_SECRET',
+    'key',
+    'dbPassword',
+    'SECRET_ACCESS_KEY_ID',
+  ])('flags %s', (name) => {
+    expect(looksLikeSecretName(name)).toBe(true);
+  });
+
+  it.each(['KEYBOARD_LAYOUT', 'MONKEY', 'TOKENIZER', 'PASSWORDLESS', 'SECRETARY_NAME', 'REGION', 'keyboard'])(
+    'does not flag %s, where the word is only part of a name part',
+    (name) => {
+      expect(looksLikeSecretName(name)).toBe(false);
+    },
+  );
+});
+
+describe('Function: configWarnings', () => {
+  const config = (environment: Record<string, string>) =>
+    parseConfig({
+      uploads: [{ name: 'up', bucket: 'media-ingest', task: { ...rawTask, environment } }],
+      schedules: [{ name: 'nightly', schedule: 'rate(1 day)', task: { ...rawTask, environment } }],
+    });
+
+  it('warns on a fixed value under a secret-like name, per automation, pointing at task definition secrets', () => {
+    expect(configWarnings(config({ DB_PASSWORD: 'hunter2', REGION: 'eu-west-1' }))).toStrictEqual([
+      'uploads[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead',
+      'schedules[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead',
+    ]);
+  });
+
+  it('does not warn on a value filled from placeholders (the uploaded object key is no secret)', () => {
+    const uploads = parseConfig({
+      uploads: [
+        { name: 'up', bucket: 'media-ingest', task: { ...rawTask, environment: { INPUT_KEY: '{key}' } } },
+      ],
+    });
+
+    expect(configWarnings(uploads)).toStrictEqual([]);
+  });
+
+  it('does not warn on an empty value', () => {
+    expect(configWarnings(config({ API_TOKEN: '' }))).toStrictEqual([]);
+  });
+});

@@ -30,6 +30,10 @@ export interface RepositoryOutcome extends RepositoryCounts {
   /** How many images were not deleted, per failure code. */
   failureCodes?: Record<string, number>;
   policy?: PolicySyncOutcome;
+  /** Referrers (signatures, SBOMs, SOCI indexes) among the images, counted in their subject's columns. */
+  referrers?: number;
+  /** Referrers whose subject is gone: expired (deleted in enforce mode) whatever the rules say. */
+  orphans?: number;
 }
 
 export interface RunSummary {
@@ -100,6 +104,11 @@ export function renderSummary(s: RunSummary): {
   for (const r of s.repositories) {
     const notes: string[] = [];
     if (r.held) notes.push(`  held: ${r.held}`);
+    if (r.referrers) {
+      notes.push(
+        `  referrers: ${r.referrers} (signatures, SBOMs, SOCI indexes), counted with their subject${r.orphans ? `; ${r.orphans} orphaned (subject gone), expired with the rest` : ''}`,
+      );
+    }
     if (r.failureCodes) {
       const byCode = Object.entries(r.failureCodes).map(([code, n]) => `${n} ${code}`);
       notes.push(`  not deleted: ${byCode.join(', ')} (every digest is in the log line "images deleted")`);

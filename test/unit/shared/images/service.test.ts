@@ -63,6 +63,8 @@ function fakeRegistry(
   repos: Record<string, RegistryImage[]>,
   options: {
     children?: Record<string, Map<string, string[]>>;
+    /** Per repository, referrer digest → subject digest; every other manifest read names none. */
+    subjects?: Record<string, Map<string, string>>;
     onDelete?: (repository: string, digests: readonly string[]) => Promise<DeleteResult>;
     unreadable?: string;
   } = {},
@@ -80,6 +82,8 @@ function fakeRegistry(
       new Map(
         [...(options.children?.[name] ?? new Map<string, string[]>())].filter(([d]) => digests.includes(d)),
       ),
+    manifestSubjects: async (name, digests) =>
+      new Map(digests.map((d) => [d, options.subjects?.[name]?.get(d) ?? null])),
     deleteImages: async (name, digests) => {
       deletes.push([name, [...digests]]);
       return options.onDelete ? options.onDelete(name, digests) : { deleted: [...digests], failed: [] };
@@ -272,6 +276,82 @@ describe('Function: runImageHygiene', () => {
     expect(logger.info).toHaveBeenCalledWith(
       'images deleted',
       expect.objectContaining({ repository: 'app-api', deleted: [digest(3)] }),
+    );
+  });
+});
+
+describe('Function: runImageHygiene with referrers', () => {
+  const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+  const KEEP_ONE = {
+    rules: [
+      {
+        rulePriority: 1,
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+        action: { type: 'expire' },
+      },
+    ],
+  };
+
+  it('deletes a subject first and its signature in a later call, and keeps the newest image with its signature', async () => {
+    // 1 and 2 are images; 3 signs 1, 4 signs 2 (OCI 1.1 subjects, read from their manifests).
+    const fake = fakeRegistry(
+      {
+        'app-api': [
+          image(1, ['v1'], MANIFEST),
+          image(2, ['v2'], MANIFEST),
+          image(3, [], MANIFEST),
+          image(4, [], MANIFEST),
+        ],
+      },
+      {
+        subjects: {
+          'app-api': new Map([
+            [digest(3), digest(1)],
+            [digest(4), digest(2)],
+          ]),
+        },
+      },
+    );
+    logger.info.mockClear();
+
+    const summary = await runImageHygiene(
+      config({ repositories: [{ match: ['app-*'], policy: KEEP_ONE }] }),
+      {},
+      deps(fake.registry),
+    );
+
+    expect(fake.deletes).toEqual([
+      ['app-api', [digest(1)]],
+      ['app-api', [digest(3)]],
+    ]);
+    expect(summary.repositories[0]).toMatchObject({
+      images: 4,
+      expired: 2,
+      deleted: 2,
+      referrers: 2,
+      orphans: 0,
+    });
+    expect(logger.info).toHaveBeenCalledWith(
+      'image decision',
+      expect.objectContaining({ digest: digest(4), decision: 'keep', cause: 'referrer', subject: digest(2) }),
+    );
+    expect(logger.info.mock.calls.filter(([message]) => message === 'image decision')).toHaveLength(4);
+  });
+
+  it('deletes an orphaned signature and says so in the summary', async () => {
+    const fake = fakeRegistry({
+      'app-api': [image(2, ['v2']), image(4, [`sha256-${'9'.repeat(64)}.sig`])],
+    });
+
+    const summary = await runImageHygiene(
+      config({ repositories: [{ match: ['app-*'], policy: KEEP_ONE }] }),
+      {},
+      deps(fake.registry),
+    );
+
+    expect(fake.deletes).toEqual([['app-api', [digest(4)]]]);
+    expect(renderSummary(summary).body).toContain(
+      '  referrers: 1 (signatures, SBOMs, SOCI indexes), counted with their subject; 1 orphaned (subject gone), expired with the rest',
     );
   });
 });

@@ -5,7 +5,7 @@
  */
 import { previewLifecycle } from './engine.js';
 import type { LifecyclePolicy } from './policy.js';
-import { isIndex, type Protection, type RegistryImage } from './protect.js';
+import { isIndex, type BrokenReference, type Protection, type RegistryImage } from './protect.js';
 import { canCarrySubject, findReferrers, rootOf } from './referrers.js';
 
 /**
@@ -58,6 +58,8 @@ export interface RepositoryPlan {
   deletePhases: string[][];
   /** References that cannot be resolved, index manifests that cannot be read: nothing here is deleted. */
   doubts: string[];
+  /** Task definitions naming a tag no image carries: reported, holding nothing. */
+  broken?: BrokenReference[];
 }
 
 /** At most this many reasons are quoted for one image; the rest are counted. */
@@ -162,6 +164,7 @@ export function planRepository(input: {
       ),
     ],
     doubts,
+    ...(protection.broken ? { broken: protection.broken } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * (published to the alerts topic). Pure.
  */
 import type { RepositoryCounts } from './plan.js';
+import type { BrokenReference } from './protect.js';
 
 export interface PolicySyncOutcome {
   status: 'in-sync' | 'missing' | 'different' | 'unknown';
@@ -32,6 +33,8 @@ export interface RepositoryOutcome extends RepositoryCounts {
   policy?: PolicySyncOutcome;
   /** Referrers (signatures, SBOMs, SOCI indexes) among the images, counted in their subject's columns. */
   referrers?: number;
+  /** Task definitions naming a tag no image carries: their next task fails to pull. Holds nothing. */
+  brokenReferences?: BrokenReference[];
   /** Referrers whose subject is gone: expired (deleted in enforce mode) whatever the rules say. */
   orphans?: number;
 }
@@ -104,6 +107,11 @@ export function renderSummary(s: RunSummary): {
   for (const r of s.repositories) {
     const notes: string[] = [];
     if (r.held) notes.push(`  held: ${r.held}`);
+    for (const b of r.brokenReferences ?? []) {
+      notes.push(
+        `  broken reference: task definition ${b.taskDefinition}, container ${b.container}: ${b.image} names tag ${b.tag}, which no image carries (${b.reason}); the next task started from this revision will fail to pull`,
+      );
+    }
     if (r.referrers) {
       notes.push(
         `  referrers: ${r.referrers} (signatures, SBOMs, SOCI indexes), counted with their subject${r.orphans ? `; ${r.orphans} orphaned (subject gone), expired with the rest` : ''}`,

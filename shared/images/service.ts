@@ -232,6 +232,10 @@ export async function runImageHygiene(
   let stopped: string | undefined;
   for (const { target, plan } of plans) {
     const outcome: RepositoryOutcome = { repository: plan.repository, ...plan.counts, deleted: 0, failed: 0 };
+    if (plan.broken) {
+      outcome.brokenReferences = plan.broken;
+      logger.warn('broken image references', { repository: plan.repository, broken: plan.broken });
+    }
     if (plan.referrers.total > 0) {
       outcome.referrers = plan.referrers.total;
       outcome.orphans = plan.referrers.orphans;

@@ -39,7 +39,10 @@ const plan = (
     repository: 'app',
     policy: options.policy ?? UNTAGGED_AND_COUNT,
     images,
-    protection: { inUse: new Map((options.inUse ?? []).map((n) => [digest(n), ['used by a test']])), doubts: [] },
+    protection: {
+      inUse: new Map((options.inUse ?? []).map((n) => [digest(n), ['used by a test']])),
+      doubts: [],
+    },
     children: new Map(),
     subjects: new Map([
       ...images.filter((i) => i.manifestMediaType === MANIFEST).map((i) => [i.imageDigest, null] as const),
@@ -65,7 +68,13 @@ describe('Function: subjectFromTags', () => {
 describe('Function: findReferrers / rootOf', () => {
   it('prefers the manifest subject to the tag, and follows a chain to the image at its top', () => {
     const images = [image(1, ['v1']), image(2, [`sha256-${hex(5)}.sig`]), image(3)];
-    const subjectOf = findReferrers(images, new Map([[digest(2), digest(1)], [digest(3), digest(2)]]));
+    const subjectOf = findReferrers(
+      images,
+      new Map([
+        [digest(2), digest(1)],
+        [digest(3), digest(2)],
+      ]),
+    );
     expect(subjectOf).toEqual(
       new Map([
         [digest(2), digest(1)],

@@ -355,3 +355,36 @@ describe('Function: runImageHygiene with referrers', () => {
     );
   });
 });
+
+describe('Function: runImageHygiene with a broken reference (issue 19, finding 2)', () => {
+  it('deletes in a repository whose old revision names a tag no image carries, and reports the reference', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(1, ['v1']), image(2)] });
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/batch:3';
+    const inv = emptyInventory({
+      revisions: [{ family: 'batch', taskDefinitionArns: [arn] }],
+      taskDefinitions: new Map([
+        [
+          arn,
+          {
+            taskDefinitionArn: arn,
+            containers: [
+              { name: 'job', image: `${REGISTRY}/app-api:removed` },
+              { name: 'side', image: `${REGISTRY}/app-api:v1` },
+            ],
+          },
+        ],
+      ]),
+    });
+
+    const summary = await runImageHygiene(config(), {}, deps(fake.registry, inv));
+
+    expect(fake.deletes).toEqual([['app-api', [digest(2)]]]);
+    expect(summary.status).toBe('ok');
+    expect(summary.repositories[0]!.brokenReferences).toEqual([
+      expect.objectContaining({ taskDefinition: 'batch:3', container: 'job', tag: 'removed' }),
+    ]);
+    expect(renderSummary(summary).body).toContain(
+      `  broken reference: task definition batch:3, container job: ${REGISTRY}/app-api:removed names tag removed, which no image carries (in one of the latest 1 revisions of batch (#1, newest first)); the next task started from this revision will fail to pull`,
+    );
+  });
+});

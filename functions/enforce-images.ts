@@ -16,6 +16,7 @@ const registry = ecrRegistry(
 );
 const scanner = new EcsInUseScanner(ecsClient(), {
   clusters: images.protect.clusters,
+  excludeClusters: images.protect.excludeClusters,
   taskDefinitionRevisions: images.protect.taskDefinitionRevisions,
   includeStopped: images.protect.stoppedTasksWithinHours > 0,
   toolkit: toolkitTaskDefinitions(config),

@@ -42,7 +42,7 @@ export async function imagesScene(
 
   await setEmulatorTransition(account.endpoint, 'ecs::task', { progression: 'manual', times: 1_000_000 });
   try {
-    const cluster = images.protect.clusters[0] ?? 'media';
+    const cluster = images.protect.clusters?.[0] ?? 'media';
     await registerTaskDefinition(account.clients.ecs, 'demo-login', 'web', `${uri}:feature-login`);
     await account.clients.ecs.send(
       new RunTaskCommand({

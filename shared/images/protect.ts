@@ -57,6 +57,8 @@ export interface ScannedTaskDefinition {
 
 /** What the scanner found in ECS. */
 export interface InUseInventory {
+  /** The clusters scanned (names), and those the config names that do not exist. */
+  clusters?: { scanned: string[]; missing: string[] };
   tasks: ScannedTask[];
   services: ScannedService[];
   /** Per ACTIVE family, its latest revisions (newest first), as many as protect.taskDefinitionRevisions. */
@@ -111,7 +113,10 @@ export function collectUses(
   options: { now: Date; stoppedTasksWithinHours: number },
 ): { uses: ImageUse[]; doubts: string[] } {
   const uses: ImageUse[] = [];
-  const doubts: string[] = [];
+  const doubts: string[] = (inventory.clusters?.missing ?? []).map(
+    (cluster) =>
+      `cluster ${cluster} is named in images.protect.clusters but does not exist: the images its tasks and services use cannot be known`,
+  );
   const windowMs = options.stoppedTasksWithinHours * 3_600_000;
   for (const task of inventory.tasks) {
     const where = `task ${tail(task.taskArn)} in cluster ${tail(task.clusterArn)}`;

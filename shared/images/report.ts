@@ -47,6 +47,8 @@ export interface RunSummary {
   /** ok: done as planned; held: expired images kept (doubt, cap); aborted: a scan failed, nothing changed; failed: some deletions failed. */
   status: 'ok' | 'held' | 'aborted' | 'failed';
   aborted?: string;
+  /** The clusters whose tasks and services were scanned (absent when the scan did not get that far). */
+  clusters?: string[];
   repositories: RepositoryOutcome[];
   totals: RepositoryCounts & { deleted: number; failed: number };
 }
@@ -92,6 +94,12 @@ export function renderSummary(s: RunSummary): {
     `Image hygiene run, ${s.mode} mode${s.previewRequested ? ' (preview requested; the config says enforce)' : ''}, evaluated at ${s.evaluatedAt}.`,
   ];
   if (s.aborted) lines.push('', `Aborted, nothing deleted: ${s.aborted}`);
+  if (s.clusters) {
+    lines.push(
+      '',
+      `Clusters scanned: ${s.clusters.length > 0 ? s.clusters.join(', ') : 'none (no cluster found)'}.`,
+    );
+  }
   const header = ['REPOSITORY', 'IMAGES', 'KEPT BY RULES', 'KEPT IN USE', 'EXPIRED', 'DELETED', 'FAILED'];
   const rows = s.repositories.map((r) => [r.repository, ...TOTAL_KEYS.map((k) => String(r[k]))]);
   if (rows.length > 0) {

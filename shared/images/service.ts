@@ -189,7 +189,9 @@ export async function runImageHygiene(
       throw new Error(
         `requested repositories not matched by the config (or missing): ${unmatched.join(', ')}`,
       );
-    const collected = collectUses(await deps.scanner.scan(), {
+    const inventory = await deps.scanner.scan();
+    if (inventory.clusters) summary.clusters = inventory.clusters.scanned;
+    const collected = collectUses(inventory, {
       now,
       stoppedTasksWithinHours: config.protect.stoppedTasksWithinHours,
     });

@@ -388,3 +388,29 @@ describe('Function: runImageHygiene with a broken reference (issue 19, finding 2
     );
   });
 });
+
+describe('Function: runImageHygiene and clusters (issue 19, finding 1)', () => {
+  it('names the clusters scanned in the summary', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(1)] });
+    const inv = emptyInventory({ clusters: { scanned: ['api', 'media'], missing: [] } });
+
+    const summary = await runImageHygiene(config(), {}, deps(fake.registry, inv));
+
+    expect(summary.clusters).toEqual(['api', 'media']);
+    expect(renderSummary(summary).body).toContain('Clusters scanned: api, media.');
+    expect(fake.deletes).toEqual([['app-api', [digest(1)]]]);
+  });
+
+  it('deletes nothing when a named cluster does not exist', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(1)] });
+    const inv = emptyInventory({ clusters: { scanned: ['media'], missing: ['medai'] } });
+
+    const summary = await runImageHygiene(config(), {}, deps(fake.registry, inv));
+
+    expect(fake.deletes).toEqual([]);
+    expect(summary.status).toBe('held');
+    expect(summary.repositories[0]!.held).toContain(
+      'cluster medai is named in images.protect.clusters but does not exist',
+    );
+  });
+});

@@ -35,6 +35,19 @@ export interface InUseScanOptions {
   concurrency?: number;
 }
 
+/** Every cluster of the account and Region (ARNs): one ListClusters call per 100 clusters. */
+export async function listClusterArns(ecs: ECSClient): Promise<string[]> {
+  const arns: string[] = [];
+  try {
+    for await (const page of paginateListClusters({ client: ecs, pageSize: 100 }, {})) {
+      arns.push(...(page.clusterArns ?? []));
+    }
+  } catch (error) {
+    throw classifyEcsError(error, 'ListClusters');
+  }
+  return arns;
+}
+
 /** Runs `fn` over `items` with at most `limit` calls in flight; the first error rejects. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -83,7 +96,7 @@ export class EcsInUseScanner implements InUseScanner {
     const tasks: ScannedTask[] = [];
     const services: ScannedService[] = [];
     const clusters = selectClusters(
-      await this.listClusters(),
+      await listClusterArns(this.ecs),
       this.options.clusters,
       this.options.excludeClusters,
     );
@@ -119,19 +132,6 @@ export class EcsInUseScanner implements InUseScanner {
       })),
       taskDefinitions,
     };
-  }
-
-  /** Every cluster of the account and Region: one ListClusters call per 100 clusters. */
-  private async listClusters(): Promise<string[]> {
-    const arns: string[] = [];
-    try {
-      for await (const page of paginateListClusters({ client: this.ecs, pageSize: 100 }, {})) {
-        arns.push(...(page.clusterArns ?? []));
-      }
-    } catch (error) {
-      throw classifyEcsError(error, 'ListClusters');
-    }
-    return arns;
   }
 
   private async tasks(cluster: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<ScannedTask[]> {

@@ -7,7 +7,7 @@ import { LifecyclePolicyError, parseLifecyclePolicy } from '../../shared/images/
 import type { LifecycleImage } from '../../shared/images/images.js';
 import { listImages, manifestSubjects } from '../../shared/images/aws/ecr.js';
 import { planRepository, type RepositoryPlan } from '../../shared/images/plan.js';
-import { canCarrySubject } from '../../shared/images/referrers.js';
+import { mayBeReferrer } from '../../shared/images/referrers.js';
 import type { RegistryImage } from '../../shared/images/protect.js';
 import { ecrClient } from '../../shared/kernel/aws/clients.js';
 
@@ -118,7 +118,7 @@ async function readRepository(
   try {
     const client = ecrClient();
     const images = await listImages(client, repository);
-    const candidates = images.filter(canCarrySubject).map((i) => i.imageDigest);
+    const candidates = images.filter(mayBeReferrer).map((i) => i.imageDigest);
     const subjects =
       candidates.length > 0 ? await manifestSubjects(client, repository, candidates) : new Map();
     return { images, subjects };

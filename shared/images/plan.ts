@@ -6,7 +6,7 @@
 import { previewLifecycle } from './engine.js';
 import type { LifecyclePolicy } from './policy.js';
 import { isIndex, type BrokenReference, type Protection, type RegistryImage } from './protect.js';
-import { canCarrySubject, findReferrers, rootOf } from './referrers.js';
+import { mayBeReferrer, findReferrers, rootOf } from './referrers.js';
 
 /**
  * Why an image is kept or deleted: `rule` (a rule keeps it), `no-rule` (no rule selects it), `in-use`
@@ -95,7 +95,7 @@ export function planRepository(input: {
     if (isIndex(image) && !children.has(image.imageDigest)) {
       doubts.push(`image index ${short(image.imageDigest)} could not be read: its children are unknown`);
     }
-    if (input.subjects && canCarrySubject(image) && !input.subjects.has(image.imageDigest)) {
+    if (input.subjects && mayBeReferrer(image) && !input.subjects.has(image.imageDigest)) {
       doubts.push(
         `manifest ${short(image.imageDigest)} could not be read: whether it is a referrer (a signature, an SBOM) is unknown`,
       );

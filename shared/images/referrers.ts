@@ -15,9 +15,17 @@ export const SUBJECT_MEDIA_TYPES: readonly string[] = [
   'application/vnd.oci.artifact.manifest.v1+json',
 ];
 
-/** Only these manifests are read (BatchGetImage): the others cannot name a subject. */
-export const canCarrySubject = (image: RegistryImage): boolean =>
-  image.manifestMediaType !== undefined && SUBJECT_MEDIA_TYPES.includes(image.manifestMediaType);
+/**
+ * The manifests read (BatchGetImage) to find referrers: untagged ones of a type that can name a
+ * subject. A tagged image is pulled by its tag, so it is an image in its own right whatever its
+ * manifest says (and a `sha256-<digest>` tag is read from the tag alone). Most registries tag most
+ * images, so this reads a fraction of the manifests: 2,500 OCI images of which 500 untagged cost
+ * 5 calls, not 25.
+ */
+export const mayBeReferrer = (image: RegistryImage): boolean =>
+  image.imageTags.length === 0 &&
+  image.manifestMediaType !== undefined &&
+  SUBJECT_MEDIA_TYPES.includes(image.manifestMediaType);
 
 const TAG_CONVENTION = /^sha256-([a-f0-9]{64})(?:\.[A-Za-z0-9_.-]+)?$/;
 

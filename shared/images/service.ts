@@ -20,7 +20,7 @@ import {
   type InUseInventory,
   type RegistryImage,
 } from './protect.js';
-import { canCarrySubject } from './referrers.js';
+import { mayBeReferrer } from './referrers.js';
 import type { RepositoryIdentity } from './refs.js';
 import {
   renderSummary,
@@ -203,7 +203,7 @@ export async function runImageHygiene(
       const indexes = images.filter(isIndex).map((i) => i.imageDigest);
       const children = indexes.length > 0 ? await registry.indexChildren(name, indexes) : new Map();
       // Only OCI manifests can name a subject: a registry of Docker v2 images costs no extra call.
-      const candidates = images.filter(canCarrySubject).map((i) => i.imageDigest);
+      const candidates = images.filter(mayBeReferrer).map((i) => i.imageDigest);
       const subjects = candidates.length > 0 ? await registry.manifestSubjects(name, candidates) : new Map();
       const protection = protectRepository(target.repository, images, collected.uses);
       const plan = planRepository({

@@ -8,11 +8,11 @@ import {
 import { CreateClusterCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { listImages, manifestSubjects } from '../../../../../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../../../../../shared/images/aws/scan.js';
-import { canCarrySubject } from '../../../../../shared/images/referrers.js';
+import { mayBeReferrer } from '../../../../../shared/images/referrers.js';
 import { emulatorClients } from '../../../../../local/harness.js';
 import { resetEmulator } from '../../../../../local/emulator.js';
+import { pushOciImage } from '../../../../../local/images.js';
 
-const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const REPOSITORY = 'acct/app';
 
 /**
@@ -24,35 +24,6 @@ const REPOSITORY = 'acct/app';
 describe('Adapters against the emulator: clusters and referrers', () => {
   let ecr: ECRClient;
   let ecs: ECSClient;
-  const ociManifest = (layer: number, subject?: string) => ({
-    schemaVersion: 2,
-    mediaType: MANIFEST,
-    ...(subject ? { artifactType: 'application/vnd.cncf.notary.signature' } : {}),
-    config: {
-      mediaType: 'application/vnd.oci.image.config.v1+json',
-      size: 2,
-      digest: `sha256:${'c'.repeat(64)}`,
-    },
-    layers: [
-      {
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-        size: 1,
-        digest: `sha256:${layer.toString(16).padStart(64, 'b')}`,
-      },
-    ],
-    ...(subject ? { subject: { mediaType: MANIFEST, size: 100, digest: subject } } : {}),
-  });
-  const put = async (manifest: unknown, tag?: string) => {
-    const { image } = await ecr.send(
-      new PutImageCommand({
-        repositoryName: REPOSITORY,
-        imageManifest: JSON.stringify(manifest),
-        ...(tag ? { imageTag: tag } : {}),
-      }),
-    );
-    return image!.imageId!.imageDigest!;
-  };
-
   beforeAll(async () => {
     const endpoint = inject('emulatorEndpoint');
     await resetEmulator(endpoint);
@@ -62,21 +33,17 @@ describe('Adapters against the emulator: clusters and referrers', () => {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
   });
 
-  it('reads the subject of a signature pushed as an OCI manifest', async () => {
-    const subject = await put(ociManifest(1), 'v1');
-    const signature = await put(ociManifest(2, subject));
+  it('reads the subject of an untagged signature pushed as an OCI manifest', async () => {
+    const subject = await pushOciImage(ecr, REPOSITORY, 1, { tag: 'v1' });
+    const signature = await pushOciImage(ecr, REPOSITORY, 2, { subject });
 
     const images = await listImages(ecr, REPOSITORY);
-    const candidates = images.filter(canCarrySubject).map((i) => i.imageDigest);
+    const candidates = images.filter(mayBeReferrer).map((i) => i.imageDigest);
     const subjects = await manifestSubjects(ecr, REPOSITORY, candidates);
 
-    expect(candidates.sort()).toEqual([subject, signature].sort());
-    expect(subjects).toEqual(
-      new Map([
-        [subject, null],
-        [signature, subject],
-      ]),
-    );
+    // The tagged image is an image in its own right: only the untagged manifest is read.
+    expect(candidates).toEqual([signature]);
+    expect(subjects).toEqual(new Map([[signature, subject]]));
     const { imageDetails = [] } = await ecr.send(new DescribeImagesCommand({ repositoryName: REPOSITORY }));
     expect(imageDetails.find((d) => d.imageDigest === signature)?.imageTags ?? []).toEqual([]);
   });

@@ -148,7 +148,17 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
       ...imagesStatements(images),
       // Failed async invocations go to the dead-letter queue through the function's own role.
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
-      ...(config.alerts ? alertPublishStatements() : []),
+      ...(config.alerts
+        ? [
+            ...alertPublishStatements(),
+            // Broken references are alerted once, claimed in the alerts' state table.
+            {
+              Effect: 'Allow' as const,
+              Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+              Resource: [arn('AlertsStateTable')],
+            },
+          ]
+        : []),
     ]),
   };
   const fn: ImagesFunctionDefinition = {
@@ -161,7 +171,9 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
     package: { patterns: [names.configFile] },
     environment: {
       ECS_PILOT_CONFIG_FILE: names.configFile,
-      ...(config.alerts ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' } } : {}),
+      ...(config.alerts
+        ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' }, ALERTS_TABLE: { Ref: 'AlertsStateTable' } }
+        : {}),
     },
     events: [],
     maximumRetryAttempts: IMAGES_ASYNC_RETRIES,

@@ -153,3 +153,28 @@ export function renderSummary(s: RunSummary): {
     attributes: { kind: 'images', mode: s.mode, status: s.status },
   };
 }
+
+/** The key a broken reference is alerted under once: the same reference in the same repository. */
+export const brokenReferenceKey = (repository: string, b: BrokenReference): string =>
+  `ecs-pilot-broken-reference#${repository}#${b.taskDefinition}#${b.container}#${b.image}`;
+
+/** The email for one broken reference: a warning no run summary line is as likely to be read for. */
+export function renderBrokenReference(
+  repository: string,
+  b: BrokenReference,
+): { subject: string; body: string; attributes: Record<string, string> } {
+  return {
+    subject: ascii(`ecs-pilot images: ${b.taskDefinition} names a tag no image carries`, MAX_SUBJECT),
+    body: [
+      `Task definition ${b.taskDefinition}, container ${b.container}, names ${b.image}: no image in ${repository} carries tag ${b.tag}.`,
+      `It was looked at because it is ${b.reason}.`,
+      '',
+      'The next task started from this revision will fail to pull its image (CannotPullContainerError).',
+      'Register a revision naming an image that exists, or deregister this one. Image hygiene does not',
+      'hold the repository for it: the image behind the tag is already gone.',
+      '',
+      'This alert is sent once per reference.',
+    ].join('\n'),
+    attributes: { kind: 'images-broken-reference', repository: ascii(repository, 256) },
+  };
+}

@@ -23,6 +23,8 @@ import {
 import { mayBeReferrer } from './referrers.js';
 import type { RepositoryIdentity } from './refs.js';
 import {
+  brokenReferenceKey,
+  renderBrokenReference,
   renderSummary,
   totals,
   type PolicySyncOutcome,
@@ -70,6 +72,11 @@ export interface RunDependencies {
   now: Date;
   /** Publishes the summary (the alerts topic); absent when no topic is configured. */
   publish?: (alert: ReturnType<typeof renderSummary>) => Promise<unknown>;
+  /**
+   * Claims a key the first time it is seen (true), false when claimed before; `release` gives it
+   * back when the alert could not be published. With `publish`, each broken reference is alerted once.
+   */
+  once?: { claim(key: string): Promise<boolean>; release(key: string): Promise<void> };
 }
 
 interface Target {
@@ -172,7 +179,10 @@ export async function runImageHygiene(
   const finish = async (): Promise<RunSummary> => {
     summary.totals = totals(summary.repositories);
     logger.info('image hygiene summary', { summary });
-    if (deps.publish) await deps.publish(renderSummary(summary));
+    if (deps.publish) {
+      await alertBrokenReferences(summary, deps);
+      await deps.publish(renderSummary(summary));
+    }
     return summary;
   };
 
@@ -279,6 +289,33 @@ export async function runImageHygiene(
     summary.repositories.push(outcome);
   }
   return finish();
+}
+
+/**
+ * One alert per broken reference, ever (until its record expires): the summary repeats it every run,
+ * the alert does not. A failure to claim or publish is logged and left to the next run; it never
+ * fails the run, whose deletions are done by then.
+ */
+async function alertBrokenReferences(summary: RunSummary, deps: RunDependencies): Promise<void> {
+  const { once, publish, logger } = deps;
+  if (!once || !publish) return;
+  for (const r of summary.repositories) {
+    for (const b of r.brokenReferences ?? []) {
+      const key = brokenReferenceKey(r.repository, b);
+      try {
+        if (!(await once.claim(key))) continue;
+      } catch (error) {
+        logger.warn('broken reference not alerted', { key, error: errorMessage(error) });
+        continue;
+      }
+      try {
+        await publish(renderBrokenReference(r.repository, b));
+      } catch (error) {
+        logger.warn('broken reference not alerted', { key, error: errorMessage(error) });
+        await once.release(key).catch(() => undefined);
+      }
+    }
+  }
 }
 
 const countCodes = (failed: DeleteResult['failed']): Record<string, number> => {

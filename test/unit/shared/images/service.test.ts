@@ -414,3 +414,57 @@ describe('Function: runImageHygiene and clusters (issue 19, finding 1)', () => {
     );
   });
 });
+
+describe('Function: runImageHygiene alerts a broken reference once', () => {
+  it('publishes one alert per broken reference across runs, and the summary every run', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(9, ['v1'])] });
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/batch:3';
+    const inv = emptyInventory({
+      revisions: [{ family: 'batch', taskDefinitionArns: [arn] }],
+      taskDefinitions: new Map([
+        [
+          arn,
+          { taskDefinitionArn: arn, containers: [{ name: 'job', image: `${REGISTRY}/app-api:removed` }] },
+        ],
+      ]),
+    });
+    const claimed = new Set<string>();
+    const once = {
+      claim: async (key: string) => !claimed.has(key) && Boolean(claimed.add(key)),
+      release: async (key: string) => void claimed.delete(key),
+    };
+    const published: { subject: string; attributes: Record<string, string> }[] = [];
+    const publish = async (alert: { subject: string; body: string; attributes: Record<string, string> }) =>
+      published.push(alert);
+
+    for (let run = 0; run < 2; run++)
+      await runImageHygiene(config(), {}, { ...deps(fake.registry, inv), once, publish });
+
+    expect(published.map((p) => p.attributes.kind)).toEqual(['images-broken-reference', 'images', 'images']);
+    expect(published[0]!.subject).toBe('ecs-pilot images: batch:3 names a tag no image carries');
+  });
+
+  it('gives the claim back when publishing fails, so the next run alerts', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(9, ['v1'])] });
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/batch:3';
+    const inv = emptyInventory({
+      revisions: [{ family: 'batch', taskDefinitionArns: [arn] }],
+      taskDefinitions: new Map([
+        [
+          arn,
+          { taskDefinitionArn: arn, containers: [{ name: 'job', image: `${REGISTRY}/app-api:removed` }] },
+        ],
+      ]),
+    });
+    const released: string[] = [];
+    const once = { claim: async () => true, release: async (key: string) => void released.push(key) };
+    const publish = async (alert: { attributes: Record<string, string> }) => {
+      if (alert.attributes.kind === 'images-broken-reference') throw new Error('SNS down');
+    };
+
+    const summary = await runImageHygiene(config(), {}, { ...deps(fake.registry, inv), once, publish });
+
+    expect(summary.status).toBe('ok');
+    expect(released).toEqual([`ecs-pilot-broken-reference#app-api#batch:3#job#${REGISTRY}/app-api:removed`]);
+  });
+});

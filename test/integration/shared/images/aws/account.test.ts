@@ -8,6 +8,8 @@ import {
 import { CreateClusterCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { listImages, manifestSubjects } from '../../../../../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../../../../../shared/images/aws/scan.js';
+import { DynamoOnce } from '../../../../../shared/images/aws/once.js';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { mayBeReferrer } from '../../../../../shared/images/referrers.js';
 import { emulatorClients } from '../../../../../local/harness.js';
 import { resetEmulator } from '../../../../../local/emulator.js';
@@ -21,7 +23,7 @@ const REPOSITORY = 'acct/app';
  * it, ignoring acceptedMediaTypes). The emulator knows nothing of referrers itself: it neither lists
  * them (no referrers API) nor links a subject to its image; ecs-pilot reads the manifests.
  */
-describe('Adapters against the emulator: clusters and referrers', () => {
+describe('Adapters against the emulator: clusters, referrers, alert claims', () => {
   let ecr: ECRClient;
   let ecs: ECSClient;
   beforeAll(async () => {
@@ -60,5 +62,22 @@ describe('Adapters against the emulator: clusters and referrers', () => {
     const inventory = await scanner.scan();
 
     expect(inventory.clusters).toEqual({ scanned: ['acct-prod-eu', 'acct-prod-us'], missing: ['acct-gone'] });
+  });
+
+  it('claims a broken reference once in a table shaped like the alerts state table', async () => {
+    const { dynamodb } = emulatorClients(inject('emulatorEndpoint'));
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: 'acct-alerts-state',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      }),
+    );
+    const once = new DynamoOnce(dynamodb, 'acct-alerts-state');
+
+    expect([await once.claim('ref'), await once.claim('ref')]).toEqual([true, false]);
+    await once.release('ref');
+    expect(await once.claim('ref')).toBe(true);
   });
 });

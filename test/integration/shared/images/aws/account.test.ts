@@ -1,10 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  CreateRepositoryCommand,
-  DescribeImagesCommand,
-  PutImageCommand,
-  type ECRClient,
-} from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { CreateClusterCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { listImages, manifestSubjects } from '../../../../../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../../../../../shared/images/aws/scan.js';

@@ -179,6 +179,7 @@ function followSubjects(
   decisions: readonly ImageDecisionWithUse[],
   protection: Protection,
 ): { decisions: ImageDecisionWithUse[]; depths: string[][]; keptForUse: Set<string> } {
+  if (subjectOf.size === 0) return { decisions: [...decisions], depths: [], keptForUse: new Set() };
   const present = new Set(images.map((i) => i.imageDigest));
   const byRoot = new Map<string, ImageDecisionWithUse[]>();
   const orphans: ImageDecisionWithUse[] = [];
@@ -234,8 +235,14 @@ function followSubjects(
     if (list) list.push(decision);
     else byRoot.set(chain.root, [decision]);
   }
-  const ordered = decisions.flatMap((d) => [d, ...(byRoot.get(d.digest) ?? [])]);
-  return { decisions: [...ordered, ...orphans], depths: depths.filter(Boolean), keptForUse };
+  const ordered: ImageDecisionWithUse[] = [];
+  for (const d of decisions) {
+    ordered.push(d);
+    const following = byRoot.get(d.digest);
+    if (following) for (const f of following) ordered.push(f);
+  }
+  for (const o of orphans) ordered.push(o);
+  return { decisions: ordered, depths: depths.filter(Boolean), keptForUse };
 }
 
 /**
@@ -267,6 +274,7 @@ function keepIndexChildren(
   decisions: ImageDecisionWithUse[],
   children: ReadonlyMap<string, readonly string[]>,
 ): void {
+  if (children.size === 0) return;
   const byDigest = new Map(decisions.map((d) => [d.digest, d]));
   const pending = decisions.filter((d) => d.action === 'keep' && children.has(d.digest));
   while (pending.length > 0) {

@@ -36,6 +36,8 @@ const TAG_CONVENTION = /^sha256-([a-f0-9]{64})(?:\.[A-Za-z0-9_.-]+)?$/;
 export function subjectFromTags(tags: readonly string[]): string | undefined {
   let subject: string | undefined;
   for (const tag of tags) {
+    // Most tags fail on their first character; the regex runs only on likely ones.
+    if (!tag.startsWith('sha256-')) return undefined;
     const match = TAG_CONVENTION.exec(tag);
     if (!match) return undefined;
     subject ??= `sha256:${match[1]}`;
@@ -53,7 +55,9 @@ export function findReferrers(
 ): Map<string, string> {
   const subjectOf = new Map<string, string>();
   for (const image of images) {
-    const subject = manifestSubjects.get(image.imageDigest) ?? subjectFromTags(image.imageTags);
+    const subject =
+      (manifestSubjects.size > 0 ? manifestSubjects.get(image.imageDigest) : undefined) ??
+      (image.imageTags.length > 0 ? subjectFromTags(image.imageTags) : undefined);
     if (subject && subject !== image.imageDigest) subjectOf.set(image.imageDigest, subject);
   }
   return subjectOf;

@@ -17,6 +17,7 @@ import { parseImagesFile, type LifecycleImage } from '../shared/images/images.js
 import { parseLifecyclePolicy } from '../shared/images/policy.js';
 import { commandLine, emit, info, judged, ms, say, summarize, type Row } from './lib.js';
 import { measureApiCalls } from './lifecycle-api.js';
+import { measureRunCalls } from './lifecycle-run.js';
 
 const LIMIT = { op: '<=' as const, value: 500, display: '500 ms' };
 
@@ -179,12 +180,29 @@ say(
   `  API calls: ${api.details.describeCalls} DescribeImages for ${api.details.apiImages} images, ${api.details.deleteCalls} BatchDeleteImage for ${api.details.apiDeletions} deletions`,
 );
 
+// A whole run (ECR and ECS, every request): plain images, then OCI images of which 250 are signatures.
+const apiImages = Number(values['api-images']);
+const apiDeletions = Number(values['api-deletions']);
+const run = await measureRunCalls({ images: apiImages, deletions: apiDeletions, signed: 0 });
+const signedRun = await measureRunCalls({ images: apiImages, deletions: apiDeletions, signed: 250 });
+say(
+  `  requests per run: ${run.total} (${run.calls.ListClusters ?? 0} ListClusters); with 250 signatures: ${signedRun.total} (${signedRun.calls.BatchGetImage ?? 0} BatchGetImage)`,
+);
+
 const rows: Row[] = [
   judged('lifecycle', `plan ${label}, slowest of ${runs} runs`, stats.max, 'ms', ms(stats.max), LIMIT),
   info('lifecycle', `plan ${label}, first (cold) run`, first, 'ms', ms(first)),
   info('lifecycle', `plan ${label}, median`, stats.median, 'ms', ms(stats.median)),
   info('lifecycle', `parse JSON + plan + preview output, ${label}`, endToEnd, 'ms', ms(endToEnd)),
   ...api.rows,
+  info('lifecycle', `requests per run, ${apiImages} images`, run.total, 'calls', String(run.total)),
+  info(
+    'lifecycle',
+    `requests per run, ${apiImages} OCI images with 250 signatures`,
+    signedRun.total,
+    'calls',
+    String(signedRun.total),
+  ),
 ];
 emit({
   bench: 'lifecycle',
@@ -199,6 +217,8 @@ emit({
     firstRunMs: first,
     endToEndMs: endToEnd,
     ...api.details,
+    runCalls: run.calls,
+    signedRunCalls: signedRun.calls,
     imagesJsonBytes: text.length,
     cpus: cpus().length,
     loadAverage: loadavg(),

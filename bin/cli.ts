@@ -11,6 +11,7 @@ import { schedule } from './commands/schedule.js';
 import { scaling } from './commands/scaling.js';
 import { alert } from './commands/alert.js';
 import { lifecycle } from './commands/lifecycle.js';
+import { images } from './commands/images.js';
 import { describeAlerts } from '../shared/alerts/describe.js';
 import { describeImages } from '../shared/images/describe.js';
 import { describeScaler } from '../shared/scaling/describe.js';
@@ -24,6 +25,7 @@ Commands:
   scaling simulate   Replay a queue trace against ecs-pilot's scaling policy and reference policies.
   alert render <file>  Print the email a stopped-task event would send, or why it is ignored (alert --help).
   lifecycle preview  Preview an ECR lifecycle policy over DescribeImages output, offline (lifecycle --help).
+  images generate    Print an "images" config section from the account's repositories and clusters (images --help).
 
 Options:
   -h, --help         Show this help.`;
@@ -106,6 +108,7 @@ const COMMANDS: Record<string, (args: string[], out: Out) => number | Promise<nu
   scaling,
   alert,
   lifecycle,
+  images,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failed check, 2 usage error). */

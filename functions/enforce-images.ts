@@ -1,6 +1,7 @@
 import { deployedConfig, requiredSection } from '../shared/config/load.js';
 import { invokedFunction } from '../shared/kernel/aws/invoked-function.js';
-import { ecrClient, ecsClient, snsClient } from '../shared/kernel/aws/clients.js';
+import { dynamoDbClient, ecrClient, ecsClient, snsClient } from '../shared/kernel/aws/clients.js';
+import { DynamoOnce } from '../shared/images/aws/once.js';
 import { SnsAlertPublisher } from '../shared/kernel/notify/aws/publisher.js';
 import { ecrRegistry } from '../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../shared/images/aws/scan.js';
@@ -16,6 +17,7 @@ const registry = ecrRegistry(
 );
 const scanner = new EcsInUseScanner(ecsClient(), {
   clusters: images.protect.clusters,
+  excludeClusters: images.protect.excludeClusters,
   taskDefinitionRevisions: images.protect.taskDefinitionRevisions,
   includeStopped: images.protect.stoppedTasksWithinHours > 0,
   toolkit: toolkitTaskDefinitions(config),
@@ -23,6 +25,9 @@ const scanner = new EcsInUseScanner(ecsClient(), {
 // With stop alerts configured, every run's summary goes to the same topic.
 const alertsTopic = process.env.ALERTS_TOPIC_ARN;
 const publisher = alertsTopic ? new SnsAlertPublisher(snsClient(), alertsTopic) : undefined;
+// Broken references are alerted once each, deduped in the alerts' state table.
+const alertsTable = process.env.ALERTS_TABLE;
+const once = alertsTable ? new DynamoOnce(dynamoDbClient(), alertsTable) : undefined;
 
 /**
  * EventBridge Scheduler (images.schedule) or an on-demand invoke → scan ECR and ECS → plan (pure) →
@@ -40,6 +45,7 @@ export const handler = invokedFunction({
       logger,
       now: new Date(),
       ...(publisher ? { publish: (alert) => publisher.publish(alert) } : {}),
+      ...(once ? { once } : {}),
     });
   },
 });

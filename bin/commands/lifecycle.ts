@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../shared/kernel/errors.js';
-import { previewLifecycle, previewResponse, type LifecyclePlan } from '../../shared/images/engine.js';
+import { previewLifecycle, previewResponse } from '../../shared/images/engine.js';
 import { ImagesFileError, parseImagesFile, parseIsoTime } from '../../shared/images/images.js';
 import { LifecyclePolicyError, parseLifecyclePolicy } from '../../shared/images/policy.js';
 import type { LifecycleImage } from '../../shared/images/images.js';
-import { listImages } from '../../shared/images/aws/ecr.js';
+import { listImages, manifestSubjects } from '../../shared/images/aws/ecr.js';
+import { planRepository, type RepositoryPlan } from '../../shared/images/plan.js';
+import { mayBeReferrer } from '../../shared/images/referrers.js';
+import type { RegistryImage } from '../../shared/images/protect.js';
 import { ecrClient } from '../../shared/kernel/aws/clients.js';
 
 export interface Out {
@@ -28,7 +31,11 @@ expired, evaluated as ECR does (rule priority, tag filters, counts, ages). Nothi
                   your AWS credentials and region, or AWS_ENDPOINT_URL for a local emulator)
   --now TIME      evaluate at this time (default: now), e.g. 2026-03-28T12:00:00Z
   --json          print {"previewResults": [...], "summary": {...}}, the shape of
-                  GetLifecyclePolicyPreview (expiring images, oldest first)
+                  GetLifecyclePolicyPreview (expiring images, oldest first): what ECR's own
+                  lifecycle expires, counting referrers (signatures, SBOMs) as images
+
+The table is ecs-pilot's reading: referrers (a manifest's subject, read with --repository, or a
+sha256-<digest> tag) are listed under their subject (└) and follow it; the rules see subjects only.
 
 Exit codes: 0 preview printed, 1 invalid policy or images file, or the registry cannot be read,
 2 usage error.`;
@@ -55,16 +62,16 @@ const shortDigest = (digest: string) => {
 
 const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
 
-/** A readable table of every image, oldest first, and a summary line. */
-function table(plan: LifecyclePlan): string[] {
+/** A readable table of every image, oldest first, each referrer under its subject, and a summary line. */
+function table(plan: RepositoryPlan): string[] {
   const header = ['PUSHED AT (UTC)', 'DIGEST', 'TAGS', 'ACTION', 'RULE', 'REASON'];
-  const rows = plan.results.map((r) => [
-    r.image.imagePushedAt.toISOString().replace('T', ' ').slice(0, 19),
-    shortDigest(r.image.imageDigest),
-    clip(r.image.imageTags.join(', ') || '(untagged)', 40),
-    r.expire ? 'EXPIRE' : 'keep',
-    r.rulePriority === undefined ? '-' : String(r.rulePriority),
-    r.reason,
+  const rows = plan.decisions.map((d) => [
+    d.pushedAt.toISOString().replace('T', ' ').slice(0, 19),
+    `${d.subject ? '└ ' : ''}${shortDigest(d.digest)}`,
+    clip(d.tags.join(', ') || '(untagged)', 40),
+    d.action === 'delete' ? 'EXPIRE' : 'keep',
+    d.rulePriority === undefined ? '-' : String(d.rulePriority),
+    d.reason,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
@@ -72,15 +79,23 @@ function table(plan: LifecyclePlan): string[] {
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  const expiring = plan.results.filter((r) => r.expire);
+  const expiring = plan.decisions.filter((d) => d.action === 'delete');
   const byRule = new Map<number, number>();
-  for (const r of expiring) byRule.set(r.rulePriority!, (byRule.get(r.rulePriority!) ?? 0) + 1);
+  for (const d of expiring)
+    if (d.rulePriority !== undefined) byRule.set(d.rulePriority, (byRule.get(d.rulePriority) ?? 0) + 1);
   const perRule = [...byRule.entries()].sort(([a], [b]) => a - b).map(([rule, n]) => `rule ${rule}: ${n}`);
+  const { total, orphans } = plan.referrers;
+  const followers = expiring.length - [...byRule.values()].reduce((a, b) => a + b, 0);
+  if (followers > 0) perRule.push(`with their subject or orphaned: ${followers}`);
+  const referrers =
+    total > 0
+      ? ` ${total === 1 ? '1 referrer follows its subject' : `${total} referrers follow their subject`}${orphans > 0 ? ` (${orphans} orphaned)` : ''}.`
+      : '';
   return [
     line(header),
     ...rows.map(line),
     '',
-    `${expiring.length} of ${plan.results.length} images would expire${perRule.length > 0 ? ` (${perRule.join(', ')})` : ''}.`,
+    `${expiring.length} of ${plan.decisions.length} images would expire${perRule.length > 0 ? ` (${perRule.join(', ')})` : ''}.${referrers}`,
   ];
 }
 
@@ -97,9 +112,16 @@ class RegistryReadError extends Error {}
  * Every image of an ECR repository through the same adapter enforceImages uses (DescribeImages, 1,000 a
  * page), with the SDK's default credentials and region; AWS_ENDPOINT_URL points it at an emulator.
  */
-async function readRepository(repository: string): Promise<LifecycleImage[]> {
+async function readRepository(
+  repository: string,
+): Promise<{ images: RegistryImage[]; subjects: Map<string, string | null> }> {
   try {
-    return await listImages(ecrClient(), repository);
+    const client = ecrClient();
+    const images = await listImages(client, repository);
+    const candidates = images.filter(mayBeReferrer).map((i) => i.imageDigest);
+    const subjects =
+      candidates.length > 0 ? await manifestSubjects(client, repository, candidates) : new Map();
+    return { images, subjects };
   } catch (error) {
     throw new RegistryReadError(`cannot read the images of repository ${repository}: ${errorMessage(error)}`);
   }
@@ -165,14 +187,23 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
   try {
     const policy = parseLifecyclePolicy(readText(values.policy, 'policy'), values.policy);
     const source = values.repository ?? values.images!;
-    const images: LifecycleImage[] = values.repository
+    const read = values.repository
       ? await readRepository(values.repository)
-      : parseImagesFile(readText(values.images!, 'images'), values.images!);
-    const plan = previewLifecycle(policy, images, now);
+      : { images: parseImagesFile(readText(values.images!, 'images'), values.images!) };
+    const images: LifecycleImage[] = read.images;
     if (values.json) {
-      out.log(JSON.stringify(previewResponse(plan), null, 2));
+      out.log(JSON.stringify(previewResponse(previewLifecycle(policy, images, now)), null, 2));
       return 0;
     }
+    const plan = planRepository({
+      repository: source,
+      policy,
+      images,
+      protection: { inUse: new Map(), doubts: [] },
+      children: new Map(),
+      ...('subjects' in read ? { subjects: read.subjects } : {}),
+      now,
+    });
     const rules = policy.rules.length;
     out.log(
       `${values.policy}: ${rules} rule${rules === 1 ? '' : 's'}; ${values.repository ? `repository ${source}` : source}: ${images.length} image${images.length === 1 ? '' : 's'}; evaluated at ${now.toISOString()}`,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateRepositoryCommand, DescribeImagesCommand } from '@aws-sdk/client-ecr';
-import { RunTaskCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { lifecycle } from '../../bin/commands/lifecycle.js';
 import { ecrRegistry } from '../../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../../shared/images/aws/scan.js';
@@ -10,18 +10,21 @@ import type { Log } from '../../shared/kernel/log.js';
 import { emulatorEnv, setEmulatorTransition } from '../emulator.js';
 import type { LocalAccount } from '../harness.js';
 import { registerTaskDefinition } from '../ecs.js';
-import { pushImage } from '../images.js';
+import { pushImage, pushOciImage } from '../images.js';
 import { projectRoot } from '../package.js';
 
 const REPOSITORY = 'demo/app';
+/** A second cluster, created after the config was written: scanned because no cluster list is given. */
+const SECOND_CLUSTER = 'demo-batch';
 /** The emulator stamps push times itself (now), so the engine is given a clock this far ahead. */
 const CLOCK_AHEAD_DAYS = 30;
 
 /**
  * Image hygiene on a simulated clock: fills an emulated repository with tagged and untagged images,
- * runs a task from one of them, previews the configured policy with `ecs-pilot lifecycle preview
- * --repository`, then enforces it through the same adapters and run as enforceImages, and shows the
- * in-use image kept with its reason.
+ * signs two of them (OCI signatures naming their image as `subject`), runs a task from one image in
+ * the configured cluster and one in a second cluster, previews the configured policy with
+ * `ecs-pilot lifecycle preview --repository`, then enforces it through the same adapters and run as
+ * enforceImages: the in-use images kept with their reason, each signature following its image.
  */
 export async function imagesScene(
   account: LocalAccount,
@@ -37,27 +40,42 @@ export async function imagesScene(
   const uri = repository!.repositoryUri!;
   let layer = 0;
   const push = (tag?: string) => pushImage(ecr, REPOSITORY, ++layer, tag);
-  for (const tag of ['release-1.0', 'feature-login', 'feature-search', undefined, undefined]) await push(tag);
+  const [release] = [await push('release-1.0')];
+  for (const tag of ['feature-login', 'feature-search', undefined]) await push(tag);
+  const scratch = await push();
   print(`• pushed 5 images to ${REPOSITORY}: release-1.0, feature-login, feature-search and 2 untagged`);
+  await pushOciImage(ecr, REPOSITORY, ++layer, { subject: release });
+  await pushOciImage(ecr, REPOSITORY, ++layer, { subject: scratch });
+  print(
+    '• signed release-1.0 and the newest untagged image (OCI signatures, untagged, naming their subject)',
+  );
 
   await setEmulatorTransition(account.endpoint, 'ecs::task', { progression: 'manual', times: 1_000_000 });
   try {
-    const cluster = images.protect.clusters[0] ?? 'media';
-    await registerTaskDefinition(account.clients.ecs, 'demo-login', 'web', `${uri}:feature-login`);
-    await account.clients.ecs.send(
-      new RunTaskCommand({
-        cluster,
-        taskDefinition: 'demo-login',
-        launchType: 'FARGATE',
-        networkConfiguration: {
-          awsvpcConfiguration: {
-            subnets: [...account.world.subnets.values()],
-            securityGroups: [...account.world.securityGroups.values()],
+    const cluster = images.protect.clusters?.[0] ?? 'media';
+    // The full demo's world already has the configured cluster; an images-only config does not.
+    for (const name of [cluster, SECOND_CLUSTER].filter((c) => !account.world.clusters.includes(c)))
+      await account.clients.ecs.send(new CreateClusterCommand({ clusterName: name }));
+    for (const [where, family, tag] of [
+      [cluster, 'demo-login', 'feature-login'],
+      [SECOND_CLUSTER, 'demo-search', 'feature-search'],
+    ] as const) {
+      await registerTaskDefinition(account.clients.ecs, family, 'web', `${uri}:${tag}`);
+      await account.clients.ecs.send(
+        new RunTaskCommand({
+          cluster: where,
+          taskDefinition: family,
+          launchType: 'FARGATE',
+          networkConfiguration: {
+            awsvpcConfiguration: {
+              subnets: [...account.world.subnets.values()],
+              securityGroups: [...account.world.securityGroups.values()],
+            },
           },
-        },
-      }),
-    );
-    print(`• a task in cluster ${cluster} runs ${REPOSITORY}:feature-login (RUNNING)`);
+        }),
+      );
+      print(`• a task in cluster ${where} runs ${REPOSITORY}:${tag} (RUNNING)`);
+    }
 
     const now = new Date(Date.now() + CLOCK_AHEAD_DAYS * 86_400_000);
     const policyFile = join('.build', 'local', 'images-policy.json');
@@ -97,6 +115,7 @@ export async function imagesScene(
         ),
         scanner: new EcsInUseScanner(account.clients.ecs, {
           clusters: images.protect.clusters,
+          excludeClusters: images.protect.excludeClusters,
           taskDefinitionRevisions: images.protect.taskDefinitionRevisions,
           includeStopped: images.protect.stoppedTasksWithinHours > 0,
           toolkit: toolkitTaskDefinitions(account.config),
@@ -105,8 +124,9 @@ export async function imagesScene(
         now,
       },
     );
+    print(`  clusters scanned: ${summary.clusters?.join(', ') ?? '(none)'}`);
     for (const { extra } of lines.filter((l) => l.message === 'image decision')) {
-      const tags = (extra.tags as string[]).join(', ') || '(untagged)';
+      const tags = extra.subject ? '└ signature' : (extra.tags as string[]).join(', ') || '(untagged)';
       print(`    ${String(extra.decision).padEnd(6)} ${tags.padEnd(15)} ${String(extra.reason)}`);
     }
     const r = summary.repositories.find((x) => x.repository === REPOSITORY);
@@ -115,9 +135,13 @@ export async function imagesScene(
     print(
       `  ${REPOSITORY}: ${r?.images} images, ${r?.keptByRules} kept by rules, ${r?.keptInUse} kept in use, ${r?.deleted} deleted; policy ${r?.policy?.action === 'put' ? 'put on the repository' : r?.policy?.status}`,
     );
-    const ok = summary.status === 'ok' && left.join(' ') === 'feature-login release-1.0';
+    // Left: the release, its signature, and the two images running tasks use (one per cluster).
+    const ok =
+      summary.status === 'ok' &&
+      left.join(' ') === '(untagged) feature-login feature-search release-1.0' &&
+      summary.clusters?.includes(SECOND_CLUSTER) === true;
     print(
-      `\nImages: the expired images deleted, the one a running task uses kept with its reason${ok ? '.' : ` — UNEXPECTED (left: ${left.join(', ')}), see above.`}`,
+      `\nImages: the expired images deleted (a signature after its image), the ones running tasks use in both clusters kept with their reason, the release kept with its signature${ok ? '.' : ` — UNEXPECTED (left: ${left.join(', ')}), see above.`}`,
     );
     return { ok };
   } finally {

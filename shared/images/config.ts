@@ -1,19 +1,40 @@
 import * as z from 'zod/mini';
 import { validateLifecyclePolicy, type LifecyclePolicy } from './policy.js';
 import { validateScheduleExpression } from '../kernel/scheduler/expression.js';
-import { clusterRef, whole } from '../kernel/config.js';
+import { whole } from '../kernel/config.js';
 
 /**
  * The defaults of the image hygiene section, written once: preview only, daily at 03:00 UTC, at most
- * 200 deletions a run, images of the last 5 revisions of every active family and of tasks stopped in
- * the last 24 hours kept.
+ * 200 deletions a run, images of every cluster's tasks and services, of the last 5 revisions of every
+ * active family and of tasks stopped in the last 24 hours kept.
  */
 export const IMAGES_DEFAULTS = {
   mode: 'preview' as const,
   schedule: 'cron(0 3 * * ? *)',
   maxDeletesPerRun: 200,
-  protect: { clusters: [] as string[], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
+  protect: { excludeClusters: [] as string[], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
 };
+
+/**
+ * A cluster name with `*` and `?` wildcards (`prod-*`). They are IAM's wildcards too, so the same text
+ * scopes the function's ECS reads (`…:cluster/prod-*`).
+ */
+const clusterPattern = z
+  .string()
+  .check(
+    z.regex(
+      /^[A-Za-z0-9_*?-]{1,255}$/,
+      'a cluster name, ARN or pattern (letters, digits, - and _, with * and ? wildcards)',
+    ),
+  );
+const clusterOrPattern = z
+  .string()
+  .check(
+    z.regex(
+      /^([A-Za-z0-9_*?-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/,
+      'a cluster name (letters, digits, - and _), cluster ARN, or pattern with * and ? wildcards',
+    ),
+  );
 
 /** preview: report only, zero mutating calls; enforce: delete expired images and sync policies. */
 export const IMAGE_MODES = ['preview', 'enforce'] as const;
@@ -66,48 +87,50 @@ export const imageRepositorySchema = z.strictObject({
 });
 
 /** Image hygiene: ECR lifecycle policies enforced on a schedule, never deleting an image in use. */
-export const imagesSchema = z
-  .strictObject({
-    /** preview (default): report what would be deleted, change nothing; enforce: delete and sync policies. */
-    mode: z._default(z.enum(IMAGE_MODES), IMAGES_DEFAULTS.mode),
-    /** When the enforcement runs (EventBridge Scheduler, UTC); default cron(0 3 * * ? *), daily at 03:00. */
-    schedule: z._default(
-      z.string().check(
-        z.superRefine((expression: string, ctx) => {
-          for (const problem of validateScheduleExpression(expression))
-            ctx.addIssue({ code: 'custom', message: problem });
-        }),
-      ),
-      IMAGES_DEFAULTS.schedule,
-    ),
-    /** A run that would delete more images than this (across repositories) deletes none and reports (1-10000); default 200. */
-    maxDeletesPerRun: z._default(whole(1, 10_000), IMAGES_DEFAULTS.maxDeletesPerRun),
-    /** What counts as in use; an image in use is never deleted, whatever the rules say. */
-    protect: z._default(
-      z.strictObject({
-        /** Clusters whose tasks (running, pending, recently stopped) and services' deployments keep their images; default none. */
-        clusters: z._default(z.array(clusterRef).check(z.maxLength(50)), () => [
-          ...IMAGES_DEFAULTS.protect.clusters,
-        ]),
-        /** The latest N revisions of every ACTIVE task definition family keep their images (0-100); default 5. */
-        taskDefinitionRevisions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.taskDefinitionRevisions),
-        /** Images of tasks stopped within this many hours are kept (0 = none, up to 720); default 24. */
-        stoppedTasksWithinHours: z._default(whole(0, 720), IMAGES_DEFAULTS.protect.stoppedTasksWithinHours),
+export const imagesSchema = z.strictObject({
+  /** preview (default): report what would be deleted, change nothing; enforce: delete and sync policies. */
+  mode: z._default(z.enum(IMAGE_MODES), IMAGES_DEFAULTS.mode),
+  /** When the enforcement runs (EventBridge Scheduler, UTC); default cron(0 3 * * ? *), daily at 03:00. */
+  schedule: z._default(
+    z.string().check(
+      z.superRefine((expression: string, ctx) => {
+        for (const problem of validateScheduleExpression(expression))
+          ctx.addIssue({ code: 'custom', message: problem });
       }),
-      () => structuredClone(IMAGES_DEFAULTS.protect),
     ),
-    /** Which repositories are cleaned, and by which policy. */
-    repositories: z.array(imageRepositorySchema).check(z.minLength(1, 'at least one repository entry')),
-  })
-  .check(
-    // Fail closed: deleting while watching no cluster would protect only task definition revisions,
-    // not what actually runs. A preview may look without clusters; it deletes nothing.
-    z.refine((images) => images.mode !== 'enforce' || images.protect.clusters.length > 0, {
-      message:
-        'enforce mode deletes images, so name at least one cluster whose tasks and services keep their images',
-      path: ['protect', 'clusters'],
+    IMAGES_DEFAULTS.schedule,
+  ),
+  /** A run that would delete more images than this (across repositories) deletes none and reports (1-10000); default 200. */
+  maxDeletesPerRun: z._default(whole(1, 10_000), IMAGES_DEFAULTS.maxDeletesPerRun),
+  /** What counts as in use; an image in use is never deleted, whatever the rules say. */
+  protect: z._default(
+    z.strictObject({
+      /**
+       * Clusters whose tasks (running, pending, recently stopped) and services' deployments keep their
+       * images: names, ARNs or patterns (`prod-*`); absent (the default) means every cluster.
+       */
+      clusters: z.optional(
+        z
+          .array(clusterOrPattern)
+          .check(
+            z.minLength(1, 'at least one cluster or pattern; leave clusters out to scan every cluster'),
+            z.maxLength(50),
+          ),
+      ),
+      /** Cluster names or patterns not scanned (a sandbox whose images may go); default none. */
+      excludeClusters: z._default(z.array(clusterPattern).check(z.maxLength(50)), () => [
+        ...IMAGES_DEFAULTS.protect.excludeClusters,
+      ]),
+      /** The latest N revisions of every ACTIVE task definition family keep their images (0-100); default 5. */
+      taskDefinitionRevisions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.taskDefinitionRevisions),
+      /** Images of tasks stopped within this many hours are kept (0 = none, up to 720); default 24. */
+      stoppedTasksWithinHours: z._default(whole(0, 720), IMAGES_DEFAULTS.protect.stoppedTasksWithinHours),
     }),
-  );
+    () => structuredClone(IMAGES_DEFAULTS.protect),
+  ),
+  /** Which repositories are cleaned, and by which policy. */
+  repositories: z.array(imageRepositorySchema).check(z.minLength(1, 'at least one repository entry')),
+});
 
 export type ImagesConfig = z.infer<typeof imagesSchema>;
 export type ImageRepositoryConfig = z.infer<typeof imageRepositorySchema>;

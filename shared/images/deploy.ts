@@ -12,6 +12,7 @@ import {
 } from '../kernel/deploy/cfn.js';
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
 import { clusterArn } from '../kernel/launch/deploy.js';
+import { clusterName, isClusterPattern } from './clusters.js';
 
 export const IMAGES_FUNCTION = 'enforceImages';
 /** serverless' logical id of the function resource. */
@@ -40,8 +41,6 @@ export const repositoryArns = (globs: readonly string[]) =>
     sub(`arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${glob}`),
   );
 
-const clusterName = (cluster: string) => cluster.split('/').pop()!;
-
 /**
  * What a run needs, and no more: reads on the matched repositories (listing repositories needs the
  * account's repository/*), ECS reads scoped to the protected clusters where ECS allows it, and —
@@ -69,23 +68,26 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
       Resource: ['*'],
     },
   ];
-  if (images.protect.clusters.length > 0) {
-    const clusters = images.protect.clusters.map(clusterArn);
-    const inClusters = (kind: string) =>
-      images.protect.clusters.map((c) =>
-        sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${kind}/${clusterName(c)}/*`),
-      );
-    statements.push(
-      {
-        Effect: 'Allow',
-        Action: ['ecs:ListTasks', 'ecs:ListServices'],
-        Resource: ['*'],
-        Condition: { ArnEquals: { 'ecs:cluster': clusters } },
-      },
-      { Effect: 'Allow', Action: ['ecs:DescribeTasks'], Resource: inClusters('task') },
-      { Effect: 'Allow', Action: ['ecs:DescribeServices'], Resource: inClusters('service') },
-    );
-  }
+  // Listing clusters has no resource-level permission. Named clusters scope the reads exactly;
+  // patterns and "every cluster" (the default) are IAM wildcards on the same ARNs, read-only.
+  const named = images.protect.clusters;
+  const scopes = named ? named.map(clusterName) : ['*'];
+  const exact = named !== undefined && !named.some(isClusterPattern);
+  const inClusters = (kind: string) =>
+    scopes.map((c) => sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${kind}/${c}/*`));
+  statements.push(
+    { Effect: 'Allow', Action: ['ecs:ListClusters'], Resource: ['*'] },
+    {
+      Effect: 'Allow',
+      Action: ['ecs:ListTasks', 'ecs:ListServices'],
+      Resource: ['*'],
+      Condition: exact
+        ? { ArnEquals: { 'ecs:cluster': named.map(clusterArn) } }
+        : { ArnLike: { 'ecs:cluster': scopes.map((c) => clusterArn(c)) } },
+    },
+    { Effect: 'Allow', Action: ['ecs:DescribeTasks'], Resource: inClusters('task') },
+    { Effect: 'Allow', Action: ['ecs:DescribeServices'], Resource: inClusters('service') },
+  );
   if (images.mode === 'enforce') {
     statements.push({ Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: repositoryArns(all) });
     if (synced.length > 0) {
@@ -146,7 +148,17 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
       ...imagesStatements(images),
       // Failed async invocations go to the dead-letter queue through the function's own role.
       { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
-      ...(config.alerts ? alertPublishStatements() : []),
+      ...(config.alerts
+        ? [
+            ...alertPublishStatements(),
+            // Broken references are alerted once, claimed in the alerts' state table.
+            {
+              Effect: 'Allow' as const,
+              Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+              Resource: [arn('AlertsStateTable')],
+            },
+          ]
+        : []),
     ]),
   };
   const fn: ImagesFunctionDefinition = {
@@ -159,7 +171,9 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
     package: { patterns: [names.configFile] },
     environment: {
       ECS_PILOT_CONFIG_FILE: names.configFile,
-      ...(config.alerts ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' } } : {}),
+      ...(config.alerts
+        ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' }, ALERTS_TABLE: { Ref: 'AlertsStateTable' } }
+        : {}),
     },
     events: [],
     maximumRetryAttempts: IMAGES_ASYNC_RETRIES,

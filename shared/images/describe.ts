@@ -5,11 +5,12 @@ export function describeImages(images: ImagesConfig): string {
   const repositories = images.repositories.flatMap((r) => r.match).join(', ');
   const rules = images.repositories.reduce((n, r) => n + r.policy.rules.length, 0);
   const synced = images.repositories.some((r) => r.syncPolicy) ? '; policies synced' : '';
-  const { clusters, taskDefinitionRevisions, stoppedTasksWithinHours } = images.protect;
+  const { clusters, excludeClusters, taskDefinitionRevisions, stoppedTasksWithinHours } = images.protect;
+  const except = excludeClusters.length > 0 ? ` except ${excludeClusters.join(', ')}` : '';
   return (
     `images (${images.mode}, ${images.schedule}): repositories ${repositories} (${rules} rule${rules === 1 ? '' : 's'}${synced}), ` +
     `at most ${images.maxDeletesPerRun} deletions a run; keeps images in use in ` +
-    `${clusters.length > 0 ? `clusters ${clusters.join(', ')}` : 'no cluster'}, of the latest ` +
+    `${clusters ? `clusters ${clusters.join(', ')}` : 'every cluster'}${except}, of the latest ` +
     `${taskDefinitionRevisions} revisions per family and of tasks stopped within ${stoppedTasksWithinHours} h`
   );
 }

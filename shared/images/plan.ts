@@ -5,14 +5,16 @@
  */
 import { previewLifecycle } from './engine.js';
 import type { LifecyclePolicy } from './policy.js';
-import { isIndex, type Protection, type RegistryImage } from './protect.js';
+import { isIndex, type BrokenReference, type Protection, type RegistryImage } from './protect.js';
+import { mayBeReferrer, findReferrers, rootOf } from './referrers.js';
 
 /**
  * Why an image is kept or deleted: `rule` (a rule keeps it), `no-rule` (no rule selects it), `in-use`
  * (a rule expires it but something uses it), `index-child` (it belongs to a kept image index),
- * `expired` (a rule expires it and nothing protects it).
+ * `expired` (a rule expires it and nothing protects it), `referrer` (a signature, SBOM, … that goes
+ * with its subject), `orphan` (a referrer whose subject is gone).
  */
-export type DecisionCause = 'rule' | 'no-rule' | 'in-use' | 'index-child' | 'expired';
+export type DecisionCause = 'rule' | 'no-rule' | 'in-use' | 'index-child' | 'expired' | 'referrer' | 'orphan';
 
 export interface ImageDecisionWithUse {
   digest: string;
@@ -22,6 +24,8 @@ export interface ImageDecisionWithUse {
   cause: DecisionCause;
   rulePriority?: number;
   reason: string;
+  /** A referrer's direct subject (the image it signs or describes). */
+  subject?: string;
 }
 
 export interface RepositoryCounts {
@@ -36,19 +40,26 @@ export interface RepositoryCounts {
 
 export interface RepositoryPlan {
   repository: string;
-  /** One decision per image, oldest first. */
+  /** One decision per image: images oldest first, each followed by its referrers; orphans last. */
   decisions: ImageDecisionWithUse[];
+  /** Referrers count in their subject's column (kept by rules, kept in use, expired). */
   counts: RepositoryCounts;
+  /** How many images are referrers, and how many of them are orphans (deleted). */
+  referrers: { total: number; orphans: number };
   /** Digests to delete (the `expired` ones), oldest first. */
   deletes: string[];
   /**
    * The same digests in the order they must go: image indexes before the manifests they list (ECR
    * refuses to delete a manifest an index still lists: ImageReferencedByManifestList), each phase in
-   * its own BatchDeleteImage calls. One phase when no index expires.
+   * its own BatchDeleteImage calls, then referrers after their subjects, nearest first: a run cut off
+   * half-way leaves orphans (deleted by the next run), never a kept image without its signature.
+   * One phase when no index and no referrer expires.
    */
   deletePhases: string[][];
   /** References that cannot be resolved, index manifests that cannot be read: nothing here is deleted. */
   doubts: string[];
+  /** Task definitions naming a tag no image carries: reported, holding nothing. */
+  broken?: BrokenReference[];
 }
 
 /** At most this many reasons are quoted for one image; the rest are counted. */
@@ -65,6 +76,9 @@ const short = (digest: string) => digest.slice(0, digest.indexOf(':') + 13);
 /**
  * Plans one repository. `children` maps each image index's digest to the manifests it lists; an index
  * that is kept keeps them (deleting one would break the index for that platform), transitively.
+ * `subjects` holds the manifests read for referrers: digest → its `subject`, or null for none; an
+ * image that can carry a subject but is missing from it is a doubt. Without `subjects`, only the
+ * `sha256-<digest>` tag convention finds referrers.
  */
 export function planRepository(input: {
   repository: string;
@@ -72,6 +86,7 @@ export function planRepository(input: {
   images: readonly RegistryImage[];
   protection: Protection;
   children: ReadonlyMap<string, readonly string[]>;
+  subjects?: ReadonlyMap<string, string | null>;
   now: Date;
 }): RepositoryPlan {
   const { protection, children } = input;
@@ -80,8 +95,16 @@ export function planRepository(input: {
     if (isIndex(image) && !children.has(image.imageDigest)) {
       doubts.push(`image index ${short(image.imageDigest)} could not be read: its children are unknown`);
     }
+    if (input.subjects && mayBeReferrer(image) && !input.subjects.has(image.imageDigest)) {
+      doubts.push(
+        `manifest ${short(image.imageDigest)} could not be read: whether it is a referrer (a signature, an SBOM) is unknown`,
+      );
+    }
   }
-  const plan = previewLifecycle(input.policy, input.images, input.now);
+  const subjectOf = findReferrers(input.images, input.subjects ?? new Map());
+  // The rules see subjects only, as a person reading "keep the 10 newest" means them.
+  const subjects = input.images.filter((i) => !subjectOf.has(i.imageDigest));
+  const plan = previewLifecycle(input.policy, subjects, input.now);
   const decisions: ImageDecisionWithUse[] = plan.results.map((result) => {
     const digest = result.image.imageDigest;
     const uses = protection.inUse.get(digest);
@@ -107,22 +130,119 @@ export function planRepository(input: {
     return { ...base, action: 'delete', cause: 'expired', reason: result.reason };
   });
   keepIndexChildren(decisions, children);
-  const deletes = decisions.filter((d) => d.action === 'delete').map((d) => d.digest);
+  const followed = followSubjects(input.images, subjectOf, decisions, protection);
+  // A referrer kept as an index (the tag-fallback index) keeps what it lists, like any index.
+  keepIndexChildren(followed.decisions, children);
+  const all = followed.decisions;
+  const deletes = all.filter((d) => d.action === 'delete').map((d) => d.digest);
   const indexes = new Set(input.images.filter(isIndex).map((i) => i.imageDigest));
-  const keptInUse = decisions.filter((d) => d.cause === 'in-use' || d.cause === 'index-child').length;
+  const inUseCause = (d: ImageDecisionWithUse) => d.cause === 'in-use' || d.cause === 'index-child';
+  const keptInUse = all.filter(
+    (d) => inUseCause(d) || (d.action === 'keep' && followed.keptForUse.has(d.digest)),
+  ).length;
+  const subjectDeletes = deletes.filter((d) => !subjectOf.has(d));
+  const deleting = new Set(deletes);
   return {
     repository: input.repository,
-    decisions,
+    decisions: all,
     counts: {
-      images: decisions.length,
-      keptByRules: decisions.length - keptInUse - deletes.length,
+      images: all.length,
+      keptByRules: all.length - keptInUse - deletes.length,
       keptInUse,
       expired: deletes.length,
     },
+    referrers: { total: subjectOf.size, orphans: all.filter((d) => d.cause === 'orphan').length },
     deletes,
-    deletePhases: deletePhases(deletes, indexes, children),
+    deletePhases: [
+      ...deletePhases(subjectDeletes, indexes, children),
+      ...followed.depths.flatMap((level) =>
+        deletePhases(
+          level.filter((d) => deleting.has(d)),
+          indexes,
+          children,
+        ),
+      ),
+    ],
     doubts,
+    ...(protection.broken ? { broken: protection.broken } : {}),
   };
+}
+
+/**
+ * Gives each referrer the fate of the image at the top of its chain: kept with it, deleted with it,
+ * or deleted as an orphan when that image is gone. A referrer used directly (pulled by digest) is
+ * kept whatever its subject's fate. Returns the decisions with each referrer after its subject.
+ */
+function followSubjects(
+  images: readonly RegistryImage[],
+  subjectOf: ReadonlyMap<string, string>,
+  decisions: readonly ImageDecisionWithUse[],
+  protection: Protection,
+): { decisions: ImageDecisionWithUse[]; depths: string[][]; keptForUse: Set<string> } {
+  if (subjectOf.size === 0) return { decisions: [...decisions], depths: [], keptForUse: new Set() };
+  const present = new Set(images.map((i) => i.imageDigest));
+  const byRoot = new Map<string, ImageDecisionWithUse[]>();
+  const orphans: ImageDecisionWithUse[] = [];
+  const depths: string[][] = [];
+  const keptForUse = new Set<string>();
+  const decided = new Map(decisions.map((d) => [d.digest, d]));
+  const referrers = images
+    .filter((i) => subjectOf.has(i.imageDigest))
+    .sort((a, b) => a.imagePushedAt.getTime() - b.imagePushedAt.getTime());
+  for (const image of referrers) {
+    const digest = image.imageDigest;
+    const subject = subjectOf.get(digest)!;
+    const chain = rootOf(digest, subjectOf, present);
+    (depths[chain.depth - 1] ??= []).push(digest);
+    const base = { digest, tags: image.imageTags, pushedAt: image.imagePushedAt, subject };
+    const uses = protection.inUse.get(digest);
+    if ('missing' in chain) {
+      const gone = `orphan: its subject ${short(chain.missing)} is no longer in the repository`;
+      orphans.push(
+        uses
+          ? { ...base, action: 'keep', cause: 'in-use', reason: `kept: in use, ${usedBy(uses)} (${gone})` }
+          : { ...base, action: 'delete', cause: 'orphan', reason: `deleted as an ${gone}` },
+      );
+      continue;
+    }
+    const root = decided.get(chain.root)!;
+    const via = subject === chain.root ? '' : ` (through ${short(subject)})`;
+    let decision: ImageDecisionWithUse;
+    if (root.action === 'keep') {
+      decision = {
+        ...base,
+        action: 'keep',
+        cause: 'referrer',
+        reason: `kept with its subject ${short(chain.root)}${via}`,
+      };
+      if (root.cause === 'in-use' || root.cause === 'index-child') keptForUse.add(digest);
+    } else if (uses) {
+      decision = {
+        ...base,
+        action: 'keep',
+        cause: 'in-use',
+        reason: `kept: in use, ${usedBy(uses)}, although its subject ${short(chain.root)} is deleted`,
+      };
+    } else {
+      decision = {
+        ...base,
+        action: 'delete',
+        cause: 'referrer',
+        reason: `deleted with its subject ${short(chain.root)}${via}`,
+      };
+    }
+    const list = byRoot.get(chain.root);
+    if (list) list.push(decision);
+    else byRoot.set(chain.root, [decision]);
+  }
+  const ordered: ImageDecisionWithUse[] = [];
+  for (const d of decisions) {
+    ordered.push(d);
+    const following = byRoot.get(d.digest);
+    if (following) for (const f of following) ordered.push(f);
+  }
+  for (const o of orphans) ordered.push(o);
+  return { decisions: ordered, depths: depths.filter(Boolean), keptForUse };
 }
 
 /**
@@ -154,6 +274,7 @@ function keepIndexChildren(
   decisions: ImageDecisionWithUse[],
   children: ReadonlyMap<string, readonly string[]>,
 ): void {
+  if (children.size === 0) return;
   const byDigest = new Map(decisions.map((d) => [d.digest, d]));
   const pending = decisions.filter((d) => d.action === 'keep' && children.has(d.digest));
   while (pending.length > 0) {

@@ -57,6 +57,8 @@ export interface ScannedTaskDefinition {
 
 /** What the scanner found in ECS. */
 export interface InUseInventory {
+  /** The clusters scanned (names), and those the config names that do not exist. */
+  clusters?: { scanned: string[]; missing: string[] };
   tasks: ScannedTask[];
   services: ScannedService[];
   /** Per ACTIVE family, its latest revisions (newest first), as many as protect.taskDefinitionRevisions. */
@@ -71,6 +73,23 @@ export interface InUseInventory {
 export interface ImageUse {
   image: string;
   digest?: string;
+  reason: string;
+  /** Set when the use comes from a task definition (not a task): where a broken reference would be fixed. */
+  definition?: { taskDefinition: string; container: string; why: string };
+}
+
+/**
+ * A task definition naming a tag no image in the repository carries: nothing to protect (the image
+ * behind the tag is gone; what running tasks pulled is protected by digest), but the next task
+ * started from that revision will fail to pull.
+ */
+export interface BrokenReference {
+  /** `family:revision`. */
+  taskDefinition: string;
+  container: string;
+  image: string;
+  tag: string;
+  /** Why the revision was looked at: a service's deployment, a latest revision, the toolkit. */
   reason: string;
 }
 
@@ -94,7 +113,10 @@ export function collectUses(
   options: { now: Date; stoppedTasksWithinHours: number },
 ): { uses: ImageUse[]; doubts: string[] } {
   const uses: ImageUse[] = [];
-  const doubts: string[] = [];
+  const doubts: string[] = (inventory.clusters?.missing ?? []).map(
+    (cluster) =>
+      `cluster ${cluster} is named in images.protect.clusters but does not exist: the images its tasks and services use cannot be known`,
+  );
   const windowMs = options.stoppedTasksWithinHours * 3_600_000;
   for (const task of inventory.tasks) {
     const where = `task ${tail(task.taskArn)} in cluster ${tail(task.clusterArn)}`;
@@ -126,7 +148,11 @@ export function collectUses(
       return;
     }
     for (const c of definition.containers) {
-      uses.push({ image: c.image, reason: `${why}: ${taskDefinitionName(arn)}, container ${c.name}` });
+      uses.push({
+        image: c.image,
+        reason: `${why}: ${taskDefinitionName(arn)}, container ${c.name}`,
+        definition: { taskDefinition: taskDefinitionName(arn), container: c.name, why },
+      });
     }
   };
   for (const service of inventory.services) {
@@ -155,13 +181,18 @@ export function collectUses(
 export interface Protection {
   inUse: Map<string, string[]>;
   doubts: string[];
+  /** Task definition references to tags no image carries: reported, holding nothing. */
+  broken?: BrokenReference[];
 }
 
 /**
  * Resolves every use that points into `repository` against its images: a digest protects that image
  * (a digest no longer listed is already gone); a tag protects the image carrying it now (no tag means
- * `latest`, as Docker reads it); a tag no image carries is a doubt, since the image behind it cannot
- * be known, and so is a reference that cannot be parsed but may be this repository's.
+ * `latest`, as Docker reads it). A tag no image carries is a doubt when a task uses it without a
+ * reported digest (the task may run an image still here, untagged since), but only a broken reference
+ * when a task definition names it: the image behind it is gone, and holding the repository would
+ * protect nothing, run after run. A reference that cannot be parsed but may be this repository's is
+ * a doubt.
  */
 export function protectRepository(
   repository: RepositoryIdentity,
@@ -176,6 +207,7 @@ export function protectRepository(
   }
   const inUse = new Map<string, string[]>();
   const doubts: string[] = [];
+  const broken = new Map<string, BrokenReference>();
   const keep = (digest: string, reason: string) => {
     const reasons = inUse.get(digest);
     if (reasons) reasons.push(reason);
@@ -207,11 +239,16 @@ export function protectRepository(
     const tag = reference.tag ?? 'latest';
     const found = byTag.get(tag);
     if (found) keep(found, `${use.reason} (tag ${tag})`);
-    else {
+    else if (use.definition) {
+      const { taskDefinition, container, why } = use.definition;
+      const key = `${taskDefinition}\n${container}\n${use.image}`;
+      if (!broken.has(key))
+        broken.set(key, { taskDefinition, container, image: use.image, tag, reason: why });
+    } else {
       doubts.push(
         `${use.image} (${use.reason}) names tag ${tag}, which no image in ${repository.name} carries: the image it uses cannot be known`,
       );
     }
   }
-  return { inUse, doubts };
+  return { inUse, doubts, ...(broken.size > 0 ? { broken: [...broken.values()] } : {}) };
 }

@@ -3,6 +3,7 @@
  * (published to the alerts topic). Pure.
  */
 import type { RepositoryCounts } from './plan.js';
+import type { BrokenReference } from './protect.js';
 
 export interface PolicySyncOutcome {
   status: 'in-sync' | 'missing' | 'different' | 'unknown';
@@ -30,6 +31,12 @@ export interface RepositoryOutcome extends RepositoryCounts {
   /** How many images were not deleted, per failure code. */
   failureCodes?: Record<string, number>;
   policy?: PolicySyncOutcome;
+  /** Referrers (signatures, SBOMs, SOCI indexes) among the images, counted in their subject's columns. */
+  referrers?: number;
+  /** Task definitions naming a tag no image carries: their next task fails to pull. Holds nothing. */
+  brokenReferences?: BrokenReference[];
+  /** Referrers whose subject is gone: expired (deleted in enforce mode) whatever the rules say. */
+  orphans?: number;
 }
 
 export interface RunSummary {
@@ -40,6 +47,8 @@ export interface RunSummary {
   /** ok: done as planned; held: expired images kept (doubt, cap); aborted: a scan failed, nothing changed; failed: some deletions failed. */
   status: 'ok' | 'held' | 'aborted' | 'failed';
   aborted?: string;
+  /** The clusters whose tasks and services were scanned (absent when the scan did not get that far). */
+  clusters?: string[];
   repositories: RepositoryOutcome[];
   totals: RepositoryCounts & { deleted: number; failed: number };
 }
@@ -85,6 +94,12 @@ export function renderSummary(s: RunSummary): {
     `Image hygiene run, ${s.mode} mode${s.previewRequested ? ' (preview requested; the config says enforce)' : ''}, evaluated at ${s.evaluatedAt}.`,
   ];
   if (s.aborted) lines.push('', `Aborted, nothing deleted: ${s.aborted}`);
+  if (s.clusters) {
+    lines.push(
+      '',
+      `Clusters scanned: ${s.clusters.length > 0 ? s.clusters.join(', ') : 'none (no cluster found)'}.`,
+    );
+  }
   const header = ['REPOSITORY', 'IMAGES', 'KEPT BY RULES', 'KEPT IN USE', 'EXPIRED', 'DELETED', 'FAILED'];
   const rows = s.repositories.map((r) => [r.repository, ...TOTAL_KEYS.map((k) => String(r[k]))]);
   if (rows.length > 0) {
@@ -100,6 +115,16 @@ export function renderSummary(s: RunSummary): {
   for (const r of s.repositories) {
     const notes: string[] = [];
     if (r.held) notes.push(`  held: ${r.held}`);
+    for (const b of r.brokenReferences ?? []) {
+      notes.push(
+        `  broken reference: task definition ${b.taskDefinition}, container ${b.container}: ${b.image} names tag ${b.tag}, which no image carries (${b.reason}); the next task started from this revision will fail to pull`,
+      );
+    }
+    if (r.referrers) {
+      notes.push(
+        `  referrers: ${r.referrers} (signatures, SBOMs, SOCI indexes), counted with their subject${r.orphans ? `; ${r.orphans} orphaned (subject gone), expired with the rest` : ''}`,
+      );
+    }
     if (r.failureCodes) {
       const byCode = Object.entries(r.failureCodes).map(([code, n]) => `${n} ${code}`);
       notes.push(`  not deleted: ${byCode.join(', ')} (every digest is in the log line "images deleted")`);
@@ -126,5 +151,30 @@ export function renderSummary(s: RunSummary): {
     // SNS messages take 256 KB; a summary of thousands of repositories is cut well before that.
     body: lines.join('\n').slice(0, 200_000),
     attributes: { kind: 'images', mode: s.mode, status: s.status },
+  };
+}
+
+/** The key a broken reference is alerted under once: the same reference in the same repository. */
+export const brokenReferenceKey = (repository: string, b: BrokenReference): string =>
+  `ecs-pilot-broken-reference#${repository}#${b.taskDefinition}#${b.container}#${b.image}`;
+
+/** The email for one broken reference: a warning no run summary line is as likely to be read for. */
+export function renderBrokenReference(
+  repository: string,
+  b: BrokenReference,
+): { subject: string; body: string; attributes: Record<string, string> } {
+  return {
+    subject: ascii(`ecs-pilot images: ${b.taskDefinition} names a tag no image carries`, MAX_SUBJECT),
+    body: [
+      `Task definition ${b.taskDefinition}, container ${b.container}, names ${b.image}: no image in ${repository} carries tag ${b.tag}.`,
+      `It was looked at because it is ${b.reason}.`,
+      '',
+      'The next task started from this revision will fail to pull its image (CannotPullContainerError).',
+      'Register a revision naming an image that exists, or deregister this one. Image hygiene does not',
+      'hold the repository for it: the image behind the tag is already gone.',
+      '',
+      'This alert is sent once per reference.',
+    ].join('\n'),
+    attributes: { kind: 'images-broken-reference', repository: ascii(repository, 256) },
   };
 }

@@ -20,8 +20,11 @@ import {
   type InUseInventory,
   type RegistryImage,
 } from './protect.js';
+import { mayBeReferrer } from './referrers.js';
 import type { RepositoryIdentity } from './refs.js';
 import {
+  brokenReferenceKey,
+  renderBrokenReference,
   renderSummary,
   totals,
   type PolicySyncOutcome,
@@ -49,6 +52,8 @@ export interface ImageRegistry {
   listImages(repository: string): Promise<RegistryImage[]>;
   /** The manifests each image index lists; an index it cannot read is left out. */
   indexChildren(repository: string, indexDigests: readonly string[]): Promise<Map<string, string[]>>;
+  /** The `subject` each manifest names (null: none); a manifest it cannot read is left out. */
+  manifestSubjects(repository: string, digests: readonly string[]): Promise<Map<string, string | null>>;
   /** Reports rather than throws: a call that fails outright is CALL_FAILED, the calls after it NOT_ATTEMPTED. */
   deleteImages(repository: string, digests: readonly string[]): Promise<DeleteResult>;
   getLifecyclePolicy(repository: string): Promise<string | undefined>;
@@ -67,10 +72,12 @@ export interface RunDependencies {
   now: Date;
   /** Publishes the summary (the alerts topic); absent when no topic is configured. */
   publish?: (alert: ReturnType<typeof renderSummary>) => Promise<unknown>;
+  /**
+   * Claims a key the first time it is seen (true), false when claimed before; `release` gives it
+   * back when the alert could not be published. With `publish`, each broken reference is alerted once.
+   */
+  once?: { claim(key: string): Promise<boolean>; release(key: string): Promise<void> };
 }
-
-/** Decisions logged one by one per repository and cause group; the rest are counted in one line. */
-export const MAX_LOGGED_DECISIONS = { changes: 500, keeps: 100 };
 
 interface Target {
   repository: RepositoryIdentity;
@@ -92,28 +99,21 @@ export function selectRepositories(
   return { targets: targets.sort((a, b) => a.repository.name.localeCompare(b.repository.name)), unmatched };
 }
 
+/**
+ * One log line per image and per referrer, so that a script can audit a run digest by digest (a
+ * referrer names its subject). At a few hundred bytes a line, 100,000 images are some 30 MB of logs.
+ */
 function logDecisions(plan: RepositoryPlan, logger: Log): void {
-  const counts = new Map<string, number>();
-  const limits = { changes: 0, keeps: 0 };
   for (const d of plan.decisions) {
-    const group = d.cause === 'rule' || d.cause === 'no-rule' ? 'keeps' : 'changes';
-    if (limits[group] < MAX_LOGGED_DECISIONS[group]) {
-      limits[group]++;
-      logger.info('image decision', {
-        repository: plan.repository,
-        digest: d.digest,
-        tags: d.tags,
-        pushedAt: d.pushedAt.toISOString(),
-        decision: d.action,
-        cause: d.cause,
-        reason: d.reason,
-      });
-    } else counts.set(d.cause, (counts.get(d.cause) ?? 0) + 1);
-  }
-  if (counts.size > 0) {
-    logger.info('image decisions not logged one by one', {
+    logger.info('image decision', {
       repository: plan.repository,
-      byCause: Object.fromEntries(counts),
+      digest: d.digest,
+      tags: d.tags,
+      pushedAt: d.pushedAt.toISOString(),
+      decision: d.action,
+      cause: d.cause,
+      reason: d.reason,
+      ...(d.subject ? { subject: d.subject } : {}),
     });
   }
 }
@@ -179,7 +179,10 @@ export async function runImageHygiene(
   const finish = async (): Promise<RunSummary> => {
     summary.totals = totals(summary.repositories);
     logger.info('image hygiene summary', { summary });
-    if (deps.publish) await deps.publish(renderSummary(summary));
+    if (deps.publish) {
+      await alertBrokenReferences(summary, deps);
+      await deps.publish(renderSummary(summary));
+    }
     return summary;
   };
 
@@ -196,7 +199,9 @@ export async function runImageHygiene(
       throw new Error(
         `requested repositories not matched by the config (or missing): ${unmatched.join(', ')}`,
       );
-    const collected = collectUses(await deps.scanner.scan(), {
+    const inventory = await deps.scanner.scan();
+    if (inventory.clusters) summary.clusters = inventory.clusters.scanned;
+    const collected = collectUses(inventory, {
       now,
       stoppedTasksWithinHours: config.protect.stoppedTasksWithinHours,
     });
@@ -207,6 +212,9 @@ export async function runImageHygiene(
       const images = await registry.listImages(name);
       const indexes = images.filter(isIndex).map((i) => i.imageDigest);
       const children = indexes.length > 0 ? await registry.indexChildren(name, indexes) : new Map();
+      // Only OCI manifests can name a subject: a registry of Docker v2 images costs no extra call.
+      const candidates = images.filter(mayBeReferrer).map((i) => i.imageDigest);
+      const subjects = candidates.length > 0 ? await registry.manifestSubjects(name, candidates) : new Map();
       const protection = protectRepository(target.repository, images, collected.uses);
       const plan = planRepository({
         repository: name,
@@ -214,6 +222,7 @@ export async function runImageHygiene(
         images,
         protection,
         children,
+        subjects,
         now,
       });
       logDecisions(plan, logger);
@@ -235,6 +244,14 @@ export async function runImageHygiene(
   let stopped: string | undefined;
   for (const { target, plan } of plans) {
     const outcome: RepositoryOutcome = { repository: plan.repository, ...plan.counts, deleted: 0, failed: 0 };
+    if (plan.broken) {
+      outcome.brokenReferences = plan.broken;
+      logger.warn('broken image references', { repository: plan.repository, broken: plan.broken });
+    }
+    if (plan.referrers.total > 0) {
+      outcome.referrers = plan.referrers.total;
+      outcome.orphans = plan.referrers.orphans;
+    }
     const held = verdict.held.get(plan.repository);
     if (held) {
       outcome.held = held;
@@ -272,6 +289,33 @@ export async function runImageHygiene(
     summary.repositories.push(outcome);
   }
   return finish();
+}
+
+/**
+ * One alert per broken reference, ever (until its record expires): the summary repeats it every run,
+ * the alert does not. A failure to claim or publish is logged and left to the next run; it never
+ * fails the run, whose deletions are done by then.
+ */
+async function alertBrokenReferences(summary: RunSummary, deps: RunDependencies): Promise<void> {
+  const { once, publish, logger } = deps;
+  if (!once || !publish) return;
+  for (const r of summary.repositories) {
+    for (const b of r.brokenReferences ?? []) {
+      const key = brokenReferenceKey(r.repository, b);
+      try {
+        if (!(await once.claim(key))) continue;
+      } catch (error) {
+        logger.warn('broken reference not alerted', { key, error: errorMessage(error) });
+        continue;
+      }
+      try {
+        await publish(renderBrokenReference(r.repository, b));
+      } catch (error) {
+        logger.warn('broken reference not alerted', { key, error: errorMessage(error) });
+        await once.release(key).catch(() => undefined);
+      }
+    }
+  }
 }
 
 const countCodes = (failed: DeleteResult['failed']): Record<string, number> => {

@@ -11,6 +11,7 @@ import type { RetryableError } from '../../kernel/errors.js';
 import { classifyByName, PermanentError } from '../../kernel/errors.js';
 import { anyGlobMatches } from '../glob.js';
 import { INDEX_MEDIA_TYPES, type RegistryImage } from '../protect.js';
+import { SUBJECT_MEDIA_TYPES } from '../referrers.js';
 import type { RepositoryIdentity } from '../refs.js';
 import { CALL_FAILED, NOT_ATTEMPTED, type DeleteResult, type ImageRegistry } from '../service.js';
 import { chunks } from '../../kernel/chunks.js';
@@ -128,6 +129,45 @@ export async function indexChildren(
 }
 
 /**
+ * What the manifests of `digests` name as their `subject` (BatchGetImage, 100 a call, asking for the
+ * OCI types so ECR returns each manifest as pushed): the subject's digest, or null for a manifest
+ * with none. A manifest not returned, or not JSON, is left out: the planner doubts it.
+ */
+export async function manifestSubjects(
+  client: ECRClient,
+  repositoryName: string,
+  digests: readonly string[],
+): Promise<Map<string, string | null>> {
+  const subjects = new Map<string, string | null>();
+  for (const batch of chunks(digests, IMAGE_ID_BATCH)) {
+    let response;
+    try {
+      response = await client.send(
+        new BatchGetImageCommand({
+          repositoryName,
+          imageIds: batch.map((imageDigest) => ({ imageDigest })),
+          acceptedMediaTypes: [...SUBJECT_MEDIA_TYPES],
+        }),
+      );
+    } catch (error) {
+      throw classifyEcrError(error, `BatchGetImage ${repositoryName}`);
+    }
+    for (const image of response.images ?? []) {
+      const digest = image.imageId?.imageDigest;
+      if (!digest || !batch.includes(digest) || !image.imageManifest) continue;
+      try {
+        const manifest = JSON.parse(image.imageManifest) as { subject?: { digest?: unknown } };
+        const subject = manifest.subject?.digest;
+        subjects.set(digest, typeof subject === 'string' ? subject : null);
+      } catch {
+        // Not JSON: left out, so the planner holds this repository.
+      }
+    }
+  }
+  return subjects;
+}
+
+/**
  * Deletes images by digest, 100 a call. `failures[]` are failures, except ImageNotFound: the image is
  * gone, which is what was asked (a duplicate run, or ECR's own lifecycle got there first). A call that
  * fails outright (the SDK has already retried throttling and 5xx) fails its images as CallFailed, and
@@ -202,6 +242,7 @@ export function ecrRegistry(client: ECRClient, globs: readonly string[]): ImageR
     listRepositories: () => listRepositories(client, globs),
     listImages: (repository) => listImages(client, repository),
     indexChildren: (repository, digests) => indexChildren(client, repository, digests),
+    manifestSubjects: (repository, digests) => manifestSubjects(client, repository, digests),
     deleteImages: (repository, digests) => deleteImages(client, repository, digests),
     getLifecyclePolicy: (repository) => getLifecyclePolicy(client, repository),
     putLifecyclePolicy: (repository, text) => putLifecyclePolicy(client, repository, text),

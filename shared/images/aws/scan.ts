@@ -1,6 +1,7 @@
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  paginateListClusters,
   paginateListServices,
   paginateListTaskDefinitionFamilies,
   paginateListTaskDefinitions,
@@ -14,13 +15,16 @@ import { chunks } from '../../kernel/chunks.js';
 import { RevisionCache } from '../../kernel/launch/revision-cache.js';
 import { describeListedTasks } from '../../kernel/launch/aws/tasks.js';
 import { classifyEcsError } from '../../kernel/aws/errors.js';
+import { clusterName, selectClusters } from '../clusters.js';
 
 /** DescribeServices takes 10 services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
 
 export interface InUseScanOptions {
-  /** Clusters whose tasks and services are scanned (names or ARNs). */
-  clusters: readonly string[];
+  /** Clusters whose tasks and services are scanned (names, ARNs or patterns); undefined: every cluster. */
+  clusters: readonly string[] | undefined;
+  /** Cluster names or patterns left out. */
+  excludeClusters?: readonly string[];
   /** Latest revisions kept per ACTIVE family; 0 skips listing families. */
   taskDefinitionRevisions: number;
   /** List stopped tasks too (ECS shows them for about an hour at least). */
@@ -29,6 +33,19 @@ export interface InUseScanOptions {
   toolkit: readonly { source: string; taskDefinition: string }[];
   /** Concurrent ECS calls while describing families and task definitions; default 4 (ECS allows ~20/s). */
   concurrency?: number;
+}
+
+/** Every cluster of the account and Region (ARNs): one ListClusters call per 100 clusters. */
+export async function listClusterArns(ecs: ECSClient): Promise<string[]> {
+  const arns: string[] = [];
+  try {
+    for await (const page of paginateListClusters({ client: ecs, pageSize: 100 }, {})) {
+      arns.push(...(page.clusterArns ?? []));
+    }
+  } catch (error) {
+    throw classifyEcsError(error, 'ListClusters');
+  }
+  return arns;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; the first error rejects. */
@@ -57,7 +74,7 @@ function failOn(failures: Failure[] | undefined, action: string): void {
 
 /**
  * Reads from ECS everything that may use an image: tasks (not stopped, and stopped if asked) and
- * services of the protected clusters, the latest revisions of every ACTIVE family, and the toolkit's
+ * services of the protected clusters (every cluster listed, less the excluded ones, by default), the latest revisions of every ACTIVE family, and the toolkit's
  * own task definitions. Any error or `failures[]` rejects the scan (the run then deletes nothing).
  * Task definitions by revision never change, so they are cached across warm invocations.
  */
@@ -78,7 +95,13 @@ export class EcsInUseScanner implements InUseScanner {
   async scan(): Promise<InUseInventory> {
     const tasks: ScannedTask[] = [];
     const services: ScannedService[] = [];
-    for (const cluster of this.options.clusters) {
+    const clusters = selectClusters(
+      await listClusterArns(this.ecs),
+      this.options.clusters,
+      this.options.excludeClusters,
+    );
+    // By name: the account and Region are this client's, and messages stay short.
+    for (const cluster of clusters.scanned.map(clusterName)) {
       tasks.push(...(await this.tasks(cluster, 'RUNNING')));
       if (this.options.includeStopped) tasks.push(...(await this.tasks(cluster, 'STOPPED')));
       services.push(...(await this.services(cluster)));
@@ -99,6 +122,7 @@ export class EcsInUseScanner implements InUseScanner {
       taskDefinitions.set(definition.taskDefinitionArn, definition);
     }
     return {
+      clusters: { scanned: clusters.scanned.map(clusterName), missing: clusters.missing },
       tasks,
       services,
       revisions,

@@ -16,6 +16,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListClustersCommand,
   ListServicesCommand,
   ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
@@ -120,6 +121,7 @@ beforeEach(() => {
   ecr.reset();
   ecs.reset();
   sns.reset();
+  ecs.on(ListClustersCommand).resolves({ clusterArns: ['arn:aws:ecs:eu-west-1:123456789012:cluster/media'] });
   images = new Map(
     [1, 2, 3, 4].map((n) => [
       digest(n),

@@ -354,3 +354,48 @@ describe('Command: ecs-pilot lifecycle preview', () => {
     });
   });
 });
+
+describe('Command: ecs-pilot lifecycle preview with referrers', () => {
+  it('lists a signature under its subject, taking no slot, while --json keeps ECR’s view', async () => {
+    const hex = (n: number) => String(n).padStart(64, '0');
+    const images = file(
+      'images.json',
+      JSON.stringify({
+        imageDetails: [
+          { imageDigest: `sha256:${hex(1)}`, imageTags: ['v1'], imagePushedAt: '2026-03-01T00:00:00Z' },
+          { imageDigest: `sha256:${hex(2)}`, imageTags: ['v2'], imagePushedAt: '2026-03-02T00:00:00Z' },
+          {
+            imageDigest: `sha256:${hex(3)}`,
+            imageTags: [`sha256-${hex(2)}.sig`],
+            imagePushedAt: '2026-03-03T00:00:00Z',
+          },
+        ],
+      }),
+    );
+    const policy = file(
+      'policy.json',
+      JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+            action: { type: 'expire' },
+          },
+        ],
+      }),
+    );
+
+    const { code, out } = await run('preview', '--policy', policy, '--images', images, '--now', NOW);
+    const json = await run('preview', '--policy', policy, '--images', images, '--now', NOW, '--json');
+
+    expect(code).toBe(0);
+    const rows = out.split('\n').slice(3, 6);
+    expect(rows[0]).toMatch(/sha256:000000000000 +v1 +EXPIRE/);
+    expect(rows[1]).toMatch(/sha256:000000000000 +v2 +keep/);
+    expect(rows[2]).toMatch(
+      /└ sha256:000000000000 +sha256-0+… +keep +- +kept with its subject sha256:000000000000$/,
+    );
+    expect(out).toContain('1 of 3 images would expire (rule 1: 1). 1 referrer follows its subject.');
+    expect(JSON.parse(json.out).summary.expiringImageTotalCount).toBe(2);
+  });
+});

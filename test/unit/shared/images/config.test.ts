@@ -29,15 +29,28 @@ describe('Config: images', () => {
       mode: 'preview',
       schedule: 'cron(0 3 * * ? *)',
       maxDeletesPerRun: 200,
-      protect: { clusters: [], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
+      protect: { excludeClusters: [], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
       repositories: [{ match: ['app-*'], syncPolicy: false, policy: POLICY }],
     });
   });
 
-  it('refuses enforce mode without a protected cluster, naming the field', () => {
-    expect(issuesOf({ mode: 'enforce', repositories: [{ match: ['app'], policy: POLICY }] })).toEqual([
-      'images.protect.clusters: enforce mode deletes images, so name at least one cluster whose tasks and services keep their images',
+  it('enforces without a cluster list (every cluster is scanned), and refuses an empty one', () => {
+    expect(issuesOf({ mode: 'enforce', repositories: [{ match: ['app'], policy: POLICY }] })).toEqual([]);
+    expect(
+      issuesOf({
+        mode: 'enforce',
+        protect: { clusters: [] },
+        repositories: [{ match: ['app'], policy: POLICY }],
+      }),
+    ).toEqual([
+      'images.protect.clusters: at least one cluster or pattern; leave clusters out to scan every cluster',
     ]);
+    expect(
+      issuesOf({
+        protect: { clusters: ['prod-*', 'media'], excludeClusters: ['prod-sandbox?'] },
+        repositories: [{ match: ['app'], policy: POLICY }],
+      }),
+    ).toEqual([]);
     expect(
       issuesOf({
         mode: 'enforce',

@@ -41,4 +41,33 @@ describe('Function: imagesStatements', () => {
     for (const s of statements.filter((st) => st.Resource.includes('*')))
       expect(s.Action.every((a) => /^ecs:(List|Describe)/.test(a))).toBe(true);
   });
+
+  it.each([
+    ['every cluster (no list)', undefined, 'ArnLike', ['*']],
+    ['a pattern', ['prod-*', 'media'], 'ArnLike', ['prod-*', 'media']],
+    ['names only', ['media'], 'ArnEquals', ['media']],
+  ])(
+    'scopes ECS reads for %s, and lists clusters on "*" (no resource-level permission)',
+    (_case, clusters, operator, scopes) => {
+      const statements = imagesStatements(
+        imagesSchema.parse({
+          ...(clusters ? { protect: { clusters } } : {}),
+          repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+        }),
+      );
+      const cluster = (c: string) => ({
+        'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:cluster/${c}`,
+      });
+
+      expect(statements.find((s) => s.Action.includes('ecs:ListClusters'))!.Resource).toEqual(['*']);
+      expect(statements.find((s) => s.Action.includes('ecs:ListTasks'))!.Condition).toEqual({
+        [operator]: { 'ecs:cluster': scopes.map(cluster) },
+      });
+      expect(statements.find((s) => s.Action.includes('ecs:DescribeTasks'))!.Resource).toEqual(
+        scopes.map((c) => ({
+          'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task/${c}/*`,
+        })),
+      );
+    },
+  );
 });

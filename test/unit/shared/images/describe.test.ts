@@ -26,12 +26,12 @@ describe('Function: describeImages', () => {
     );
   });
 
-  it('says when a preview watches no cluster', () => {
+  it('says when every cluster is watched', () => {
     const images = imagesSchema.parse({ repositories: [{ match: ['app'], policy: { rules: [RULE] } }] });
 
     expect(describeImages(images)).toContain(
       'images (preview, cron(0 3 * * ? *)): repositories app (1 rule)',
     );
-    expect(describeImages(images)).toContain('keeps images in use in no cluster');
+    expect(describeImages(images)).toContain('keeps images in use in every cluster, of the latest');
   });
 });

@@ -181,6 +181,7 @@ describe('Function: judgeRun', () => {
     repository,
     decisions: [],
     counts: { images: n, keptByRules: 0, keptInUse: 0, expired: n },
+    referrers: { total: 0, orphans: 0 },
     deletes: Array.from({ length: n }, (_, i) => digest(i)),
     deletePhases: [Array.from({ length: n }, (_, i) => digest(i))],
     doubts,

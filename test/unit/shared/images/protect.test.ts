@@ -272,3 +272,45 @@ describe('Function: protectRepository (with collectUses)', () => {
     expect(doubts).toEqual([]);
   });
 });
+
+describe('Broken references (issue 19, finding 2)', () => {
+  it('reports a task definition revision whose tag no image carries, instead of holding the repository', () => {
+    const batch = td('batch:3', `${REGISTRY}/app:removed`);
+    const { doubts, broken } = protectedBy(
+      inventory({
+        revisions: [{ family: 'batch', taskDefinitionArns: [batch.taskDefinitionArn] }],
+        taskDefinitions: new Map([[batch.taskDefinitionArn, batch]]),
+      }),
+    );
+
+    expect(doubts).toEqual([]);
+    expect(broken).toEqual([
+      {
+        taskDefinition: 'batch:3',
+        container: 'c0',
+        image: `${REGISTRY}/app:removed`,
+        tag: 'removed',
+        reason: 'in one of the latest 1 revisions of batch (#1, newest first)',
+      },
+    ]);
+  });
+
+  it('reports a reference once, however many users share its task definition', () => {
+    const web = td('web:4', `${REGISTRY}/app:removed`);
+    const { broken } = protectedBy(
+      inventory({
+        services: [
+          {
+            serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/media/web`,
+            clusterArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/media`,
+            deployments: [{ status: 'PRIMARY', taskDefinition: web.taskDefinitionArn }],
+          },
+        ],
+        revisions: [{ family: 'web', taskDefinitionArns: [web.taskDefinitionArn] }],
+        taskDefinitions: new Map([[web.taskDefinitionArn, web]]),
+      }),
+    );
+
+    expect(broken!.map((b) => `${b.taskDefinition} ${b.container} ${b.tag}`)).toEqual(['web:4 c0 removed']);
+  });
+});

@@ -63,6 +63,8 @@ function fakeRegistry(
   repos: Record<string, RegistryImage[]>,
   options: {
     children?: Record<string, Map<string, string[]>>;
+    /** Per repository, referrer digest → subject digest; every other manifest read names none. */
+    subjects?: Record<string, Map<string, string>>;
     onDelete?: (repository: string, digests: readonly string[]) => Promise<DeleteResult>;
     unreadable?: string;
   } = {},
@@ -80,6 +82,8 @@ function fakeRegistry(
       new Map(
         [...(options.children?.[name] ?? new Map<string, string[]>())].filter(([d]) => digests.includes(d)),
       ),
+    manifestSubjects: async (name, digests) =>
+      new Map(digests.map((d) => [d, options.subjects?.[name]?.get(d) ?? null])),
     deleteImages: async (name, digests) => {
       deletes.push([name, [...digests]]);
       return options.onDelete ? options.onDelete(name, digests) : { deleted: [...digests], failed: [] };
@@ -273,5 +277,194 @@ describe('Function: runImageHygiene', () => {
       'images deleted',
       expect.objectContaining({ repository: 'app-api', deleted: [digest(3)] }),
     );
+  });
+});
+
+describe('Function: runImageHygiene with referrers', () => {
+  const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+  const KEEP_ONE = {
+    rules: [
+      {
+        rulePriority: 1,
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+        action: { type: 'expire' },
+      },
+    ],
+  };
+
+  it('deletes a subject first and its signature in a later call, and keeps the newest image with its signature', async () => {
+    // 1 and 2 are images; 3 signs 1, 4 signs 2 (OCI 1.1 subjects, read from their manifests).
+    const fake = fakeRegistry(
+      {
+        'app-api': [
+          image(1, ['v1'], MANIFEST),
+          image(2, ['v2'], MANIFEST),
+          image(3, [], MANIFEST),
+          image(4, [], MANIFEST),
+        ],
+      },
+      {
+        subjects: {
+          'app-api': new Map([
+            [digest(3), digest(1)],
+            [digest(4), digest(2)],
+          ]),
+        },
+      },
+    );
+    logger.info.mockClear();
+
+    const summary = await runImageHygiene(
+      config({ repositories: [{ match: ['app-*'], policy: KEEP_ONE }] }),
+      {},
+      deps(fake.registry),
+    );
+
+    expect(fake.deletes).toEqual([
+      ['app-api', [digest(1)]],
+      ['app-api', [digest(3)]],
+    ]);
+    expect(summary.repositories[0]).toMatchObject({
+      images: 4,
+      expired: 2,
+      deleted: 2,
+      referrers: 2,
+      orphans: 0,
+    });
+    expect(logger.info).toHaveBeenCalledWith(
+      'image decision',
+      expect.objectContaining({ digest: digest(4), decision: 'keep', cause: 'referrer', subject: digest(2) }),
+    );
+    expect(logger.info.mock.calls.filter(([message]) => message === 'image decision')).toHaveLength(4);
+  });
+
+  it('deletes an orphaned signature and says so in the summary', async () => {
+    const fake = fakeRegistry({
+      'app-api': [image(2, ['v2']), image(4, [`sha256-${'9'.repeat(64)}.sig`])],
+    });
+
+    const summary = await runImageHygiene(
+      config({ repositories: [{ match: ['app-*'], policy: KEEP_ONE }] }),
+      {},
+      deps(fake.registry),
+    );
+
+    expect(fake.deletes).toEqual([['app-api', [digest(4)]]]);
+    expect(renderSummary(summary).body).toContain(
+      '  referrers: 1 (signatures, SBOMs, SOCI indexes), counted with their subject; 1 orphaned (subject gone), expired with the rest',
+    );
+  });
+});
+
+describe('Function: runImageHygiene with a broken reference (issue 19, finding 2)', () => {
+  it('deletes in a repository whose old revision names a tag no image carries, and reports the reference', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(1, ['v1']), image(2)] });
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/batch:3';
+    const inv = emptyInventory({
+      revisions: [{ family: 'batch', taskDefinitionArns: [arn] }],
+      taskDefinitions: new Map([
+        [
+          arn,
+          {
+            taskDefinitionArn: arn,
+            containers: [
+              { name: 'job', image: `${REGISTRY}/app-api:removed` },
+              { name: 'side', image: `${REGISTRY}/app-api:v1` },
+            ],
+          },
+        ],
+      ]),
+    });
+
+    const summary = await runImageHygiene(config(), {}, deps(fake.registry, inv));
+
+    expect(fake.deletes).toEqual([['app-api', [digest(2)]]]);
+    expect(summary.status).toBe('ok');
+    expect(summary.repositories[0]!.brokenReferences).toEqual([
+      expect.objectContaining({ taskDefinition: 'batch:3', container: 'job', tag: 'removed' }),
+    ]);
+    expect(renderSummary(summary).body).toContain(
+      `  broken reference: task definition batch:3, container job: ${REGISTRY}/app-api:removed names tag removed, which no image carries (in one of the latest 1 revisions of batch (#1, newest first)); the next task started from this revision will fail to pull`,
+    );
+  });
+});
+
+describe('Function: runImageHygiene and clusters (issue 19, finding 1)', () => {
+  it('names the clusters scanned in the summary', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(1)] });
+    const inv = emptyInventory({ clusters: { scanned: ['api', 'media'], missing: [] } });
+
+    const summary = await runImageHygiene(config(), {}, deps(fake.registry, inv));
+
+    expect(summary.clusters).toEqual(['api', 'media']);
+    expect(renderSummary(summary).body).toContain('Clusters scanned: api, media.');
+    expect(fake.deletes).toEqual([['app-api', [digest(1)]]]);
+  });
+
+  it('deletes nothing when a named cluster does not exist', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(1)] });
+    const inv = emptyInventory({ clusters: { scanned: ['media'], missing: ['medai'] } });
+
+    const summary = await runImageHygiene(config(), {}, deps(fake.registry, inv));
+
+    expect(fake.deletes).toEqual([]);
+    expect(summary.status).toBe('held');
+    expect(summary.repositories[0]!.held).toContain(
+      'cluster medai is named in images.protect.clusters but does not exist',
+    );
+  });
+});
+
+describe('Function: runImageHygiene alerts a broken reference once', () => {
+  it('publishes one alert per broken reference across runs, and the summary every run', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(9, ['v1'])] });
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/batch:3';
+    const inv = emptyInventory({
+      revisions: [{ family: 'batch', taskDefinitionArns: [arn] }],
+      taskDefinitions: new Map([
+        [
+          arn,
+          { taskDefinitionArn: arn, containers: [{ name: 'job', image: `${REGISTRY}/app-api:removed` }] },
+        ],
+      ]),
+    });
+    const claimed = new Set<string>();
+    const once = {
+      claim: async (key: string) => !claimed.has(key) && Boolean(claimed.add(key)),
+      release: async (key: string) => void claimed.delete(key),
+    };
+    const published: { subject: string; attributes: Record<string, string> }[] = [];
+    const publish = async (alert: { subject: string; body: string; attributes: Record<string, string> }) =>
+      published.push(alert);
+
+    for (let run = 0; run < 2; run++)
+      await runImageHygiene(config(), {}, { ...deps(fake.registry, inv), once, publish });
+
+    expect(published.map((p) => p.attributes.kind)).toEqual(['images-broken-reference', 'images', 'images']);
+    expect(published[0]!.subject).toBe('ecs-pilot images: batch:3 names a tag no image carries');
+  });
+
+  it('gives the claim back when publishing fails, so the next run alerts', async () => {
+    const fake = fakeRegistry({ 'app-api': [image(9, ['v1'])] });
+    const arn = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/batch:3';
+    const inv = emptyInventory({
+      revisions: [{ family: 'batch', taskDefinitionArns: [arn] }],
+      taskDefinitions: new Map([
+        [
+          arn,
+          { taskDefinitionArn: arn, containers: [{ name: 'job', image: `${REGISTRY}/app-api:removed` }] },
+        ],
+      ]),
+    });
+    const released: string[] = [];
+    const once = { claim: async () => true, release: async (key: string) => void released.push(key) };
+    const publish = async (alert: { attributes: Record<string, string> }) => {
+      if (alert.attributes.kind === 'images-broken-reference') throw new Error('SNS down');
+    };
+
+    const summary = await runImageHygiene(config(), {}, { ...deps(fake.registry, inv), once, publish });
+
+    expect(summary.status).toBe('ok');
+    expect(released).toEqual([`ecs-pilot-broken-reference#app-api#batch:3#job#${REGISTRY}/app-api:removed`]);
   });
 });

@@ -15,6 +15,7 @@ import {
   indexChildren,
   listImages,
   listRepositories,
+  manifestSubjects,
 } from '../../../../../shared/images/aws/ecr';
 import { PermanentError, RetryableError } from '../../../../../shared/kernel/errors';
 
@@ -261,5 +262,36 @@ describe('Adapter: ECR images', () => {
       expect(result.failed.filter((f) => f.code === 'CallFailed')).toHaveLength(100);
       expect(result.failed.filter((f) => f.code === 'NotAttempted')).toHaveLength(50);
     });
+  });
+});
+
+describe('Adapter: ECR manifest subjects', () => {
+  it('reads the subject of each manifest, 100 a call, and leaves out what it cannot read', async () => {
+    const digests = Array.from({ length: 150 }, (_, i) => digest(i + 1));
+    ecr.on(BatchGetImageCommand).callsFake(async (input: { imageIds: { imageDigest: string }[] }) => ({
+      images: input.imageIds
+        .filter((id) => id.imageDigest !== digest(5))
+        .map((id) => ({
+          imageId: id,
+          imageManifest:
+            id.imageDigest === digest(6)
+              ? 'not json'
+              : JSON.stringify(id.imageDigest === digest(2) ? { subject: { digest: digest(1) } } : {}),
+        })),
+      failures: [{ imageId: { imageDigest: digest(5) }, failureCode: 'ImageNotFound' }],
+    }));
+
+    const subjects = await manifestSubjects(client, 'app', digests);
+
+    const calls = ecr.commandCalls(BatchGetImageCommand);
+    expect(calls.map((c) => c.args[0].input.imageIds!.length)).toEqual([100, 50]);
+    expect(calls[0]!.args[0].input.acceptedMediaTypes).toContain(
+      'application/vnd.oci.image.manifest.v1+json',
+    );
+    expect(subjects.get(digest(2))).toBe(digest(1));
+    expect(subjects.get(digest(3))).toBeNull();
+    expect(subjects.has(digest(5))).toBe(false);
+    expect(subjects.has(digest(6))).toBe(false);
+    expect(subjects.size).toBe(148);
   });
 });

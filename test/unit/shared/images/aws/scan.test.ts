@@ -1,16 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListClustersCommand,
   ListServicesCommand,
   ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { EcsInUseScanner } from '../../../../../shared/images/aws/scan';
+import { collectUses } from '../../../../../shared/images/protect';
 
 const ecs = mockClient(ECSClient);
 const client = new ECSClient({ region: 'eu-west-1' });
@@ -28,6 +30,7 @@ const scanner = (over: Partial<ConstructorParameters<typeof EcsInUseScanner>[1]>
 function world(options: { tasks?: number; services?: number } = {}) {
   const taskArns = Array.from({ length: options.tasks ?? 0 }, (_, i) => `${A}:task/media/t${i}`);
   const serviceArns = Array.from({ length: options.services ?? 0 }, (_, i) => `${A}:service/media/s${i}`);
+  ecs.on(ListClustersCommand).resolves({ clusterArns: [`${A}:cluster/media`] });
   ecs.on(ListTasksCommand, { desiredStatus: 'RUNNING' }).resolves({ taskArns });
   ecs.on(ListTasksCommand, { desiredStatus: 'STOPPED' }).resolves({ taskArns: [] });
   ecs.on(DescribeTasksCommand).callsFake(async (input: { tasks: string[] }) => ({
@@ -63,6 +66,9 @@ function world(options: { tasks?: number; services?: number } = {}) {
 }
 
 afterEach(() => ecs.reset());
+beforeEach(() => {
+  ecs.on(ListClustersCommand).resolves({ clusterArns: [`${A}:cluster/media`] });
+});
 
 describe('Adapter: EcsInUseScanner', () => {
   it('describes tasks 100 and services 10 at a time, and each task definition once', async () => {
@@ -186,6 +192,57 @@ describe('Adapter: EcsInUseScanner', () => {
     expect(inventory.tasks.map((t) => [t.taskArn.split('/').pop(), t.lastStatus])).toEqual([
       ['p1', 'PENDING'],
       ['s1', 'DEACTIVATING'],
+    ]);
+  });
+});
+
+describe('Adapter: EcsInUseScanner cluster selection (issue 19, finding 1)', () => {
+  const clusters = (names: string[]) => names.map((n) => `${A}:cluster/${n}`);
+  const listed = () => ecs.commandCalls(ListTasksCommand).map((c) => c.args[0].input.cluster);
+
+  it('scans every cluster of the account by default, one ListClusters page per 100 clusters', async () => {
+    world();
+    ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+    const many = Array.from({ length: 150 }, (_, i) => `c${String(i).padStart(3, '0')}`);
+    ecs
+      .on(ListClustersCommand, { nextToken: undefined })
+      .resolves({ clusterArns: clusters(many.slice(0, 100)), nextToken: 'more' })
+      .on(ListClustersCommand, { nextToken: 'more' })
+      .resolves({ clusterArns: clusters(many.slice(100)) });
+
+    const inventory = await scanner({ clusters: undefined, includeStopped: false }).scan();
+
+    expect(ecs.commandCalls(ListClustersCommand).map((c) => c.args[0].input.maxResults)).toEqual([100, 100]);
+    expect(inventory.clusters!.scanned).toEqual(many);
+    expect(listed()).toEqual(many);
+  });
+
+  it('scans the clusters a name or pattern matches, less the excluded ones', async () => {
+    world();
+    ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+    ecs
+      .on(ListClustersCommand)
+      .resolves({ clusterArns: clusters(['prod-eu', 'prod-us', 'prod-sandbox', 'media', 'dev']) });
+
+    const inventory = await scanner({
+      clusters: ['prod-*', `${A}:cluster/media`],
+      excludeClusters: ['*-sandbox'],
+      includeStopped: false,
+    }).scan();
+
+    expect(inventory.clusters).toEqual({ scanned: ['media', 'prod-eu', 'prod-us'], missing: [] });
+    expect(listed()).toEqual(['media', 'prod-eu', 'prod-us']);
+  });
+
+  it('reports a named cluster that does not exist (the run then deletes nothing), and scans the rest', async () => {
+    world();
+    ecs.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [] });
+
+    const inventory = await scanner({ clusters: ['media', 'medai', 'prod-*'], includeStopped: false }).scan();
+
+    expect(inventory.clusters).toEqual({ scanned: ['media'], missing: ['medai'] });
+    expect(collectUses(inventory, { now: new Date(), stoppedTasksWithinHours: 0 }).doubts).toEqual([
+      'cluster medai is named in images.protect.clusters but does not exist: the images its tasks and services use cannot be known',
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deployedConfig, requiredSection } from '../shared/config/load.js';
 import { invokedFunction } from '../shared/kernel/aws/invoked-function.js';
 import { dynamoDbClient, ecrClient, ecsClient, snsClient } from '../shared/kernel/aws/clients.js';
@@ -37,9 +38,9 @@ const once = alertsTable ? new DynamoOnce(dynamoDbClient(), alertsTable) : undef
 export const handler = invokedFunction({
   service: 'images',
   parse: parseImagesRequest,
-  process: (request, { logger }) => {
+  process: async (request, { logger, metrics }) => {
     logger.info('image hygiene run', { request, mode: images.mode });
-    return runImageHygiene(images, request, {
+    const summary = await runImageHygiene(images, request, {
       registry,
       scanner,
       logger,
@@ -47,5 +48,8 @@ export const handler = invokedFunction({
       ...(publisher ? { publish: (alert) => publisher.publish(alert) } : {}),
       ...(once ? { once } : {}),
     });
+    // The dashboard's "images deleted" series (0 in preview and when nothing expired).
+    metrics.addMetric('ImagesDeleted', MetricUnit.Count, summary.totals.deleted);
+    return summary;
   },
 });

@@ -7,6 +7,7 @@ import { imagesSchema } from '../images/config.js';
 import { scheduleSchema } from '../schedules/config.js';
 import { checkScaledServices, scalerSchema } from '../scaling/config.js';
 import { uploadTriggerSchema } from '../uploads/config.js';
+import { alarmsSchema, logRetentionSchema, stackTagsSchema } from './operations.js';
 
 /**
  * The declarative config, one YAML file per stage: one section per automation (each in its own
@@ -136,6 +137,12 @@ export const configSchema = z
     /** ECS services whose desired count follows an SQS queue; default none. */
     scalers: z._default(z.array(scalerSchema), []),
     reservedConcurrency: z.optional(reservedConcurrencySchema),
+    /** Alarms on dead-letter queues, function errors and throttles, and scaling errors; default on. */
+    alarms: alarmsSchema,
+    /** Days the functions' logs are kept (a CloudWatch Logs retention period); default 30. */
+    logRetentionDays: logRetentionSchema,
+    /** Tags on the stack and every taggable resource in it; default none. */
+    tags: stackTagsSchema,
   })
   .check(z.superRefine(checkUniqueNames, { when: () => true }))
   .check(z.superRefine(checkScaledServices, { when: () => true }))

@@ -11,12 +11,21 @@ import { imagesStack } from '../images/deploy.js';
 import { scalersStack } from '../scaling/deploy.js';
 import { schedulesStack } from '../schedules/deploy.js';
 import { uploadsStack } from '../uploads/deploy.js';
+import { alarmResources, alarmRoute, alarmsTopicResources, CLOUDWATCH_KEY_STATEMENT } from './alarms.js';
+import { dashboardResource, type DashboardInputs } from './dashboard.js';
+import { tagResources } from './tags.js';
 
 /** Everything serverless.yml takes from the config: one source, no pattern written twice. */
 export interface Stack {
   region: string;
   logLevel: string;
   configFile: string;
+  /** CloudWatch Logs retention of the functions' log groups (provider.logRetentionInDays). */
+  logRetentionDays: number;
+  /** The config's tags, for provider.stackTags and provider.tags. */
+  tags: Record<string, string>;
+  /** The namespace of the functions' EMF metrics: one per stage, so stages never mix. */
+  metricsNamespace: string;
   functions: Record<string, FunctionDefinition>;
   resources: { Resources: Record<string, unknown>; Outputs: Record<string, unknown> };
 }
@@ -46,16 +55,78 @@ export function buildStack(
     if (reserved !== undefined && functions[name])
       Object.assign(functions[name], { reservedConcurrency: reserved });
   }
+  const resources = Object.assign({}, ...parts.map((p) => p.resources)) as Record<string, unknown>;
+  const metricsNamespace = metricsNamespaceFor(options.stage);
+  Object.assign(
+    resources,
+    operationsResources(config, names.prefix, resources, Object.keys(functions), metricsNamespace),
+  );
+  tagResources(resources, config.tags);
   return {
     region: config.region,
     logLevel: config.logLevel,
     configFile: options.configFile,
+    logRetentionDays: config.logRetentionDays,
+    tags: config.tags,
+    metricsNamespace,
     functions,
     resources: {
-      Resources: Object.assign({}, ...parts.map((p) => p.resources)) as Record<string, unknown>,
+      Resources: resources,
       Outputs: Object.assign({}, ...parts.map((p) => p.outputs ?? {})) as Record<string, unknown>,
     },
   };
+}
+
+/** `ecs-pilot/<stage>`: each stage's metrics, alarms and dashboard see that stage only. */
+export const metricsNamespaceFor = (stage: string) => `ecs-pilot/${stage}`;
+
+/** The alarms (unless turned off), their topic when the stack needs one, and the dashboard. */
+function operationsResources(
+  config: Config,
+  prefix: string,
+  resources: Record<string, unknown>,
+  functionNames: string[],
+  metricsNamespace: string,
+): Record<string, unknown> {
+  const added: Record<string, unknown> = {};
+  const scalers = config.scalers.map((s) => s.name);
+  if (config.alarms.enabled) {
+    const route = alarmRoute(config.alarms, resources.AlertsTopic ? 'AlertsTopic' : undefined);
+    if (route.kind === 'stack-topic' && route.logicalId === 'AlarmsTopic') {
+      Object.assign(added, alarmsTopicResources(prefix, config.alarms.emails));
+    }
+    if (route.kind === 'stack-topic' && route.logicalId === 'AlertsTopic') {
+      // The stop-alerts topic is encrypted with the stack's key: CloudWatch must be allowed to use it.
+      const key = resources.AlertsKey as { Properties: { KeyPolicy: { Statement: unknown[] } } } | undefined;
+      key?.Properties.KeyPolicy.Statement.push(CLOUDWATCH_KEY_STATEMENT);
+    }
+    Object.assign(
+      added,
+      alarmResources({ prefix, resources, functions: functionNames, scalers, metricsNamespace }, route),
+    );
+  }
+  const services: DashboardInputs['services'] = [
+    ...(config.uploads.length ? (['uploads'] as const) : []),
+    ...(config.schedules.length ? (['schedules'] as const) : []),
+    ...(config.alerts ? (['alerts'] as const) : []),
+    ...(config.images ? (['images'] as const) : []),
+    ...(config.scalers.length ? (['scaling'] as const) : []),
+  ];
+  if (functionNames.length > 0) {
+    const deadLetterQueues = Object.entries(resources)
+      .filter(([id]) => id.endsWith('DeadLetterQueue'))
+      .map(([, r]) => (r as { Properties: { QueueName: string } }).Properties.QueueName);
+    added.Dashboard = dashboardResource({
+      prefix,
+      region: config.region,
+      metricsNamespace,
+      services,
+      functions: functionNames,
+      deadLetterQueues,
+      scalers,
+    });
+  }
+  return added;
 }
 
 /** CloudFormation's per-stack quotas (CloudFormation quotas page). */

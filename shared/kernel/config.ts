@@ -34,6 +34,20 @@ export const clusterRef = z
   );
 
 /** A whole number in [min, max]. */
+/** AWS's tag rules (shared by ECS, CloudFormation and the rest): keys 1-128, values 0-256 characters. */
+export const tagKeyCharacters = z.regex(
+  /^[\p{L}\p{N} +\-=._:/@]{1,128}$/u,
+  'a tag key of 1-128 letters, digits, spaces and + - = . _ : / @',
+);
+export const tagValue = z
+  .string()
+  .check(
+    z.regex(
+      /^[\p{L}\p{N} +\-=._:/@]{0,256}$/u,
+      'a tag value of at most 256 letters, digits, spaces and + - = . _ : / @',
+    ),
+  );
+
 export const whole = (min: number, max?: number) =>
   max === undefined ? z.int().check(z.gte(min)) : z.int().check(z.gte(min), z.lte(max));
 
@@ -133,23 +147,13 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
         z
           .record(
             z.string().check(
-              z.regex(
-                /^[\p{L}\p{N} +\-=._:/@]{1,128}$/u,
-                'a tag key of 1-128 letters, digits, spaces and + - = . _ : / @',
-              ),
+              tagKeyCharacters,
               z.refine(
                 (key: string) => !/^(aws|ecs-pilot):/i.test(key),
                 'a tag key not starting with aws: or ecs-pilot: (reserved)',
               ),
             ),
-            z
-              .string()
-              .check(
-                z.regex(
-                  /^[\p{L}\p{N} +\-=._:/@]{0,256}$/u,
-                  'a tag value of at most 256 letters, digits, spaces and + - = . _ : / @',
-                ),
-              ),
+            tagValue,
           )
           .check(
             z.refine((tags) => Object.keys(tags).length <= MAX_TASK_TAGS - OWN_TAGS_MAX, {

@@ -57,6 +57,9 @@ describe('Function: parseConfig', () => {
         uploads: [],
         schedules: [],
         scalers: [],
+        alarms: { enabled: true, emails: [] },
+        logRetentionDays: 30,
+        tags: {},
       });
     });
 

@@ -32,6 +32,9 @@ describe('Schema: configSchema', () => {
         uploads: [],
         schedules: [],
         scalers: [],
+        alarms: { enabled: true, emails: [] },
+        logRetentionDays: 30,
+        tags: {},
       });
     });
 

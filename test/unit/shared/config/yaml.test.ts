@@ -75,6 +75,9 @@ describe('Function: parseConfigText', () => {
       uploads: [],
       schedules: [],
       scalers: [],
+      alarms: { enabled: true, emails: [] },
+      logRetentionDays: 30,
+      tags: {},
     });
   });
 

@@ -20,8 +20,80 @@ describe('Function: buildStack', () => {
       region: 'eu-west-1',
       logLevel: 'WARN',
       configFile: '.build/config/dev.json',
+      logRetentionDays: 30,
+      tags: {},
+      metricsNamespace: 'ecs-pilot/dev',
       functions: {},
       resources: { Resources: {}, Outputs: {} },
+    });
+  });
+
+  describe('operations', () => {
+    const types = (resources: Record<string, unknown>) =>
+      Object.values(resources).map((r) => (r as { Type: string }).Type);
+    const alarmsOf = (resources: Record<string, unknown>) =>
+      Object.values(resources)
+        .filter((r) => (r as { Type: string }).Type === 'AWS::CloudWatch::Alarm')
+        .map((r) => (r as { Properties: { AlarmActions: unknown[] } }).Properties);
+
+    it('adds alarms, a dashboard and, for alarm emails without alerts, a topic of their own', () => {
+      // Act
+      const stack = buildStack(
+        parseConfig({ uploads: [rawTrigger()], alarms: { emails: ['ops@example.com'] } }),
+        OPTIONS,
+      );
+
+      // Assess
+      const resources = stack.resources.Resources;
+      expect(types(resources)).toContain('AWS::CloudWatch::Dashboard');
+      expect(resources).toHaveProperty('AlarmsTopic');
+      const alarms = alarmsOf(resources);
+      // The uploads dead-letter queue, and the function's Errors and Throttles.
+      expect(alarms).toHaveLength(3);
+      for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmsTopic' }]);
+    });
+
+    it('sends alarms to the stop-alerts topic and lets CloudWatch use its key', () => {
+      // Act
+      const stack = buildStack(
+        parseConfig({ uploads: [rawTrigger()], alerts: { emails: ['ops@example.com'] } }),
+        OPTIONS,
+      );
+
+      // Assess
+      const resources = stack.resources.Resources as Record<string, { Properties: Record<string, unknown> }>;
+      expect(resources).not.toHaveProperty('AlarmsTopic');
+      for (const alarm of alarmsOf(resources)) expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertsTopic' }]);
+      const keyPolicy = resources.AlertsKey!.Properties.KeyPolicy as { Statement: { Principal?: unknown }[] };
+      expect(keyPolicy.Statement.map((s) => s.Principal)).toContainEqual({
+        Service: 'cloudwatch.amazonaws.com',
+      });
+    });
+
+    it('creates no alarm when alarms are turned off, and keeps the dashboard', () => {
+      // Act
+      const stack = buildStack(parseConfig({ uploads: [rawTrigger()], alarms: { enabled: false } }), OPTIONS);
+
+      // Assess
+      expect(types(stack.resources.Resources)).not.toContain('AWS::CloudWatch::Alarm');
+      expect(types(stack.resources.Resources)).toContain('AWS::CloudWatch::Dashboard');
+    });
+
+    it('carries the retention, the tags (on the resources too) and a metrics namespace per stage', () => {
+      // Act
+      const stack = buildStack(
+        parseConfig({ uploads: [rawTrigger()], logRetentionDays: 90, tags: { team: 'platform' } }),
+        { ...OPTIONS, stage: 'prod' },
+      );
+
+      // Assess
+      expect(stack).toMatchObject({
+        logRetentionDays: 90,
+        tags: { team: 'platform' },
+        metricsNamespace: 'ecs-pilot/prod',
+      });
+      const queue = stack.resources.Resources.UploadsQueue as { Properties: { Tags: unknown } };
+      expect(queue.Properties.Tags).toEqual([{ Key: 'team', Value: 'platform' }]);
     });
   });
 

@@ -8,7 +8,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { parseConfig } from '../shared/config/load.js';
+import { judgeConfig } from '../shared/config/load.js';
 import { readYamlFile } from '../shared/config/yaml.js';
 import type { Config } from '../shared/config/schema.js';
 import { emulatorEnv } from './emulator.js';
@@ -91,7 +91,8 @@ export async function setUpLocal(options: {
 }): Promise<LocalAccount> {
   const clients = emulatorClients(options.endpoint);
   const raw = readYamlFile(options.configPath);
-  const config = parseConfig(raw, options.configPath);
+  // The same judge as validate, packaging and cold start: the local world refuses what they refuse.
+  const config = judgeConfig(raw, options.configPath);
   const world = await provisionWorld(config, clients, {
     versionedBuckets: options.versionedBuckets ?? [],
     skipFamilies: options.skipFamilies ?? [],

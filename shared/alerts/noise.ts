@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AlertsConfig } from '../config/schema.js';
 import type { TaskStateChange } from './event.js';
+import { readEventTime } from '../kernel/time.js';
 
 /**
  * Noise control, the pure half. Failures are counted per subject (a service, or a task family for
@@ -54,8 +55,7 @@ export function noiseWindow(
   now: Date,
 ): NoiseWindow {
   const width = settings.windowMinutes * 60_000;
-  const candidates = [event.stoppedAt, event.time].map((t) => (t ? new Date(t).getTime() : Number.NaN));
-  const at = candidates.find((t) => !Number.isNaN(t)) ?? now.getTime();
+  const at = windowTime(event, now).at.getTime();
   const start = Math.floor(at / width) * width;
   const subject = noiseSubject(event);
   // Keys stay short and printable whatever the names are; long subjects are hashed.
@@ -78,4 +78,37 @@ export function actionFromState(state: NoiseState, taskArn: string): NoiseAction
   if (state.alerted.includes(taskArn)) return 'alert';
   if (state.summaryTask === taskArn) return 'summary';
   return state.summaryTask === undefined ? 'claim-summary' : 'suppress';
+}
+
+/** An event time the window could not use: missing is normal, unreadable or ahead is reported. */
+export interface TimeProblem {
+  field: 'detail.stoppedAt' | 'time';
+  value: string;
+  problem: 'unreadable' | 'ahead';
+  minutesAhead?: number;
+}
+
+/**
+ * The time a failure's window is chosen by: `detail.stoppedAt`, else the event `time`, else the
+ * function clock. A time that cannot be read, or that is further ahead of the clock than the
+ * allowed skew, is skipped and reported: a window in the future would start a fresh count and let
+ * a crash loop's failures through one by one.
+ */
+export function windowTime(
+  event: Pick<TaskStateChange, 'stoppedAt' | 'time'>,
+  now: Date,
+): { at: Date; source: 'detail.stoppedAt' | 'time' | 'clock'; problems: TimeProblem[] } {
+  const problems: TimeProblem[] = [];
+  for (const [field, value] of [
+    ['detail.stoppedAt', event.stoppedAt],
+    ['time', event.time],
+  ] as const) {
+    const read = readEventTime(value, now);
+    if (read.kind === 'ok') return { at: read.at, source: field, problems };
+    if (read.kind === 'unreadable') problems.push({ field, value: read.value, problem: 'unreadable' });
+    if (read.kind === 'ahead') {
+      problems.push({ field, value: value!, problem: 'ahead', minutesAhead: read.minutes });
+    }
+  }
+  return { at: now, source: 'clock', problems };
 }

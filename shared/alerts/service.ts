@@ -2,10 +2,11 @@ import { errorMessage, PermanentError } from '../kernel/errors.js';
 import type { Log } from '../kernel/log.js';
 import { decideAlert, type AlertDecision, type AlertKind, type AlertRules } from './decide.js';
 import { parseTaskStateChange, type TaskStateChange } from './event.js';
-import { noiseWindow, type NoiseAction, type NoiseSettings, type NoiseWindow } from './noise.js';
+import { noiseWindow, windowTime, type NoiseAction, type NoiseSettings, type NoiseWindow } from './noise.js';
 import { renderAlert, renderSummary, type RenderedAlert } from './render.js';
 import { essentialContainers, type TaskDefinitionInfo } from './task-definition.js';
 import { clip } from '../kernel/notify/text.js';
+import { printable } from '../kernel/text/escape.js';
 
 /** What happened to one alert, as stored by the idempotency layer and returned for duplicates. */
 export interface AlertOutcome {
@@ -131,7 +132,21 @@ export async function processStopAlertMessage(
       let verdict: NoiseVerdict = { action: 'alert', failures: 1 };
       let window: NoiseWindow | undefined;
       if (deps.noise.enabled) {
-        window = noiseWindow(event, deps.noise, deps.now?.() ?? new Date());
+        const now = deps.now?.() ?? new Date();
+        const { source, problems } = windowTime(event, now);
+        for (const p of problems) {
+          // The stop happened (ECS said so): the alert goes out; only its noise window uses another time.
+          deps.logger.warn(
+            `event time ${p.problem === 'ahead' ? 'ahead of the function clock' : 'unreadable'}: ${p.field}`,
+            {
+              ...where,
+              value: printable(p.value, 64),
+              ...(p.minutesAhead !== undefined ? { minutesAhead: p.minutesAhead } : {}),
+              fallback: `noise window chosen by ${source === 'clock' ? 'the function clock' : source}`,
+            },
+          );
+        }
+        window = noiseWindow(event, deps.noise, now);
         verdict = await deps.gate.admit(window, event.taskArn, deps.noise);
       }
       const base = {

@@ -6,7 +6,7 @@ import { alertsSchema } from '../alerts/config.js';
 import { imagesSchema } from '../images/config.js';
 import { scheduleSchema } from '../schedules/config.js';
 import { checkScaledServices, scalerSchema } from '../scaling/config.js';
-import { uploadTriggerSchema } from '../uploads/config.js';
+import { checkLegacyBuckets, uploadTriggerSchema } from '../uploads/config.js';
 import { alarmsSchema, logRetentionSchema, stackTagsSchema } from './operations.js';
 
 /**
@@ -146,6 +146,7 @@ export const configSchema = z
   })
   .check(z.superRefine(checkUniqueNames, { when: () => true }))
   .check(z.superRefine(checkScaledServices, { when: () => true }))
-  .check(z.superRefine(checkReservedConcurrency, { when: () => true }));
+  .check(z.superRefine(checkReservedConcurrency, { when: () => true }))
+  .check(z.superRefine(checkLegacyBuckets, { when: () => true }));
 
 export type Config = z.infer<typeof configSchema>;

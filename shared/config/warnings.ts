@@ -1,6 +1,7 @@
 import type { Config } from './schema.js';
 import type { TaskSpec } from '../kernel/config.js';
 import { undocumentedCronForms } from '../kernel/scheduler/cron.js';
+import { legacyBucketTraits } from '../uploads/bucket.js';
 
 /** Name parts that mark a variable as holding a credential (whole parts only: API_KEY, not KEYBOARD). */
 const SECRET_PARTS = new Set(['PASSWORD', 'TOKEN', 'SECRET', 'KEY']);
@@ -38,8 +39,16 @@ function plaintextSecrets(task: Pick<TaskSpec, 'environment' | 'container'>, whe
  */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
-  for (const [i, trigger] of config.uploads.entries())
+  for (const [i, trigger] of config.uploads.entries()) {
     warnings.push(...plaintextSecrets(trigger.task, `uploads[${i}]`));
+    const legacy = legacyBucketTraits(trigger.bucket);
+    if (legacy) {
+      warnings.push(
+        `uploads[${i}].bucket ${trigger.bucket}: only a bucket created in us-east-1 before March 2018 can have this name (${legacy}); ` +
+          'check that it exists: no bucket created today can',
+      );
+    }
+  }
   for (const [i, schedule] of config.schedules.entries()) {
     warnings.push(...plaintextSecrets(schedule.task, `schedules[${i}]`));
     for (const form of undocumentedCronForms(schedule.schedule)) {

@@ -1,3 +1,4 @@
+import { FUTURE_SKEW_MINUTES } from '../kernel/time.js';
 import * as z from 'zod/mini';
 import type { ScheduleConfig } from './config.js';
 import { PermanentError } from '../kernel/errors.js';
@@ -161,11 +162,9 @@ export function decideSlot(
   }
 }
 
-/**
- * How far a slot may be dated ahead of the function's clock: 5 minutes, for clock skew only.
- * Scheduler never delivers early, so a slot further ahead is a replay, a test invoke or a wrong clock.
- */
-export const FUTURE_SKEW_MINUTES = 5;
+// How far a slot may be dated ahead of the function's clock (clock skew only): Scheduler never
+// delivers early, so a slot further ahead is a replay, a test invoke or a wrong clock.
+export { FUTURE_SKEW_MINUTES };
 
 /**
  * Why a slot dated in the future must not run, or undefined. Running it would also spend the slot's

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { automationName, taskSpecSchema, whole } from '../kernel/config.js';
-import { bucketNameProblem } from './bucket.js';
+import { bucketNameProblem, LEGACY_BUCKET_REGION, legacyBucketTraits } from './bucket.js';
 
 /** Placeholders an upload trigger may use in environment values and commands. */
 export const UPLOAD_PLACEHOLDERS = ['bucket', 'key', 'size', 'etag', 'versionId'] as const;
@@ -15,9 +15,7 @@ export const uploadTriggerSchema = z
       z.superRefine((name, ctx) => {
         const problem = bucketNameProblem(name);
         if (!problem) return;
-        // The shape rules read as before; the rules S3 adds on top are named after it.
-        const shape = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name);
-        ctx.addIssue({ code: 'custom', message: shape ? `${BUCKET}: ${problem}` : BUCKET, input: name });
+        ctx.addIssue({ code: 'custom', message: `${BUCKET}: ${problem}`, input: name });
       }),
     ),
     /** Only keys starting with this prefix; default: every key. */
@@ -38,3 +36,26 @@ export const uploadTriggerSchema = z
   );
 
 export type UploadTrigger = z.infer<typeof uploadTriggerSchema>;
+
+/**
+ * A bucket only a legacy us-east-1 bucket can be named like sends its events to EventBridge in
+ * us-east-1: a trigger on it in a stage deployed elsewhere could never fire, so it is refused.
+ * Runs on the raw config (region and triggers may be malformed: only well-formed ones are read).
+ */
+export function checkLegacyBuckets(config: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  const region = typeof config.region === 'string' ? config.region : LEGACY_BUCKET_REGION;
+  if (region === LEGACY_BUCKET_REGION || !Array.isArray(config.uploads)) return;
+  config.uploads.forEach((trigger: unknown, index) => {
+    const bucket = (trigger as { bucket?: unknown } | null)?.bucket;
+    if (typeof bucket !== 'string' || bucketNameProblem(bucket)) return;
+    const traits = legacyBucketTraits(bucket);
+    if (!traits) return;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `${BUCKET}: only a legacy ${LEGACY_BUCKET_REGION} bucket can have this name (${traits}), ` +
+        `and S3 sends its events to EventBridge there, not in ${region}: deploy this trigger in a ${LEGACY_BUCKET_REGION} stage`,
+      path: ['uploads', index, 'bucket'],
+    });
+  });
+}

@@ -40,6 +40,10 @@ export interface UploadedObject {
   versionId: string | undefined;
   sequencer: string | undefined;
   reason: string | undefined;
+  /** The event's time, as sent (informative only: nothing is decided on it). */
+  time?: string | undefined;
+  /** True when the event carried no size, and 0 stands in for it. */
+  sizeMissing?: boolean;
 }
 
 /** Parses an EventBridge S3 "Object Created" event; anything else is a PermanentError naming the field. */
@@ -49,8 +53,10 @@ export function parseObjectCreated(event: unknown): UploadedObject {
     const problems = summarizeIssues(result.error.issues);
     throw new PermanentError(`not an S3 "Object Created" EventBridge event: ${problems}`);
   }
-  const { id, detail } = result.data;
+  const { id, detail, time } = result.data;
   return {
+    time,
+    sizeMissing: detail.object.size === undefined,
     eventId: id,
     bucket: detail.bucket.name,
     key: detail.object.key,

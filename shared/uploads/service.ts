@@ -8,6 +8,8 @@ import type { RunTaskRequest } from '../kernel/launch/launch.js';
 import { parseObjectCreated, type UploadedObject } from './event.js';
 import { planKeyResolution, resolveKey, type KeyLookup, type KeyResolution } from './key.js';
 import { matchTriggers } from './match.js';
+import { readEventTime } from '../kernel/time.js';
+import { printable } from '../kernel/text/escape.js';
 import { planUploadTask } from './plan.js';
 
 export interface UploadServiceDeps {
@@ -17,6 +19,8 @@ export interface UploadServiceDeps {
   objects: { lookup(bucket: string, key: string, versionId: string | undefined): Promise<KeyLookup> };
   logger: Log;
   onDecision?: (decision: UploadDecision['decision']) => void;
+  /** The function's clock; default the real one. */
+  now?: () => Date;
 }
 
 /** One logged decision per (object, trigger). */
@@ -50,6 +54,7 @@ export async function processUploadMessage(
     'ecs-pilot-version-id': received.versionId ?? '',
     'ecs-pilot-event-id': received.eventId,
   });
+  warnOfUnreadableFields(received, deps);
   const resolution = await resolveObjectKey(received, deps);
   const where = {
     bucket: received.bucket,
@@ -134,4 +139,35 @@ async function resolveObjectKey(object: UploadedObject, deps: UploadServiceDeps)
   const found: Record<string, KeyLookup> = {};
   for (const key of plan.lookup) found[key] = await deps.objects.lookup(object.bucket, key, object.versionId);
   return resolveKey(plan, found);
+}
+
+/**
+ * The event fields the decision falls back on, when they are missing or odd: each is logged with
+ * its escaped value and the fallback used. An upload's time decides nothing (the object version
+ * and its sequencer do), so a time from the future is a warning, and the object still starts its
+ * task: S3 only sends the event once the object exists.
+ */
+function warnOfUnreadableFields(object: UploadedObject, deps: UploadServiceDeps): void {
+  const where = { bucket: object.bucket, key: printable(object.key, 512), eventId: object.eventId };
+  if (object.sizeMissing) {
+    deps.logger.warn('event field missing: detail.object.size', {
+      ...where,
+      fallback: 'size 0 for minSize/maxSize and {size}',
+    });
+  }
+  const time = readEventTime(object.time, (deps.now ?? (() => new Date()))());
+  if (time.kind === 'unreadable') {
+    deps.logger.warn('event field unreadable: time', {
+      ...where,
+      value: printable(time.value, 64),
+      fallback: 'none needed: the time decides nothing',
+    });
+  } else if (time.kind === 'ahead') {
+    deps.logger.warn('event time ahead of the function clock', {
+      ...where,
+      time: object.time,
+      minutesAhead: time.minutes,
+      fallback: 'started anyway: the object exists, and the time decides nothing',
+    });
+  }
 }

@@ -24,6 +24,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { RunSummary } from '../../../shared/images/report';
+import { parseImagesRequest } from '../../../shared/images/request';
+import fc from 'fast-check';
+import { fuzz, mutatedEvent } from '../../helpers/fuzz';
 
 type Handler = (event: unknown) => Promise<RunSummary>;
 
@@ -266,6 +269,37 @@ describe('Function: enforceImages', () => {
         expect(outcome.aborted).toMatch(
           /requested repositories not matched by the config \(or missing\): other/,
         );
+    },
+  );
+});
+
+describe('Handler: enforce-images, fed hostile payloads (issue 18 fuzz)', () => {
+  it(
+    'deletes nothing and puts no policy for a payload that fails to parse, and refuses it',
+    { timeout: 20_000 },
+    async () => {
+      const sample = { source: 'manual', repositories: ['app-api'], mode: 'preview' };
+      await fc.assert(
+        fc.asyncProperty(mutatedEvent(sample), async (payload) => {
+          ecr.resetHistory();
+          let parses = true;
+          try {
+            parseImagesRequest(payload);
+          } catch {
+            parses = false;
+          }
+
+          const outcome = handler(payload).then(
+            () => 'done',
+            () => 'refused',
+          );
+
+          if (parses) return;
+          expect(await outcome).toBe('refused');
+          expect(mutatingCalls()).toBe(0);
+        }),
+        fuzz(100),
+      );
     },
   );
 });

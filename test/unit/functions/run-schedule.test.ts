@@ -13,7 +13,10 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { slotClientToken } from '../../../shared/schedules/slot.js';
+import { parseSlot, slotClientToken } from '../../../shared/schedules/slot.js';
+import { isSweepMessage } from '../../../shared/schedules/runtime.js';
+import fc from 'fast-check';
+import { fuzz, mutatedEvent } from '../../helpers/fuzz.js';
 import { fakeContext, sqsEvent, sqsRecord } from '../../helpers/events.js';
 import { useFakeIdempotencyTable } from '../../helpers/idempotency.js';
 
@@ -563,4 +566,51 @@ describe('Handler: run-schedule with stop alerts configured', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
+});
+
+describe('Handler: run-schedule, fed hostile events (issue 18 fuzz)', () => {
+  let handler: Handler;
+
+  beforeAll(async () => {
+    handler = await coldStart();
+  });
+
+  it(
+    'starts and stops no task from a message that fails to parse, and dead-letters it with its reason',
+    { timeout: 20_000 },
+    async () => {
+      const sample = slotMessage('nightly', recentSlot().text);
+      await fc.assert(
+        fc.asyncProperty(mutatedEvent(sample), async (event) => {
+          ecsMock.reset();
+          sqsMock.reset();
+          dynamoMock.reset();
+          useFakeIdempotencyTable(dynamoMock);
+          sqsMock.resolves({});
+          ecsMock.on(ListTasksCommand).resolves({ taskArns: [] });
+          ecsMock.on(RunTaskCommand).resolves(started);
+          const body = JSON.stringify(event) ?? 'undefined';
+          let parses = true;
+          try {
+            const raw: unknown = JSON.parse(body);
+            if (!isSweepMessage(raw)) parseSlot(raw);
+          } catch {
+            parses = false;
+          }
+
+          const response = await handler(sqsEvent(sqsRecord(body, { messageId: 'fuzz' })), fakeContext());
+
+          if (parses) return;
+          expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(0);
+          expect(ecsMock.commandCalls(StopTaskCommand)).toHaveLength(0);
+          expect(response.batchItemFailures).toEqual([]);
+          const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+          expect(sent).toHaveLength(1);
+          expect(sent[0]).toMatchObject({ QueueUrl: DLQ_URL, MessageBody: body });
+          expect(attributesOf(sent[0])['ecs-pilot-reason']).toMatch(/^permanent failure: /);
+        }),
+        fuzz(100),
+      );
+    },
+  );
 });

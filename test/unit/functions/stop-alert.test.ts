@@ -10,6 +10,9 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fakeContext, sqsEvent, sqsRecord } from '../../helpers/events.js';
 import { useFakeAlertsTable } from '../shared/alerts/fake-alerts-table.js';
 import { stoppedEvent } from '../shared/alerts/fixtures.js';
+import fc from 'fast-check';
+import { fuzz, mutatedEvent } from '../../helpers/fuzz.js';
+import { parseTaskStateChange } from '../../../shared/alerts/event.js';
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -257,4 +260,52 @@ describe('Handler: stop-alert', () => {
       );
     });
   });
+});
+
+describe('Handler: stop-alert, fed hostile events (issue 18 fuzz)', () => {
+  let handler: Handler;
+
+  beforeAll(async () => {
+    handler = await coldStart();
+  });
+
+  it(
+    'sends no alert from an event that fails to parse, and dead-letters it with its reason',
+    { timeout: 20_000 },
+    async () => {
+      const sample = stoppedEvent();
+      await fc.assert(
+        fc.asyncProperty(mutatedEvent(sample), async (event) => {
+          snsMock.reset();
+          sqsMock.reset();
+          ecsMock.reset();
+          dynamoMock.reset();
+          useFakeAlertsTable(dynamoMock);
+          sqsMock.resolves({});
+          ecsMock
+            .on(DescribeTaskDefinitionCommand)
+            .resolves({ taskDefinition: { containerDefinitions: [] } });
+          snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+          const body = JSON.stringify(event) ?? 'undefined';
+          let parses = true;
+          try {
+            parseTaskStateChange(JSON.parse(body));
+          } catch {
+            parses = false;
+          }
+
+          const response = await handler(sqsEvent(sqsRecord(body, { messageId: 'fuzz' })), fakeContext());
+
+          if (parses) return;
+          expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+          expect(response.batchItemFailures).toEqual([]);
+          const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+          expect(sent).toHaveLength(1);
+          expect(sent[0]).toMatchObject({ QueueUrl: DLQ_URL, MessageBody: body });
+          expect(attributesOf(sent[0])['ecs-pilot-reason']).toMatch(/^permanent failure: /);
+        }),
+        fuzz(100),
+      );
+    },
+  );
 });

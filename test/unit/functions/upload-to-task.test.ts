@@ -14,6 +14,9 @@ import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fakeContext, s3ObjectCreatedEvent, sqsEvent, sqsRecord } from '../../helpers/events.js';
 import { useFakeIdempotencyTable } from '../../helpers/idempotency.js';
+import fc from 'fast-check';
+import { fuzz, mutatedEvent } from '../../helpers/fuzz.js';
+import { parseObjectCreated } from '../../../shared/uploads/event.js';
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -402,4 +405,50 @@ describe('Handler: upload-to-task cold start', () => {
     // Act & Assess
     await expect(coldStart({ ECS_PILOT_CONFIG_FILE: file })).rejects.toThrow('uploads[0].name');
   });
+});
+
+describe('Handler: upload-to-task, fed hostile events (issue 18 fuzz)', () => {
+  let handler: Handler;
+
+  beforeAll(async () => {
+    handler = await coldStart();
+  });
+
+  it(
+    'starts no task from an event that fails to parse, and dead-letters it with its reason',
+    { timeout: 20_000 },
+    async () => {
+      const sample = s3ObjectCreatedEvent({ key: 'incoming/cat.jpg' });
+      await fc.assert(
+        fc.asyncProperty(mutatedEvent(sample), async (event) => {
+          ecsMock.reset();
+          sqsMock.reset();
+          dynamoMock.reset();
+          s3Mock.reset();
+          useFakeIdempotencyTable(dynamoMock);
+          sqsMock.resolves({});
+          ecsMock.on(RunTaskCommand).resolves(started);
+          storeObjects('incoming/cat.jpg');
+          const body = JSON.stringify(event) ?? 'undefined';
+          let parses = true;
+          try {
+            parseObjectCreated(JSON.parse(body));
+          } catch {
+            parses = false;
+          }
+
+          const response = await handler(sqsEvent(sqsRecord(body, { messageId: 'fuzz' })), fakeContext());
+
+          if (parses) return;
+          expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(0);
+          expect(response.batchItemFailures).toEqual([]);
+          const sent = sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+          expect(sent).toHaveLength(1);
+          expect(sent[0]).toMatchObject({ QueueUrl: DLQ_URL, MessageBody: body });
+          expect(attributesOf(sent[0])['ecs-pilot-reason']).toMatch(/^permanent failure: /);
+        }),
+        fuzz(100),
+      );
+    },
+  );
 });

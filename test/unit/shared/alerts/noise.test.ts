@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionFromState, noiseSubject, noiseWindow } from '../../../../shared/alerts/noise';
+import { actionFromState, noiseSubject, noiseWindow, windowTime } from '../../../../shared/alerts/noise';
 import { stopped } from './fixtures';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
@@ -78,5 +78,51 @@ describe('Function: actionFromState', () => {
     [{ alerted: ['a', 'b'], summaryTask: 'c', suppressed: 4 }, 'd', 'suppress'],
   ])('reads %j for task %s as %s', (state, task, action) => {
     expect(actionFromState(state, task)).toBe(action);
+  });
+});
+
+describe('Function: windowTime (issue 18)', () => {
+  const now = new Date('2026-11-21T10:00:00.000Z');
+
+  it('chooses the window by stoppedAt when it can be read and is not ahead of the clock', () => {
+    expect(windowTime({ stoppedAt: '2026-11-21T09:42:16.861Z', time: '2026-11-21T09:42:17Z' }, now)).toEqual({
+      at: new Date('2026-11-21T09:42:16.861Z'),
+      source: 'detail.stoppedAt',
+      problems: [],
+    });
+  });
+
+  it('skips a stoppedAt a day ahead and says so, falling back to the event time', () => {
+    const result = windowTime({ stoppedAt: '2026-11-22T10:00:00Z', time: '2026-11-21T09:59:00Z' }, now);
+
+    expect(result.source).toBe('time');
+    expect(result.problems).toEqual([
+      { field: 'detail.stoppedAt', value: '2026-11-22T10:00:00Z', problem: 'ahead', minutesAhead: 1440 },
+    ]);
+  });
+
+  it('falls back to the function clock when neither time can be used, naming both', () => {
+    const result = windowTime({ stoppedAt: 'soon', time: '2027-01-01T00:00:00Z' }, now);
+
+    expect(result).toMatchObject({ at: now, source: 'clock' });
+    expect(result.problems.map((p) => [p.field, p.problem])).toEqual([
+      ['detail.stoppedAt', 'unreadable'],
+      ['time', 'ahead'],
+    ]);
+  });
+
+  it('allows 5 minutes of clock skew', () => {
+    expect(windowTime({ stoppedAt: '2026-11-21T10:05:00Z', time: undefined }, now).source).toBe(
+      'detail.stoppedAt',
+    );
+    expect(windowTime({ stoppedAt: '2026-11-21T10:05:01Z', time: undefined }, now).source).toBe('clock');
+  });
+
+  it('keeps a crash loop dated ahead in the current window instead of opening a fresh one', () => {
+    const ahead = { ...stopped({ stoppedAt: '2026-11-22T10:00:00Z' }), time: '2026-11-22T10:00:01Z' };
+
+    expect(noiseWindow(ahead, { windowMinutes: 15 }, now).start.toISOString()).toBe(
+      '2026-11-21T10:00:00.000Z',
+    );
   });
 });

@@ -111,6 +111,26 @@ describe('Function: processStopAlertMessage', () => {
     });
   });
 
+  it('still alerts for a stop dated a day ahead, warns, and counts it in the current noise window (issue 18)', async () => {
+    const { deps, published, logger } = fakes();
+    const event = { ...sampleEvent('oom'), time: '2026-11-22T12:00:00Z' } as Record<string, unknown>;
+    (event.detail as Record<string, unknown>).stoppedAt = '2026-11-22T12:00:00Z';
+
+    const result = await processStopAlertMessage(JSON.stringify(event), {}, deps);
+
+    expect(result).toBe('sent');
+    expect(published).toHaveLength(1);
+    expect(logger.at('warn').map((e) => [e.message, e.extra.fallback])).toEqual([
+      [
+        'event time ahead of the function clock: detail.stoppedAt',
+        'noise window chosen by the function clock',
+      ],
+      ['event time ahead of the function clock: time', 'noise window chosen by the function clock'],
+    ]);
+    const [window] = deps.gate.admit.mock.calls[0]!;
+    expect(window.start.toISOString()).toBe('2026-11-21T12:00:00.000Z');
+  });
+
   it('ignores a scale-in with its reason, without reading the task definition or touching the state', async () => {
     const { deps, published, logger } = fakes();
 

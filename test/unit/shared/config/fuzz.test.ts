@@ -62,13 +62,15 @@ describe('Config loader fuzz (issue 18)', () => {
       fc.property(
         fc.oneof(
           fc.integer({ min: 0, max: 300 }).map((n) => 'a'.repeat(n)),
+          fc.constantFrom('Media_Ingest', 'a'.repeat(255), 'a'.repeat(256), '_media', 'media_'),
           fc.ipV4(),
           fc.string({ maxLength: 70 }),
         ),
         (bucket) => {
           const verdict = judge(stringify({ uploads: [rawTrigger({ bucket })] }));
+          // In a us-east-1 stage (the default) a legacy name (upper case, underscores, up to 255) is allowed.
           const allowed =
-            /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) &&
+            /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/.test(bucket) &&
             !bucket.includes('..') &&
             !/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket) &&
             !/^(xn--|sthree-|amzn-s3-demo-)/.test(bucket) &&

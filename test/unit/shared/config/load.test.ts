@@ -335,8 +335,8 @@ describe('Function: parseConfig', () => {
       ],
       [
         'an invalid bucket name',
-        withUpload({ bucket: 'Media_Ingest' }),
-        'uploads[0].bucket: an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+        withUpload({ bucket: 'media ingest' }),
+        'uploads[0].bucket: an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens): S3 bucket names hold only lower-case letters, digits, dots and hyphens (legacy us-east-1 buckets also upper case and underscores)',
       ],
       ['an invalid region', { region: 'Europe' }, 'region: an AWS region like eu-west-1'],
       ['a region of the wrong type', { region: 5 }, 'region: expected string, got number'],
@@ -558,7 +558,7 @@ describe('Function: parseConfig', () => {
         'uploads[0].task.tags.team: a tag value of at most 256',
       ],
       ['trigger name', withUpload({ name: 'n'.repeat(10_000) }), 'uploads[0].name: '],
-      ['bucket name', withUpload({ bucket: 'b'.repeat(64) }), 'uploads[0].bucket: '],
+      ['bucket name', withUpload({ bucket: 'b'.repeat(256) }), 'uploads[0].bucket: '],
     ])('rejects a huge %s', (_label, raw, expectedStart) => {
       const issues = issuesOf(raw);
 

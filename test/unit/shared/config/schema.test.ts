@@ -134,8 +134,8 @@ describe('Schema: configSchema', () => {
       });
 
       expect(issues).toContain('region: an AWS region like eu-west-1');
-      expect(issues).toContain(
-        'uploads[0].bucket: an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
+      expect(issues).toContainEqual(
+        expect.stringMatching(/^uploads\[0\]\.bucket: .*only a legacy us-east-1 bucket can have this name/),
       );
       expect(issues).toContain(
         'schedules[0].name: duplicate name "media" (also uploads[0].name); names must be unique across uploads, schedules and scalers',

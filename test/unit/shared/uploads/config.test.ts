@@ -36,17 +36,29 @@ describe('Schema: uploadTriggerSchema', () => {
     });
 
     it.each([
-      ['2 characters', 'ab'],
+      ['2 characters', 'ab', '3-63 characters'],
+      ['256 characters', 'a'.repeat(256), '3-63 characters (255 for legacy us-east-1 buckets'],
+      ['a leading hyphen', '-media', 'begin and end with a letter or digit'],
+      ['a trailing dot', 'media.', 'begin and end with a letter or digit'],
+      ['an ARN', 'arn:aws:s3:::media-ingest', 'only lower-case letters, digits, dots and hyphens'],
+      ['a space', 'media ingest', 'only lower-case letters, digits, dots and hyphens'],
+    ])('refuses a bucket with %s, saying what a bucket name is and the rule', (_label, bucket, rule) => {
+      const issues = issuesOf(rawTrigger({ bucket }));
+
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatch(
+        /^bucket: an S3 bucket name \(3-63 lower-case letters, digits, dots, hyphens\): /,
+      );
+      expect(issues[0]).toContain(rule);
+    });
+
+    it.each([
       ['64 characters', 'a'.repeat(64)],
+      ['255 characters', 'a'.repeat(255)],
       ['upper case', 'Media-Ingest'],
       ['an underscore', 'media_ingest'],
-      ['a leading hyphen', '-media'],
-      ['a trailing dot', 'media.'],
-      ['an ARN', 'arn:aws:s3:::media-ingest'],
-    ])('refuses a bucket with %s, saying what a bucket name is', (_label, bucket) => {
-      expect(issuesOf(rawTrigger({ bucket }))).toStrictEqual([
-        'bucket: an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)',
-      ]);
+    ])('accepts a bucket with %s, which only a legacy us-east-1 bucket can have', (_label, bucket) => {
+      expect(issuesOf(rawTrigger({ bucket }))).toStrictEqual([]);
     });
   });
 

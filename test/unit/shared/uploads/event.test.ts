@@ -96,6 +96,8 @@ describe('Function: parseObjectCreated', () => {
         versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
         sequencer: '617f08299329d189',
         reason: 'PutObject',
+        time: expect.stringMatching(/^\d{4}-/),
+        sizeMissing: false,
       });
     });
 
@@ -198,6 +200,8 @@ describe('Function: parseObjectCreated', () => {
         versionId: undefined,
         sequencer: undefined,
         reason: undefined,
+        time: event.time,
+        sizeMissing: true,
       });
     });
 

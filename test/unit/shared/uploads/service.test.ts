@@ -79,6 +79,65 @@ const byTrigger =
 const fail = (error: unknown) => () => Promise.reject(error);
 const ok = (): Promise<LaunchResult> => Promise.resolve({ status: 'started', taskArn: TASK_ARN });
 
+describe('Function: processUploadMessage (times and missing fields, issue 18)', () => {
+  const withTime = (time: unknown) => JSON.stringify({ ...s3ObjectCreatedEvent(), time });
+
+  it('starts the task for an event dated a day ahead, and warns with the time and why it does not matter', async () => {
+    // Prepare
+    const ahead = new Date(Date.now() + 24 * 3600_000).toISOString();
+
+    // Act
+    const { outcome, launcher, logger } = await run(withTime(ahead));
+
+    // Assess
+    await expect(outcome).resolves.toEqual([expect.objectContaining({ decision: 'started' })]);
+    expect(launcher.start).toHaveBeenCalledOnce();
+    expect(logger.at('warn', 'event time ahead of the function clock')).toEqual([
+      expect.objectContaining({
+        extra: expect.objectContaining({
+          time: ahead,
+          minutesAhead: 1440,
+          fallback: 'started anyway: the object exists, and the time decides nothing',
+        }),
+      }),
+    ]);
+  });
+
+  it('names an unreadable time with its escaped value, and still starts the task', async () => {
+    // Act
+    const { outcome, logger } = await run(withTime('yesterday\u001b[2J'));
+
+    // Assess
+    await expect(outcome).resolves.toHaveLength(1);
+    expect(logger.at('warn', 'event field unreadable: time')[0]?.extra).toMatchObject({
+      value: 'yesterday\\u001b[2J',
+      fallback: 'none needed: the time decides nothing',
+    });
+  });
+
+  it('says when a missing size falls back to 0', async () => {
+    // Prepare
+    const event = s3ObjectCreatedEvent();
+    delete (event.detail.object as { size?: number }).size;
+
+    // Act
+    const { outcome, logger } = await run(JSON.stringify(event));
+
+    // Assess
+    await outcome;
+    expect(logger.at('warn', 'event field missing: detail.object.size')[0]?.extra).toMatchObject({
+      fallback: 'size 0 for minSize/maxSize and {size}',
+    });
+  });
+
+  it('warns about nothing for an ordinary event', async () => {
+    const { outcome, logger } = await run(upload());
+
+    await outcome;
+    expect(logger.at('warn')).toEqual([]);
+  });
+});
+
 describe('Function: processUploadMessage', () => {
   describe('with a message that is not an upload', () => {
     it.each([

@@ -12,7 +12,12 @@ export const IMAGES_DEFAULTS = {
   mode: 'preview' as const,
   schedule: 'cron(0 3 * * ? *)',
   maxDeletesPerRun: 200,
-  protect: { clusters: [] as string[], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
+  protect: {
+    clusters: [] as string[],
+    taskDefinitionRevisions: 5,
+    stoppedTasksWithinHours: 24,
+    lambda: { scan: true, keepVersions: 3 },
+  },
 };
 
 /** preview: report only, zero mutating calls; enforce: delete expired images and sync policies. */
@@ -93,6 +98,16 @@ export const imagesSchema = z
         taskDefinitionRevisions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.taskDefinitionRevisions),
         /** Images of tasks stopped within this many hours are kept (0 = none, up to 720); default 24. */
         stoppedTasksWithinHours: z._default(whole(0, 720), IMAGES_DEFAULTS.protect.stoppedTasksWithinHours),
+        /** Lambda functions packaged as images keep those images ($LATEST, aliased and the latest versions). */
+        lambda: z._default(
+          z.strictObject({
+            /** Scan the account's Lambda functions; default true. */
+            scan: z._default(z.boolean(), IMAGES_DEFAULTS.protect.lambda.scan),
+            /** The newest N published versions of each function keep their images (0-100); default 3. */
+            keepVersions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.lambda.keepVersions),
+          }),
+          () => ({ ...IMAGES_DEFAULTS.protect.lambda }),
+        ),
       }),
       () => structuredClone(IMAGES_DEFAULTS.protect),
     ),

@@ -86,6 +86,7 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
       { Effect: 'Allow', Action: ['ecs:DescribeServices'], Resource: inClusters('service') },
     );
   }
+  if (images.protect.lambda.scan) statements.push(...lambdaScanStatements());
   if (images.mode === 'enforce') {
     statements.push({ Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: repositoryArns(all) });
     if (synced.length > 0) {
@@ -98,6 +99,19 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
   }
   return statements;
 }
+
+/**
+ * The Lambda scan's reads: ListFunctions has no resource-level permission; the per-function reads are
+ * scoped to the account's functions in this Region (qualified ARNs included).
+ */
+export const lambdaScanStatements = (): Statement[] => [
+  { Effect: 'Allow', Action: ['lambda:ListFunctions'], Resource: ['*'] },
+  {
+    Effect: 'Allow',
+    Action: ['lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:GetFunction'],
+    Resource: [sub('arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*')],
+  },
+];
 
 /** The function as serverless.yml declares it, with its async invocation settings. */
 export interface ImagesFunctionDefinition extends FunctionDefinition {

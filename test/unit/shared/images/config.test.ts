@@ -29,7 +29,12 @@ describe('Config: images', () => {
       mode: 'preview',
       schedule: 'cron(0 3 * * ? *)',
       maxDeletesPerRun: 200,
-      protect: { clusters: [], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
+      protect: {
+        clusters: [],
+        taskDefinitionRevisions: 5,
+        stoppedTasksWithinHours: 24,
+        lambda: { scan: true, keepVersions: 3 },
+      },
       repositories: [{ match: ['app-*'], syncPolicy: false, policy: POLICY }],
     });
   });

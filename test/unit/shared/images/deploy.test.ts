@@ -56,9 +56,7 @@ describe('Function: imagesStatements', () => {
       {
         Effect: 'Allow',
         Action: ['lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:GetFunction'],
-        Resource: [
-          { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*' },
-        ],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*' }],
       },
     ]);
     expect(lambdaActions({ lambda: { scan: false } })).toEqual([]);

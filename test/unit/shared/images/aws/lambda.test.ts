@@ -53,14 +53,20 @@ describe('Adapter: LambdaImageSource', () => {
   });
 
   it('rejects the scan when Lambda refuses a read, rather than reporting fewer uses', async () => {
-    lambda.on(ListFunctionsCommand).resolves({ Functions: [{ FunctionName: 'resize', PackageType: 'Image' }] });
-    lambda.on(ListVersionsByFunctionCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    lambda
+      .on(ListFunctionsCommand)
+      .resolves({ Functions: [{ FunctionName: 'resize', PackageType: 'Image' }] });
+    lambda
+      .on(ListVersionsByFunctionCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
 
     await expect(new LambdaImageSource(client, { keepVersions: 3 }).uses()).rejects.toThrow('denied');
   });
 
   it('rejects the scan when GetFunction names no image, since what the function runs is then unknown', async () => {
-    lambda.on(ListFunctionsCommand).resolves({ Functions: [{ FunctionName: 'resize', PackageType: 'Image' }] });
+    lambda
+      .on(ListFunctionsCommand)
+      .resolves({ Functions: [{ FunctionName: 'resize', PackageType: 'Image' }] });
     lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [] });
     lambda.on(ListAliasesCommand).resolves({ Aliases: [] });
     lambda.on(GetFunctionCommand).resolves({ Code: {} });

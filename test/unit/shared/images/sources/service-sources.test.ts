@@ -47,13 +47,17 @@ function run(sources: InUseSource[]) {
   };
   const empty = { tasks: [], services: [], revisions: [], toolkit: [], taskDefinitions: new Map() };
   const logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
-  return runImageHygiene(config, {}, {
-    registry,
-    scanner: { scan: async () => empty },
-    sources,
-    logger,
-    now: NOW,
-  }).then((summary) => ({ summary, deleted }));
+  return runImageHygiene(
+    config,
+    {},
+    {
+      registry,
+      scanner: { scan: async () => empty },
+      sources,
+      logger,
+      now: NOW,
+    },
+  ).then((summary) => ({ summary, deleted }));
 }
 
 describe('Function: runImageHygiene with further in-use sources', () => {

@@ -5,12 +5,14 @@ import { RunTaskCommand } from '@aws-sdk/client-ecs';
 import { lifecycle } from '../../bin/commands/lifecycle.js';
 import { ecrRegistry } from '../../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../../shared/images/aws/scan.js';
+import { LambdaImageSource } from '../../shared/images/aws/lambda.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../../shared/images/service.js';
 import type { Log } from '../../shared/kernel/log.js';
 import { emulatorEnv, setEmulatorTransition } from '../emulator.js';
 import type { LocalAccount } from '../harness.js';
 import { registerTaskDefinition } from '../ecs.js';
 import { pushImage } from '../images.js';
+import { createImageFunction, emulatorLambda } from '../image-functions.js';
 import { projectRoot } from '../package.js';
 
 const REPOSITORY = 'demo/app';
@@ -58,6 +60,8 @@ export async function imagesScene(
       }),
     );
     print(`• a task in cluster ${cluster} runs ${REPOSITORY}:feature-login (RUNNING)`);
+    await createImageFunction(account.endpoint, 'demo-search', `${uri}:feature-search`);
+    print(`• Lambda function demo-search is packaged as ${REPOSITORY}:feature-search`);
 
     const now = new Date(Date.now() + CLOCK_AHEAD_DAYS * 86_400_000);
     const policyFile = join('.build', 'local', 'images-policy.json');
@@ -101,6 +105,13 @@ export async function imagesScene(
           includeStopped: images.protect.stoppedTasksWithinHours > 0,
           toolkit: toolkitTaskDefinitions(account.config),
         }),
+        sources: images.protect.lambda.scan
+          ? [
+              new LambdaImageSource(emulatorLambda(account.endpoint), {
+                keepVersions: images.protect.lambda.keepVersions,
+              }),
+            ]
+          : [],
         logger,
         now,
       },
@@ -115,9 +126,9 @@ export async function imagesScene(
     print(
       `  ${REPOSITORY}: ${r?.images} images, ${r?.keptByRules} kept by rules, ${r?.keptInUse} kept in use, ${r?.deleted} deleted; policy ${r?.policy?.action === 'put' ? 'put on the repository' : r?.policy?.status}`,
     );
-    const ok = summary.status === 'ok' && left.join(' ') === 'feature-login release-1.0';
+    const ok = summary.status === 'ok' && left.join(' ') === 'feature-login feature-search release-1.0';
     print(
-      `\nImages: the expired images deleted, the one a running task uses kept with its reason${ok ? '.' : ` — UNEXPECTED (left: ${left.join(', ')}), see above.`}`,
+      `\nImages: the expired images deleted, the ones a running task and a Lambda function use kept with their reasons${ok ? '.' : ` — UNEXPECTED (left: ${left.join(', ')}), see above.`}`,
     );
     return { ok };
   } finally {

@@ -17,6 +17,7 @@ import { parseImagesFile, type LifecycleImage } from '../shared/images/images.js
 import { parseLifecyclePolicy } from '../shared/images/policy.js';
 import { commandLine, emit, info, judged, ms, say, summarize, type Row } from './lib.js';
 import { measureApiCalls } from './lifecycle-api.js';
+import { measureLambdaScan } from './lifecycle-sources.js';
 
 const LIMIT = { op: '<=' as const, value: 500, display: '500 ms' };
 
@@ -179,12 +180,23 @@ say(
   `  API calls: ${api.details.describeCalls} DescribeImages for ${api.details.apiImages} images, ${api.details.deleteCalls} BatchDeleteImage for ${api.details.apiDeletions} deletions`,
 );
 
+// The benchmark registry's account has no Lambda function (one ListFunctions page); a busier one, for scale.
+const lambdaScans = [
+  await measureLambdaScan({ functions: 0, imageFunctions: 0, versions: 0, keepVersions: 3 }),
+  await measureLambdaScan({ functions: 120, imageFunctions: 20, versions: 60, keepVersions: 3 }),
+];
+for (const scan of lambdaScans)
+  say(
+    `  Lambda scan: ${scan.details.lambdaCalls} calls for ${scan.details.lambdaFunctions} functions (${scan.details.lambdaImageFunctions} image)`,
+  );
+
 const rows: Row[] = [
   judged('lifecycle', `plan ${label}, slowest of ${runs} runs`, stats.max, 'ms', ms(stats.max), LIMIT),
   info('lifecycle', `plan ${label}, first (cold) run`, first, 'ms', ms(first)),
   info('lifecycle', `plan ${label}, median`, stats.median, 'ms', ms(stats.median)),
   info('lifecycle', `parse JSON + plan + preview output, ${label}`, endToEnd, 'ms', ms(endToEnd)),
   ...api.rows,
+  ...lambdaScans.flatMap((scan) => scan.rows),
 ];
 emit({
   bench: 'lifecycle',

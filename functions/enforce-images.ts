@@ -1,10 +1,17 @@
 import { deployedConfig, requiredSection } from '../shared/config/load.js';
 import { invokedFunction } from '../shared/kernel/aws/invoked-function.js';
-import { ecrClient, ecsClient, lambdaClient, snsClient } from '../shared/kernel/aws/clients.js';
+import {
+  ecrClient,
+  ecsClient,
+  eventBridgeClient,
+  lambdaClient,
+  snsClient,
+} from '../shared/kernel/aws/clients.js';
 import { SnsAlertPublisher } from '../shared/kernel/notify/aws/publisher.js';
 import { ecrRegistry } from '../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../shared/images/aws/scan.js';
 import { LambdaImageSource } from '../shared/images/aws/lambda.js';
+import { EventRuleTargetsSource } from '../shared/images/aws/scheduled.js';
 import { parseImagesRequest } from '../shared/images/request.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../shared/images/service.js';
 
@@ -21,9 +28,13 @@ const scanner = new EcsInUseScanner(ecsClient(), {
   includeStopped: images.protect.stoppedTasksWithinHours > 0,
   toolkit: toolkitTaskDefinitions(config),
 });
-const sources = images.protect.lambda.scan
-  ? [new LambdaImageSource(lambdaClient(), { keepVersions: images.protect.lambda.keepVersions })]
-  : [];
+const { lambda, eventRules } = images.protect;
+const sources = [
+  ...(lambda.scan ? [new LambdaImageSource(lambdaClient(), { keepVersions: lambda.keepVersions })] : []),
+  ...(eventRules.scan
+    ? [new EventRuleTargetsSource(eventBridgeClient(), ecsClient(), { buses: eventRules.buses })]
+    : []),
+];
 // With stop alerts configured, every run's summary goes to the same topic.
 const alertsTopic = process.env.ALERTS_TOPIC_ARN;
 const publisher = alertsTopic ? new SnsAlertPublisher(snsClient(), alertsTopic) : undefined;

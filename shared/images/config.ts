@@ -17,6 +17,7 @@ export const IMAGES_DEFAULTS = {
     taskDefinitionRevisions: 5,
     stoppedTasksWithinHours: 24,
     lambda: { scan: true, keepVersions: 3 },
+    eventRules: { scan: true, buses: ['default'] },
   },
 };
 
@@ -107,6 +108,21 @@ export const imagesSchema = z
             keepVersions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.lambda.keepVersions),
           }),
           () => ({ ...IMAGES_DEFAULTS.protect.lambda }),
+        ),
+        /** EventBridge rules with ECS targets, whoever made them, keep the images of what they start. */
+        eventRules: z._default(
+          z.strictObject({
+            /** Scan the rules of `buses`; default true. */
+            scan: z._default(z.boolean(), IMAGES_DEFAULTS.protect.eventRules.scan),
+            /** Event bus names whose rules are scanned (1-20); default the account's `default` bus. */
+            buses: z._default(
+              z
+                .array(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,256}$/, 'an event bus name')))
+                .check(z.minLength(1), z.maxLength(20)),
+              () => [...IMAGES_DEFAULTS.protect.eventRules.buses],
+            ),
+          }),
+          () => structuredClone(IMAGES_DEFAULTS.protect.eventRules),
         ),
       }),
       () => structuredClone(IMAGES_DEFAULTS.protect),

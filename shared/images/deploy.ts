@@ -87,6 +87,8 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
     );
   }
   if (images.protect.lambda.scan) statements.push(...lambdaScanStatements());
+  if (images.protect.eventRules.scan)
+    statements.push(...eventRuleScanStatements(images.protect.eventRules.buses));
   if (images.mode === 'enforce') {
     statements.push({ Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: repositoryArns(all) });
     if (synced.length > 0) {
@@ -110,6 +112,24 @@ export const lambdaScanStatements = (): Statement[] => [
     Effect: 'Allow',
     Action: ['lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:GetFunction'],
     Resource: [sub('arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*')],
+  },
+];
+
+/**
+ * The EventBridge rule scan's reads: ListRules has no resource-level permission; ListTargetsByRule is
+ * scoped to the rules of the configured buses (a default-bus rule's ARN has no bus segment).
+ * DescribeTaskDefinition is already granted above.
+ */
+export const eventRuleScanStatements = (buses: readonly string[]): Statement[] => [
+  { Effect: 'Allow', Action: ['events:ListRules'], Resource: ['*'] },
+  {
+    Effect: 'Allow',
+    Action: ['events:ListTargetsByRule'],
+    Resource: [...new Set(buses)].map((bus) =>
+      sub(
+        `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${bus === 'default' ? '' : `${bus}/`}*`,
+      ),
+    ),
   },
 ];
 

@@ -11,7 +11,8 @@ import { keptQualifiers } from '../sources/lambda.js';
 import type { InUseSource } from '../sources/port.js';
 
 /** `…/repo@sha256:…` → `sha256:…`. */
-const digestOf = (uri: string | undefined) => (uri?.includes('@') ? uri.slice(uri.indexOf('@') + 1) : undefined);
+const digestOf = (uri: string | undefined) =>
+  uri?.includes('@') ? uri.slice(uri.indexOf('@') + 1) : undefined;
 
 /**
  * Lambda functions packaged as container images, in the client's account and Region: the image of

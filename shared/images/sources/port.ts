@@ -19,7 +19,7 @@ export async function scanSources(sources: readonly InUseSource[]): Promise<Imag
     try {
       uses.push(...(await source.uses()));
     } catch (error) {
-      throw new Error(`${source.name} scan failed: ${errorMessage(error)}`);
+      throw new Error(`${source.name} scan failed: ${errorMessage(error)}`, { cause: error });
     }
   }
   return uses;

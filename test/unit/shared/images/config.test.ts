@@ -34,6 +34,7 @@ describe('Config: images', () => {
         taskDefinitionRevisions: 5,
         stoppedTasksWithinHours: 24,
         lambda: { scan: true, keepVersions: 3 },
+        eventRules: { scan: true, buses: ['default'] },
       },
       repositories: [{ match: ['app-*'], syncPolicy: false, policy: POLICY }],
     });

@@ -18,6 +18,7 @@ import { parseLifecyclePolicy } from '../shared/images/policy.js';
 import { commandLine, emit, info, judged, ms, say, summarize, type Row } from './lib.js';
 import { measureApiCalls } from './lifecycle-api.js';
 import { measureRunCalls } from './lifecycle-run.js';
+import { measureLambdaScan } from './lifecycle-sources.js';
 
 const LIMIT = { op: '<=' as const, value: 500, display: '500 ms' };
 
@@ -188,6 +189,15 @@ const signedRun = await measureRunCalls({ images: apiImages, deletions: apiDelet
 say(
   `  requests per run: ${run.total} (${run.calls.ListClusters ?? 0} ListClusters); with 250 signatures: ${signedRun.total} (${signedRun.calls.BatchGetImage ?? 0} BatchGetImage)`,
 );
+// The benchmark registry's account has no Lambda function (one ListFunctions page); a busier one, for scale.
+const lambdaScans = [
+  await measureLambdaScan({ functions: 0, imageFunctions: 0, versions: 0, keepVersions: 3 }),
+  await measureLambdaScan({ functions: 120, imageFunctions: 20, versions: 60, keepVersions: 3 }),
+];
+for (const scan of lambdaScans)
+  say(
+    `  Lambda scan: ${scan.details.lambdaCalls} calls for ${scan.details.lambdaFunctions} functions (${scan.details.lambdaImageFunctions} image)`,
+  );
 
 const rows: Row[] = [
   judged('lifecycle', `plan ${label}, slowest of ${runs} runs`, stats.max, 'ms', ms(stats.max), LIMIT),
@@ -203,6 +213,7 @@ const rows: Row[] = [
     'calls',
     String(signedRun.total),
   ),
+  ...lambdaScans.flatMap((scan) => scan.rows),
 ];
 emit({
   bench: 'lifecycle',

@@ -1,11 +1,20 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deployedConfig, requiredSection } from '../shared/config/load.js';
 import { invokedFunction } from '../shared/kernel/aws/invoked-function.js';
-import { dynamoDbClient, ecrClient, ecsClient, snsClient } from '../shared/kernel/aws/clients.js';
+import {
+  dynamoDbClient,
+  ecrClient,
+  ecsClient,
+  eventBridgeClient,
+  lambdaClient,
+  snsClient,
+} from '../shared/kernel/aws/clients.js';
 import { DynamoOnce } from '../shared/images/aws/once.js';
 import { SnsAlertPublisher } from '../shared/kernel/notify/aws/publisher.js';
 import { ecrRegistry } from '../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../shared/images/aws/scan.js';
+import { LambdaImageSource } from '../shared/images/aws/lambda.js';
+import { EventRuleTargetsSource } from '../shared/images/aws/scheduled.js';
 import { parseImagesRequest } from '../shared/images/request.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../shared/images/service.js';
 
@@ -23,6 +32,13 @@ const scanner = new EcsInUseScanner(ecsClient(), {
   includeStopped: images.protect.stoppedTasksWithinHours > 0,
   toolkit: toolkitTaskDefinitions(config),
 });
+const { lambda, eventRules } = images.protect;
+const sources = [
+  ...(lambda.scan ? [new LambdaImageSource(lambdaClient(), { keepVersions: lambda.keepVersions })] : []),
+  ...(eventRules.scan
+    ? [new EventRuleTargetsSource(eventBridgeClient(), ecsClient(), { buses: eventRules.buses })]
+    : []),
+];
 // With stop alerts configured, every run's summary goes to the same topic.
 const alertsTopic = process.env.ALERTS_TOPIC_ARN;
 const publisher = alertsTopic ? new SnsAlertPublisher(snsClient(), alertsTopic) : undefined;
@@ -43,6 +59,7 @@ export const handler = invokedFunction({
     const summary = await runImageHygiene(images, request, {
       registry,
       scanner,
+      sources,
       logger,
       now: new Date(),
       ...(publisher ? { publish: (alert) => publisher.publish(alert) } : {}),

@@ -11,6 +11,7 @@ import { emulatorEnv, setEmulatorTransition } from '../emulator.js';
 import type { LocalAccount } from '../harness.js';
 import { registerTaskDefinition } from '../ecs.js';
 import { pushImage, pushOciImage } from '../images.js';
+import { createImageFunction } from '../image-functions.js';
 import { projectRoot } from '../package.js';
 
 const REPOSITORY = 'demo/app';
@@ -41,9 +42,11 @@ export async function imagesScene(
   let layer = 0;
   const push = (tag?: string) => pushImage(ecr, REPOSITORY, ++layer, tag);
   const [release] = [await push('release-1.0')];
-  for (const tag of ['feature-login', 'feature-search', undefined]) await push(tag);
+  for (const tag of ['feature-login', 'feature-search', 'feature-reports', undefined]) await push(tag);
   const scratch = await push();
-  print(`• pushed 5 images to ${REPOSITORY}: release-1.0, feature-login, feature-search and 2 untagged`);
+  print(
+    `• pushed 6 images to ${REPOSITORY}: release-1.0, feature-login, feature-search, feature-reports and 2 untagged`,
+  );
   await pushOciImage(ecr, REPOSITORY, ++layer, { subject: release });
   await pushOciImage(ecr, REPOSITORY, ++layer, { subject: scratch });
   print(
@@ -76,6 +79,8 @@ export async function imagesScene(
       );
       print(`• a task in cluster ${where} runs ${REPOSITORY}:${tag} (RUNNING)`);
     }
+    await createImageFunction(account.endpoint, 'demo-reports', `${uri}:feature-reports`);
+    print(`• Lambda function demo-reports is packaged as ${REPOSITORY}:feature-reports`);
 
     const now = new Date(Date.now() + CLOCK_AHEAD_DAYS * 86_400_000);
     const policyFile = join('.build', 'local', 'images-policy.json');
@@ -135,13 +140,14 @@ export async function imagesScene(
     print(
       `  ${REPOSITORY}: ${r?.images} images, ${r?.keptByRules} kept by rules, ${r?.keptInUse} kept in use, ${r?.deleted} deleted; policy ${r?.policy?.action === 'put' ? 'put on the repository' : r?.policy?.status}`,
     );
-    // Left: the release, its signature, and the two images running tasks use (one per cluster).
+    // Left: the release, its signature, the two images running tasks use (one per cluster) and the
+    // Lambda function's image.
     const ok =
       summary.status === 'ok' &&
-      left.join(' ') === '(untagged) feature-login feature-search release-1.0' &&
+      left.join(' ') === '(untagged) feature-login feature-reports feature-search release-1.0' &&
       summary.clusters?.includes(SECOND_CLUSTER) === true;
     print(
-      `\nImages: the expired images deleted (a signature after its image), the ones running tasks use in both clusters kept with their reason, the release kept with its signature${ok ? '.' : ` — UNEXPECTED (left: ${left.join(', ')}), see above.`}`,
+      `\nImages: the expired images deleted (a signature after its image), the ones running tasks use in both clusters and the one a Lambda function uses kept with their reason, the release kept with its signature${ok ? '.' : ` — UNEXPECTED (left: ${left.join(', ')}), see above.`}`,
     );
     return { ok };
   } finally {

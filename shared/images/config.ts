@@ -12,7 +12,13 @@ export const IMAGES_DEFAULTS = {
   mode: 'preview' as const,
   schedule: 'cron(0 3 * * ? *)',
   maxDeletesPerRun: 200,
-  protect: { excludeClusters: [] as string[], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
+  protect: {
+    excludeClusters: [] as string[],
+    taskDefinitionRevisions: 5,
+    stoppedTasksWithinHours: 24,
+    lambda: { scan: true, keepVersions: 3 },
+    eventRules: { scan: true, buses: ['default'] },
+  },
 };
 
 /**
@@ -125,6 +131,31 @@ export const imagesSchema = z.strictObject({
       taskDefinitionRevisions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.taskDefinitionRevisions),
       /** Images of tasks stopped within this many hours are kept (0 = none, up to 720); default 24. */
       stoppedTasksWithinHours: z._default(whole(0, 720), IMAGES_DEFAULTS.protect.stoppedTasksWithinHours),
+      /** Lambda functions packaged as images keep those images ($LATEST, aliased and the latest versions). */
+      lambda: z._default(
+        z.strictObject({
+          /** Scan the account's Lambda functions; default true. */
+          scan: z._default(z.boolean(), IMAGES_DEFAULTS.protect.lambda.scan),
+          /** The newest N published versions of each function keep their images (0-100); default 3. */
+          keepVersions: z._default(whole(0, 100), IMAGES_DEFAULTS.protect.lambda.keepVersions),
+        }),
+        () => ({ ...IMAGES_DEFAULTS.protect.lambda }),
+      ),
+      /** EventBridge rules with ECS targets, whoever made them, keep the images of what they start. */
+      eventRules: z._default(
+        z.strictObject({
+          /** Scan the rules of `buses`; default true. */
+          scan: z._default(z.boolean(), IMAGES_DEFAULTS.protect.eventRules.scan),
+          /** Event bus names whose rules are scanned (1-20); default the account's `default` bus. */
+          buses: z._default(
+            z
+              .array(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,256}$/, 'an event bus name')))
+              .check(z.minLength(1), z.maxLength(20)),
+            () => [...IMAGES_DEFAULTS.protect.eventRules.buses],
+          ),
+        }),
+        () => structuredClone(IMAGES_DEFAULTS.protect.eventRules),
+      ),
     }),
     () => structuredClone(IMAGES_DEFAULTS.protect),
   ),

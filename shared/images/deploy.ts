@@ -88,6 +88,9 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
     { Effect: 'Allow', Action: ['ecs:DescribeTasks'], Resource: inClusters('task') },
     { Effect: 'Allow', Action: ['ecs:DescribeServices'], Resource: inClusters('service') },
   );
+  if (images.protect.lambda.scan) statements.push(...lambdaScanStatements());
+  if (images.protect.eventRules.scan)
+    statements.push(...eventRuleScanStatements(images.protect.eventRules.buses));
   if (images.mode === 'enforce') {
     statements.push({ Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: repositoryArns(all) });
     if (synced.length > 0) {
@@ -100,6 +103,37 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
   }
   return statements;
 }
+
+/**
+ * The Lambda scan's reads: ListFunctions has no resource-level permission; the per-function reads are
+ * scoped to the account's functions in this Region (qualified ARNs included).
+ */
+export const lambdaScanStatements = (): Statement[] => [
+  { Effect: 'Allow', Action: ['lambda:ListFunctions'], Resource: ['*'] },
+  {
+    Effect: 'Allow',
+    Action: ['lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:GetFunction'],
+    Resource: [sub('arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*')],
+  },
+];
+
+/**
+ * The EventBridge rule scan's reads: ListRules has no resource-level permission; ListTargetsByRule is
+ * scoped to the rules of the configured buses (a default-bus rule's ARN has no bus segment).
+ * DescribeTaskDefinition is already granted above.
+ */
+export const eventRuleScanStatements = (buses: readonly string[]): Statement[] => [
+  { Effect: 'Allow', Action: ['events:ListRules'], Resource: ['*'] },
+  {
+    Effect: 'Allow',
+    Action: ['events:ListTargetsByRule'],
+    Resource: [...new Set(buses)].map((bus) =>
+      sub(
+        `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${bus === 'default' ? '' : `${bus}/`}*`,
+      ),
+    ),
+  },
+];
 
 /** The function as serverless.yml declares it, with its async invocation settings. */
 export interface ImagesFunctionDefinition extends FunctionDefinition {

@@ -32,6 +32,7 @@ import {
   type RunSummary,
 } from './report.js';
 import type { ImagesRequest } from './request.js';
+import { scanSources, type InUseSource } from './sources/port.js';
 import { policyDrift, policyText } from './sync.js';
 
 export interface DeleteResult {
@@ -68,6 +69,8 @@ export interface InUseScanner {
 export interface RunDependencies {
   registry: ImageRegistry;
   scanner: InUseScanner;
+  /** Further sources of "in use" (Lambda functions, …); each one that fails aborts the run, named. */
+  sources?: readonly InUseSource[];
   logger: Log;
   now: Date;
   /** Publishes the summary (the alerts topic); absent when no topic is configured. */
@@ -206,6 +209,7 @@ export async function runImageHygiene(
       stoppedTasksWithinHours: config.protect.stoppedTasksWithinHours,
     });
     runDoubts = collected.doubts;
+    collected.uses.push(...(await scanSources(deps.sources ?? [])));
     plans = [];
     for (const target of targets) {
       const name = target.repository.name;

@@ -2,6 +2,8 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -28,6 +30,8 @@ let dynamodb: DynamoDBClient | undefined;
 let applicationAutoScaling: ApplicationAutoScalingClient | undefined;
 let ecr: ECRClient | undefined;
 let sns: SNSClient | undefined;
+let lambda: LambdaClient | undefined;
+let events: EventBridgeClient | undefined;
 
 export const ecsClient = (): ECSClient => (ecs ??= new ECSClient(clientConfig()));
 export const sqsClient = (): SQSClient => (sqs ??= new SQSClient(clientConfig()));
@@ -36,6 +40,8 @@ export const applicationAutoScalingClient = (): ApplicationAutoScalingClient =>
   (applicationAutoScaling ??= new ApplicationAutoScalingClient(clientConfig()));
 export const ecrClient = (): ECRClient => (ecr ??= new ECRClient(clientConfig()));
 export const snsClient = (): SNSClient => (sns ??= new SNSClient(clientConfig()));
+export const lambdaClient = (): LambdaClient => (lambda ??= new LambdaClient(clientConfig()));
+export const eventBridgeClient = (): EventBridgeClient => (events ??= new EventBridgeClient(clientConfig()));
 
 /** An SQS client for another region (a queue read where it lives), with the same settings. */
 export const sqsClientIn = (region: string): SQSClient => new SQSClient({ ...clientConfig(), region });

@@ -29,7 +29,13 @@ describe('Config: images', () => {
       mode: 'preview',
       schedule: 'cron(0 3 * * ? *)',
       maxDeletesPerRun: 200,
-      protect: { excludeClusters: [], taskDefinitionRevisions: 5, stoppedTasksWithinHours: 24 },
+      protect: {
+        excludeClusters: [],
+        taskDefinitionRevisions: 5,
+        stoppedTasksWithinHours: 24,
+        lambda: { scan: true, keepVersions: 3 },
+        eventRules: { scan: true, buses: ['default'] },
+      },
       repositories: [{ match: ['app-*'], syncPolicy: false, policy: POLICY }],
     });
   });

@@ -39,7 +39,45 @@ describe('Function: imagesStatements', () => {
       { Effect: 'Allow', Action: ['ecr:PutLifecyclePolicy'], Resource: [repo('app-*')] },
     ]);
     for (const s of statements.filter((st) => st.Resource.includes('*')))
-      expect(s.Action.every((a) => /^ecs:(List|Describe)/.test(a))).toBe(true);
+      expect(s.Action.every((a) => /^(ecs|lambda|events):(List|Describe)/.test(a))).toBe(true);
+  });
+
+  it('grants the Lambda scan its four reads, scoped to this account and Region where Lambda allows, unless it is off', () => {
+    const lambdaActions = (over: Record<string, unknown>) =>
+      imagesStatements(
+        imagesSchema.parse({
+          protect: { clusters: ['media'], ...over },
+          repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+        }),
+      ).filter((s) => s.Action.some((a) => a.startsWith('lambda:')));
+
+    expect(lambdaActions({})).toEqual([
+      { Effect: 'Allow', Action: ['lambda:ListFunctions'], Resource: ['*'] },
+      {
+        Effect: 'Allow',
+        Action: ['lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:GetFunction'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*' }],
+      },
+    ]);
+    expect(lambdaActions({ lambda: { scan: false } })).toEqual([]);
+  });
+
+  it('scopes ListTargetsByRule to the rules of the configured buses, the default bus without a bus segment', () => {
+    const targets = (over: Record<string, unknown>) =>
+      imagesStatements(
+        imagesSchema.parse({
+          protect: { clusters: ['media'], ...over },
+          repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+        }),
+      ).filter((s) => s.Action.includes('events:ListTargetsByRule'));
+    const rules = (tail: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${tail}`,
+    });
+
+    expect(targets({ eventRules: { buses: ['default', 'jobs'] } })).toEqual([
+      { Effect: 'Allow', Action: ['events:ListTargetsByRule'], Resource: [rules('*'), rules('jobs/*')] },
+    ]);
+    expect(targets({ eventRules: { scan: false } })).toEqual([]);
   });
 
   it.each([

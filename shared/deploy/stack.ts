@@ -13,7 +13,6 @@ import { schedulesStack } from '../schedules/deploy.js';
 import { uploadsStack } from '../uploads/deploy.js';
 import { alarmResources, alarmRoute, alarmsTopicResources, CLOUDWATCH_KEY_STATEMENT } from './alarms.js';
 import { dashboardResource, type DashboardInputs } from './dashboard.js';
-import { tagResources } from './tags.js';
 
 /** Everything serverless.yml takes from the config: one source, no pattern written twice. */
 export interface Stack {
@@ -22,7 +21,11 @@ export interface Stack {
   configFile: string;
   /** CloudWatch Logs retention of the functions' log groups (provider.logRetentionInDays). */
   logRetentionDays: number;
-  /** The config's tags, for provider.stackTags and provider.tags. */
+  /**
+   * The config's tags, for provider.stackTags (CloudFormation copies stack tags to every resource
+   * that takes tags) and provider.tags (the functions). Not written per resource: 50 long tags on
+   * each of ~200 resources would push the template past CloudFormation's 1 MB.
+   */
   tags: Record<string, string>;
   /** The namespace of the functions' EMF metrics: one per stage, so stages never mix. */
   metricsNamespace: string;
@@ -61,7 +64,6 @@ export function buildStack(
     resources,
     operationsResources(config, names.prefix, resources, Object.keys(functions), metricsNamespace),
   );
-  tagResources(resources, config.tags);
   return {
     region: config.region,
     logLevel: config.logLevel,

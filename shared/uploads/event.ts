@@ -16,7 +16,8 @@ const objectCreatedSchema = z.object({
   'detail-type': z.literal('Object Created'),
   time: z.optional(text(0, 64)),
   detail: z.object({
-    bucket: z.object({ name: text(3, 63) }),
+    // Up to 255: legacy us-east-1 buckets (see bucket.ts) send events too.
+    bucket: z.object({ name: text(3, 255) }),
     object: z.object({
       key: text(1, 1024),
       size: z.optional(z.int().check(z.gte(0))),

@@ -34,6 +34,11 @@ export function maxScaleConfig(): Record<string, unknown> {
   return {
     region: 'eu-west-1',
     logLevel: 'INFO',
+    // 50 stack tags of the longest form: they must not multiply the template past 1 MB.
+    tags: Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [pad(`tag-${String(i).padStart(2, '0')}-`, 128), 'v'.repeat(256)]),
+    ),
+    logRetentionDays: 3653,
     uploads: Array.from({ length: MAX_SCALE.uploads }, (_, i) => ({
       name: longName('upload', i),
       bucket: `media-ingest-${i % MAX_SCALE.buckets}`,

@@ -1,8 +1,13 @@
 import {
+  EventBridgeClient,
   ListRulesCommand,
   ListTargetsByRuleCommand,
-  type EventBridgeClient,
+  type ListRulesCommandInput,
+  type ListRulesCommandOutput,
+  type ListTargetsByRuleCommandInput,
+  type ListTargetsByRuleCommandOutput,
 } from '@aws-sdk/client-eventbridge';
+import { createPaginator } from '@smithy/core';
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { PermanentError } from '../../kernel/errors.js';
 import { classifyEcsError } from '../../kernel/aws/errors.js';
@@ -11,20 +16,19 @@ import { scheduledTaskDefinitions, type EcsRuleTarget } from '../sources/schedul
 import type { InUseSource } from '../sources/port.js';
 
 /**
- * Every page of a NextToken listing. The EventBridge client ships no paginators for ListRules and
- * ListTargetsByRule, so this is the one place that follows the token; the SDK's retry strategy still
- * retries each page.
+ * EventBridge's SDK client ships no paginators for these two calls; the SDK's own paginator factory
+ * (the one every generated paginator uses) makes them, so no page loop is written here.
  */
-async function allPages<T>(page: (token: string | undefined) => Promise<{ items: T[]; next?: string }>) {
-  const items: T[] = [];
-  let token: string | undefined;
-  do {
-    const result = await page(token);
-    items.push(...result.items);
-    token = result.next;
-  } while (token);
-  return items;
-}
+type Paginate<I, O> = (config: { client: EventBridgeClient }, input: I) => AsyncGenerator<O>;
+const paginateListRules: Paginate<ListRulesCommandInput, ListRulesCommandOutput> = createPaginator(
+  EventBridgeClient,
+  ListRulesCommand,
+  'NextToken',
+  'NextToken',
+  'Limit',
+);
+const paginateListTargetsByRule: Paginate<ListTargetsByRuleCommandInput, ListTargetsByRuleCommandOutput> =
+  createPaginator(EventBridgeClient, ListTargetsByRuleCommand, 'NextToken', 'NextToken', 'Limit');
 
 /**
  * EventBridge rules with ECS targets on the configured buses: the images of the task definition each
@@ -43,23 +47,22 @@ export class EventRuleTargetsSource implements InUseSource {
   async uses(): Promise<ImageUse[]> {
     const targets: EcsRuleTarget[] = [];
     for (const bus of this.options.buses) {
-      const rules = await allPages(async (NextToken) => {
-        const r = await this.events.send(new ListRulesCommand({ EventBusName: bus, NextToken }));
-        return {
-          items: (r.Rules ?? []).flatMap((rule) => (rule.Name ? [rule.Name] : [])),
-          next: r.NextToken,
-        };
-      });
+      const rules: string[] = [];
+      for await (const page of paginateListRules({ client: this.events }, { EventBusName: bus })) {
+        rules.push(...(page.Rules ?? []).flatMap((rule) => (rule.Name ? [rule.Name] : [])));
+      }
       for (const rule of rules) {
-        const ecsTargets = await allPages(async (NextToken) => {
-          const r = await this.events.send(
-            new ListTargetsByRuleCommand({ Rule: rule, EventBusName: bus, NextToken }),
+        const ecsTargets: string[] = [];
+        for await (const page of paginateListTargetsByRule(
+          { client: this.events },
+          { Rule: rule, EventBusName: bus },
+        )) {
+          ecsTargets.push(
+            ...(page.Targets ?? []).flatMap((t) =>
+              t.EcsParameters?.TaskDefinitionArn ? [t.EcsParameters.TaskDefinitionArn] : [],
+            ),
           );
-          const items = (r.Targets ?? []).flatMap((t) =>
-            t.EcsParameters?.TaskDefinitionArn ? [t.EcsParameters.TaskDefinitionArn] : [],
-          );
-          return { items, next: r.NextToken };
-        });
+        }
         targets.push(...ecsTargets.map((taskDefinition) => ({ bus, rule, taskDefinition })));
       }
     }

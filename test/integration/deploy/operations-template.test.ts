@@ -10,7 +10,7 @@ import { props, resourcesOfType } from '../../helpers/template';
  * The operational safety net on a template packaged with osls from the demo config (all five
  * automations) plus tags and a log retention: every dead-letter queue and every function has its
  * alarms, the dashboard is there, the log groups keep logs as configured and the tags are on the
- * functions and on our resources. The emulator cannot evaluate alarms, so this is where they are
+ * functions and the stack. The emulator cannot evaluate alarms, so this is where they are
  * checked. Expectations are read from the template, not from shared/deploy.
  */
 const STAGE = 'opstest';
@@ -124,25 +124,15 @@ describe('Packaged template: alarms, dashboard, retention and tags (sls package)
       expect(props<{ RetentionInDays: number }>(group).RetentionInDays).toBe(90);
   });
 
-  it('puts the tags on every function and on every queue, table, topic, role and rule of ours', () => {
+  it('puts the tags on every function, and on the stack, which CloudFormation copies to every resource', async () => {
     const expected = Object.entries(TAGS).map(([Key, Value]) => ({ Key, Value }));
-    for (const type of [
-      'AWS::Lambda::Function',
-      'AWS::SQS::Queue',
-      'AWS::DynamoDB::Table',
-      'AWS::SNS::Topic',
-      'AWS::IAM::Role',
-      'AWS::Events::Rule',
-      'AWS::CloudWatch::Alarm',
-    ]) {
-      const resources = resourcesOfType(template, type);
-      expect(resources.length, type).toBeGreaterThan(0);
-      for (const [id, resource] of resources) {
-        expect(props<{ Tags?: unknown[] }>(resource).Tags, `${type} ${id}`).toEqual(
-          expect.arrayContaining(expected),
-        );
-      }
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      expect(props<{ Tags?: unknown[] }>(fn).Tags, id).toEqual(expect.arrayContaining(expected));
     }
+    const state = JSON.parse(await readFile(join(projectRoot, OUT_DIR, 'serverless-state.json'), 'utf8')) as {
+      service: { provider: { stackTags?: Record<string, string> } };
+    };
+    expect(state.service.provider.stackTags).toEqual(TAGS);
   });
 
   it('passes cfn-lint', async () => {

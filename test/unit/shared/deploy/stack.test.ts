@@ -79,7 +79,7 @@ describe('Function: buildStack', () => {
       expect(types(stack.resources.Resources)).toContain('AWS::CloudWatch::Dashboard');
     });
 
-    it('carries the retention, the tags (on the resources too) and a metrics namespace per stage', () => {
+    it('carries the retention, the tags (for the stack, not written on each resource) and a metrics namespace per stage', () => {
       // Act
       const stack = buildStack(
         parseConfig({ uploads: [rawTrigger()], logRetentionDays: 90, tags: { team: 'platform' } }),
@@ -92,8 +92,8 @@ describe('Function: buildStack', () => {
         tags: { team: 'platform' },
         metricsNamespace: 'ecs-pilot/prod',
       });
-      const queue = stack.resources.Resources.UploadsQueue as { Properties: { Tags: unknown } };
-      expect(queue.Properties.Tags).toEqual([{ Key: 'team', Value: 'platform' }]);
+      const queue = stack.resources.Resources.UploadsQueue as { Properties: Record<string, unknown> };
+      expect(queue.Properties).not.toHaveProperty('Tags');
     });
   });
 

@@ -101,6 +101,15 @@ describe('Function: parseObjectCreated', () => {
       });
     });
 
+    it('reads an event from a legacy us-east-1 bucket with a 255-character name', () => {
+      const event = objectCreatedEvent();
+      const bucket = 'Legacy_' + 'b'.repeat(248);
+
+      const object = parseObjectCreated({ ...event, detail: { ...event.detail, bucket: { name: bucket } } });
+
+      expect(object.bucket).toBe(bucket);
+    });
+
     it('gives an unversioned upload no versionId', () => {
       const object = parseObjectCreated(objectCreatedEvent({ versionId: null }));
 

@@ -11,7 +11,8 @@ import { emulatorEnv, setEmulatorTransition } from '../emulator.js';
 import type { LocalAccount } from '../harness.js';
 import { registerTaskDefinition } from '../ecs.js';
 import { pushImage, pushOciImage } from '../images.js';
-import { createImageFunction } from '../image-functions.js';
+import { createImageFunction, emulatorLambda } from '../image-functions.js';
+import { LambdaImageSource } from '../../shared/images/aws/lambda.js';
 import { projectRoot } from '../package.js';
 
 const REPOSITORY = 'demo/app';
@@ -125,6 +126,13 @@ export async function imagesScene(
           includeStopped: images.protect.stoppedTasksWithinHours > 0,
           toolkit: toolkitTaskDefinitions(account.config),
         }),
+        sources: images.protect.lambda.scan
+          ? [
+              new LambdaImageSource(emulatorLambda(account.endpoint), {
+                keepVersions: images.protect.lambda.keepVersions,
+              }),
+            ]
+          : [],
         logger,
         now,
       },

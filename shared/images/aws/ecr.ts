@@ -87,9 +87,47 @@ export async function listImages(client: ECRClient, repositoryName: string): Pro
 }
 
 /**
- * The manifests each image index lists (BatchGetImage, 100 a call, asking for index media types so
- * ECR returns the index itself). An index that is not returned, or whose manifest is not JSON with
- * `manifests[]`, is left out of the map: the planner treats it as a doubt.
+ * The manifests of `digests` as ECR returns them for `acceptedMediaTypes` (BatchGetImage, 100 a
+ * call), parsed: each digest asked for with its JSON. A manifest not returned, or not JSON, is left
+ * out, so the planner that asked for it holds the repository.
+ */
+async function* parsedManifests(
+  client: ECRClient,
+  repositoryName: string,
+  digests: readonly string[],
+  acceptedMediaTypes: readonly string[],
+): AsyncGenerator<{ digest: string; manifest: unknown }> {
+  for (const batch of chunks(digests, IMAGE_ID_BATCH)) {
+    let response;
+    try {
+      response = await client.send(
+        new BatchGetImageCommand({
+          repositoryName,
+          imageIds: batch.map((imageDigest) => ({ imageDigest })),
+          acceptedMediaTypes: [...acceptedMediaTypes],
+        }),
+      );
+    } catch (error) {
+      throw classifyEcrError(error, `BatchGetImage ${repositoryName}`);
+    }
+    for (const image of response.images ?? []) {
+      const digest = image.imageId?.imageDigest;
+      if (!digest || !batch.includes(digest) || !image.imageManifest) continue;
+      let manifest: unknown;
+      try {
+        manifest = JSON.parse(image.imageManifest);
+      } catch {
+        continue;
+      }
+      yield { digest, manifest };
+    }
+  }
+}
+
+/**
+ * The manifests each image index lists (asking for index media types so ECR returns the index
+ * itself). An index that is not returned, or whose manifest is not JSON with `manifests[]`, is left
+ * out of the map: the planner treats it as a doubt.
  */
 export async function indexChildren(
   client: ECRClient,
@@ -97,41 +135,29 @@ export async function indexChildren(
   digests: readonly string[],
 ): Promise<Map<string, string[]>> {
   const children = new Map<string, string[]>();
-  for (const batch of chunks(digests, IMAGE_ID_BATCH)) {
-    let response;
-    try {
-      response = await client.send(
-        new BatchGetImageCommand({
-          repositoryName,
-          imageIds: batch.map((imageDigest) => ({ imageDigest })),
-          acceptedMediaTypes: [...INDEX_MEDIA_TYPES],
-        }),
-      );
-    } catch (error) {
-      throw classifyEcrError(error, `BatchGetImage ${repositoryName}`);
-    }
-    for (const image of response.images ?? []) {
-      const digest = image.imageId?.imageDigest;
-      if (!digest || !batch.includes(digest) || !image.imageManifest) continue;
-      try {
-        const manifest = JSON.parse(image.imageManifest) as { manifests?: { digest?: unknown }[] };
-        if (!Array.isArray(manifest.manifests)) continue;
-        children.set(
-          digest,
-          manifest.manifests.map((m) => m.digest).filter((d): d is string => typeof d === 'string'),
-        );
-      } catch {
-        // Not JSON: left out, so the planner holds this repository.
-      }
-    }
+  for await (const { digest, manifest } of parsedManifests(
+    client,
+    repositoryName,
+    digests,
+    INDEX_MEDIA_TYPES,
+  )) {
+    const listed = (manifest as { manifests?: unknown } | null)?.manifests;
+    // An entry that is not an object makes the whole index a doubt, as an unreadable manifest does.
+    if (!Array.isArray(listed) || !listed.every((m) => typeof m === 'object' && m !== null)) continue;
+    children.set(
+      digest,
+      (listed as { digest?: unknown }[])
+        .map((m) => m.digest)
+        .filter((d): d is string => typeof d === 'string'),
+    );
   }
   return children;
 }
 
 /**
- * What the manifests of `digests` name as their `subject` (BatchGetImage, 100 a call, asking for the
- * OCI types so ECR returns each manifest as pushed): the subject's digest, or null for a manifest
- * with none. A manifest not returned, or not JSON, is left out: the planner doubts it.
+ * What the manifests of `digests` name as their `subject` (asking for the OCI types so ECR returns
+ * each manifest as pushed): the subject's digest, or null for a manifest with none. A manifest not
+ * returned, or not JSON, is left out: the planner doubts it.
  */
 export async function manifestSubjects(
   client: ECRClient,
@@ -139,30 +165,16 @@ export async function manifestSubjects(
   digests: readonly string[],
 ): Promise<Map<string, string | null>> {
   const subjects = new Map<string, string | null>();
-  for (const batch of chunks(digests, IMAGE_ID_BATCH)) {
-    let response;
-    try {
-      response = await client.send(
-        new BatchGetImageCommand({
-          repositoryName,
-          imageIds: batch.map((imageDigest) => ({ imageDigest })),
-          acceptedMediaTypes: [...SUBJECT_MEDIA_TYPES],
-        }),
-      );
-    } catch (error) {
-      throw classifyEcrError(error, `BatchGetImage ${repositoryName}`);
-    }
-    for (const image of response.images ?? []) {
-      const digest = image.imageId?.imageDigest;
-      if (!digest || !batch.includes(digest) || !image.imageManifest) continue;
-      try {
-        const manifest = JSON.parse(image.imageManifest) as { subject?: { digest?: unknown } };
-        const subject = manifest.subject?.digest;
-        subjects.set(digest, typeof subject === 'string' ? subject : null);
-      } catch {
-        // Not JSON: left out, so the planner holds this repository.
-      }
-    }
+  for await (const { digest, manifest } of parsedManifests(
+    client,
+    repositoryName,
+    digests,
+    SUBJECT_MEDIA_TYPES,
+  )) {
+    // A `null` manifest is left out (the planner doubts it); any other JSON names no subject unless it does.
+    if (manifest === null) continue;
+    const subject = (manifest as { subject?: { digest?: unknown } | null }).subject?.digest;
+    subjects.set(digest, typeof subject === 'string' ? subject : null);
   }
   return subjects;
 }

@@ -142,8 +142,8 @@ export async function indexChildren(
     INDEX_MEDIA_TYPES,
   )) {
     const listed = (manifest as { manifests?: unknown } | null)?.manifests;
-    // An entry that is not an object makes the whole index a doubt, as an unreadable manifest does.
-    if (!Array.isArray(listed) || !listed.every((m) => typeof m === 'object' && m !== null)) continue;
+    // A null entry makes the whole index a doubt, as an unreadable manifest does.
+    if (!Array.isArray(listed) || listed.some((m) => m === null || m === undefined)) continue;
     children.set(
       digest,
       (listed as { digest?: unknown }[])

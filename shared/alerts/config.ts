@@ -30,6 +30,8 @@ export const alertsSchema = z.strictObject({
       (list: string[]) => new Set(list.map((e) => e.toLowerCase())).size === list.length,
       'each address once (addresses are compared without case)',
     ),
+    // The JSON Schema can only compare them with case.
+    z.meta({ uniqueItems: true }),
   ),
   /** Clusters (names or ARNs) to watch; default: every cluster in the account and region. */
   clusters: z.optional(z.array(clusterRef).check(z.minLength(1), z.maxLength(50))),

@@ -49,6 +49,7 @@ export const logRetentionSchema = z._default(
     z.refine((days: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
       message: `one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
     }),
+    z.meta({ enum: [...LOG_RETENTION_DAYS] }),
   ),
   30,
 );
@@ -64,6 +65,7 @@ export const stackTagsSchema = z._default(
       z.string().check(
         tagKeyCharacters,
         z.refine((key: string) => !/^aws:/i.test(key), 'a tag key not starting with aws: (reserved by AWS)'),
+        z.meta({ not: { pattern: '^[aA][wW][sS]:' } }),
       ),
       tagValue,
     )
@@ -71,6 +73,7 @@ export const stackTagsSchema = z._default(
       z.refine((tags) => Object.keys(tags).length <= 50, {
         message: 'at most 50 tags (AWS allows 50 per resource)',
       }),
+      z.meta({ maxProperties: 50 }),
     ),
   {},
 );

@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
 import { validateLifecyclePolicy, type LifecyclePolicy } from './policy.js';
-import { validateScheduleExpression } from '../kernel/scheduler/expression.js';
+import {
+  SCHEDULE_EXPRESSION_JSON_SCHEMA,
+  validateScheduleExpression,
+} from '../kernel/scheduler/expression.js';
 import { whole } from '../kernel/config.js';
 
 /**
@@ -65,8 +68,11 @@ function pathSegments(path: string): (string | number)[] {
   return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
-/** A standard ECR lifecycle policy, validated with ECR's rules; each problem keeps its own path. */
-const policy = z.custom<LifecyclePolicy>().check(
+/**
+ * A standard ECR lifecycle policy, validated with ECR's rules; each problem keeps its own path.
+ * A custom type, so the config's JSON Schema describes it from `lifecyclePolicySchema` instead.
+ */
+export const lifecyclePolicyField = z.custom<LifecyclePolicy>().check(
   z.superRefine((doc: unknown, ctx) => {
     for (const issue of validateLifecyclePolicy(doc)) {
       const split = issue.indexOf(': ');
@@ -89,7 +95,7 @@ export const imageRepositorySchema = z.strictObject({
   /** Also put the policy on the repositories themselves (enforce mode only), so ECR applies it too; default false. */
   syncPolicy: z._default(z.boolean(), false),
   /** The standard ECR lifecycle policy document ({"rules": [...]}), as given to PutLifecyclePolicy. */
-  policy,
+  policy: lifecyclePolicyField,
 });
 
 /** Image hygiene: ECR lifecycle policies enforced on a schedule, never deleting an image in use. */
@@ -103,6 +109,7 @@ export const imagesSchema = z.strictObject({
         for (const problem of validateScheduleExpression(expression))
           ctx.addIssue({ code: 'custom', message: problem });
       }),
+      z.meta(SCHEDULE_EXPRESSION_JSON_SCHEMA),
     ),
     IMAGES_DEFAULTS.schedule,
   ),

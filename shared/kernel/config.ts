@@ -152,6 +152,7 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
                 (key: string) => !/^(aws|ecs-pilot):/i.test(key),
                 'a tag key not starting with aws: or ecs-pilot: (reserved)',
               ),
+              z.meta({ not: { pattern: '^([aA][wW][sS]|[eE][cC][sS]-[pP][iI][lL][oO][tT]):' } }),
             ),
             tagValue,
           )
@@ -159,6 +160,7 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
             z.refine((tags) => Object.keys(tags).length <= MAX_TASK_TAGS - OWN_TAGS_MAX, {
               message: `at most ${MAX_TASK_TAGS - OWN_TAGS_MAX} tags (ECS allows ${MAX_TASK_TAGS} per task, and ecs-pilot adds up to ${OWN_TAGS_MAX} of its own)`,
             }),
+            z.meta({ maxProperties: MAX_TASK_TAGS - OWN_TAGS_MAX }),
           ),
         {},
       ),
@@ -188,6 +190,11 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
             path: ['environment'],
           });
         }
+      }),
+      // The two cross-field rules above that the config's JSON Schema (draft-07) can state too.
+      z.meta({
+        not: { required: ['launchType', 'capacityProviderStrategy'] },
+        dependencies: { cpu: ['memory'], memory: ['cpu'] },
       }),
     );
 

@@ -1,5 +1,9 @@
 import * as z from 'zod/mini';
-import { isValidTimeZone, validateScheduleExpression } from '../kernel/scheduler/expression.js';
+import {
+  isValidTimeZone,
+  SCHEDULE_EXPRESSION_JSON_SCHEMA,
+  validateScheduleExpression,
+} from '../kernel/scheduler/expression.js';
 import { automationName, taskSpecSchema, whole } from '../kernel/config.js';
 
 /** Placeholders a schedule's environment and command may use. */
@@ -17,6 +21,7 @@ export const scheduleSchema = z.strictObject({
       for (const problem of validateScheduleExpression(expression))
         ctx.addIssue({ code: 'custom', message: problem });
     }),
+    z.meta(SCHEDULE_EXPRESSION_JSON_SCHEMA),
   ),
   /** IANA time zone the expression is read in; default UTC. */
   timezone: z._default(

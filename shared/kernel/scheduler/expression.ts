@@ -25,6 +25,15 @@ const MAX_LENGTH = 256;
 
 const FORMS = 'rate(value unit), cron(fields) or at(yyyy-mm-ddThh:mm:ss)';
 
+/**
+ * What the config's JSON Schema (`npm run schema`) can say about an expression: its form and length.
+ * The fields inside are checked by `validateScheduleExpression` only.
+ */
+export const SCHEDULE_EXPRESSION_JSON_SCHEMA = {
+  pattern: '^(rate|cron|at)\\([\\s\\S]*\\)$',
+  maxLength: MAX_LENGTH,
+};
+
 /** Parses a schedule expression; throws {@link ScheduleExpressionError} listing every problem. */
 export function parseScheduleExpression(text: string): ParsedSchedule {
   const result = analyse(text);

@@ -30,7 +30,7 @@ export const alertsSchema = z.strictObject({
       (list: string[]) => new Set(list.map((e) => e.toLowerCase())).size === list.length,
       'each address once (addresses are compared without case)',
     ),
-    // The JSON Schema can only compare them with case.
+    // The JSON Schema can state only the case-sensitive half of this rule.
     z.meta({ uniqueItems: true }),
   ),
   /** Clusters (names or ARNs) to watch; default: every cluster in the account and region. */

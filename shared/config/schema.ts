@@ -13,6 +13,8 @@ import { alarmsSchema, logRetentionSchema, stackTagsSchema } from './operations.
  * The declarative config, one YAML file per stage: one section per automation (each in its own
  * file) and the settings they share. Every object is strict (unknown keys are errors, so a typo
  * never silently disables a setting) and every default is written once, in these schemas.
+ * `npm run schema` turns them into schema/ecs-pilot.schema.json for editors; a refinement zod cannot
+ * express there carries its JSON Schema equivalent beside it (`z.meta({ ... })`) where one exists.
  */
 
 export { deliverySchema, type Delivery } from '../kernel/delivery/config.js';

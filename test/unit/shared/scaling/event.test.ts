@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { PermanentError } from '../../../../shared/kernel/errors';
 import { isSqsEvent, parseScaleEvent, parseTickEvent, tickBody } from '../../../../shared/scaling/event';
 import scheduled from '../../../../events/scale-queues-scheduled.json';
+import tick from '../../../../events/scale-queues-tick.json';
 
 describe('Function: parseScaleEvent', () => {
   it.each([
@@ -110,6 +111,20 @@ describe('Function: isSqsEvent', () => {
 });
 
 describe('Function: parseTickEvent', () => {
+  it('reads the sample tick as the event source mapping delivers it', () => {
+    expect(isSqsEvent(tick)).toBe(true);
+    expect(parseTickEvent(tick)).toEqual({
+      ticks: [
+        {
+          messageId: tick.Records[0]!.messageId,
+          intervalSeconds: 10,
+          slot: Date.parse('2026-03-02T10:00:10Z') / 10_000,
+        },
+      ],
+      malformed: [],
+    });
+  });
+
   it('reads the ticks the function sends, and lists every other record as malformed with its reason', () => {
     const event = {
       Records: [

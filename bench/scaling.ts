@@ -6,8 +6,9 @@
  * each table as `ecs-pilot scaling simulate` does, and one PASS/MISS line per trace and model
  * against the goal of issue 13 (bin/simulator/goal.ts). Deterministic: the same figures everywhere.
  *
- *   npx tsx bench/scaling.ts [--charts DIR] [--set field=value …]
- *   (DIR/<trace>-<model>.svg: each policy's point and the floors; --set: other scaler settings)
+ *   npx tsx bench/scaling.ts [--charts DIR] [--set field=value …] [--tick-lag N]
+ *   (DIR/<trace>-<model>.svg: each policy's point and the floors; --set: other scaler settings;
+ *   --tick-lag: ecs-pilot's evaluations N s after each slot)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,8 +36,15 @@ export const MODELS = [
 const BENCH = 'scaling';
 
 const { values } = parseArgs({
-  options: { charts: { type: 'string' }, set: { type: 'string', multiple: true } },
+  options: {
+    charts: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    'tick-lag': { type: 'string', default: '0' },
+  },
 });
+// --tick-lag N: every ecs-pilot evaluation N seconds after its slot starts (how late the tick
+// queue delivers), to show what the delivery latency of the chained ticks costs.
+const tickLagSeconds = Number(values['tick-lag']);
 // --set field=value (repeatable) replays the suite with other scaler settings, for the README's
 // "why each default" table; the goal lines then judge those settings, not the defaults.
 const overrides = Object.fromEntries(
@@ -57,7 +65,7 @@ for (const name of TRACES) {
   const trace = parseTrace(readFileSync(join(projectRoot, file), 'utf8'), file);
   for (const model of MODELS) {
     const key = `${name} ${model.name}`;
-    const comparison = comparePolicies(trace, scaler, undefined, { model });
+    const comparison = comparePolicies(trace, scaler, undefined, { model: { ...model, tickLagSeconds } });
     say(`\n${formatComparison(file, comparison)}`);
     details[key] = comparisonJson(file, comparison);
     for (const run of comparison.runs) {

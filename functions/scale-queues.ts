@@ -21,11 +21,15 @@ const adapters = scalingAdapters({
   applicationAutoScaling: applicationAutoScalingClient(),
   dynamodb: dynamoDbClient(),
   stateTable: requiredEnv('SCALER_STATE_TABLE'),
+  tickQueueUrl: requiredEnv('SCALING_TICK_QUEUE_URL'),
 });
 
 /** A handler over this cold start's clients with another clock (tests and the demo simulate time). */
 export const createHandler = (clock?: Clock) =>
   scaleQueuesHandler({ scalers: config.scalers, adapters, ...(clock ? { clock } : {}) });
 
-/** Scheduler, every minute → each scaler: queue depth → decide (pure) → UpdateService when it changes. */
+/**
+ * The tick queue (every intervalSeconds) and Scheduler's heartbeat (every minute) → each scaler of
+ * the chain: queue depth → decide (pure) → UpdateService when it changes → the next tick.
+ */
 export const handler = createHandler();

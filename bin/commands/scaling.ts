@@ -20,7 +20,7 @@ export interface Out {
 export const SCALING_HELP = `Usage:
   ecs-pilot scaling simulate --trace FILE [--config FILE] [--scaler NAME] [--out DIR] [--json]
                              [--seconds-per-message N] [--startup-seconds N] [--jitter F] [--seed N]
-                             [--tail-minutes N] [--visibility-timeout N] [--task-protection]
+                             [--tail-minutes N] [--visibility-timeout N] [--task-protection] [--tick-lag-seconds N]
 
 Replays an arrival trace (CSV lines "timestamp,messages"; ISO-8601 times or seconds from the start)
 against one queue and one ECS service, once per policy, and prints for each the p50/p95/max wait
@@ -52,6 +52,8 @@ Options:
                              (default max(30, 2 × seconds per message))
   --task-protection          workers protect their task from scale-in while they hold a message
                              (ECS stops idle tasks first); without it ECS may stop busy ones
+  --tick-lag-seconds N       ecs-pilot evaluates N s (0-9) after each slot starts: the tick queue's
+                             delivery latency (default 0)
 
 Without --config the scaler is: messagesPerTask ${DEFAULT_SIMULATION_SCALER.messagesPerTask}, min ${DEFAULT_SIMULATION_SCALER.min}, max ${DEFAULT_SIMULATION_SCALER.max}, scaleInAfterMinutes ${DEFAULT_SIMULATION_SCALER.scaleInAfterMinutes},
 taskStartupSeconds ${DEFAULT_SIMULATION_SCALER.taskStartupSeconds}, countInFlight true, intervalSeconds ${DEFAULT_SIMULATION_SCALER.intervalSeconds}. Exit codes: 0 done, 1 unreadable trace or config, 2 usage.`;
@@ -118,6 +120,7 @@ export async function scaling(args: string[], out: Out): Promise<number> {
         'tail-minutes': { type: 'string', default: '60' },
         'visibility-timeout': { type: 'string' },
         'task-protection': { type: 'boolean', default: false },
+        'tick-lag-seconds': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -155,6 +158,7 @@ export async function scaling(args: string[], out: Out): Promise<number> {
     numberOption(values.jitter, 'jitter', (n) => n >= 0 && n <= 0.9, 'a fraction from 0 to 0.9'),
     numberOption(values.seed, 'seed', whole(0, 2 ** 32 - 1), 'a whole number from 0'),
     numberOption(values['tail-minutes'], 'tail-minutes', whole(1, 1440), 'a whole number from 1 to 1440'),
+    numberOption(values['tick-lag-seconds'], 'tick-lag-seconds', whole(0, 9), 'a whole number from 0 to 9'),
     ...(values['visibility-timeout'] === undefined
       ? []
       : [
@@ -171,8 +175,15 @@ export async function scaling(args: string[], out: Out): Promise<number> {
     out.error(problem as string);
     return 2;
   }
-  const [secondsPerMessage, startupSeconds, jitter, seed, tailMinutes, visibilityTimeoutSeconds] =
-    options as number[];
+  const [
+    secondsPerMessage,
+    startupSeconds,
+    jitter,
+    seed,
+    tailMinutes,
+    tickLagSeconds,
+    visibilityTimeoutSeconds,
+  ] = options as number[];
 
   try {
     const scaler =
@@ -194,6 +205,7 @@ export async function scaling(args: string[], out: Out): Promise<number> {
         jitter: jitter!,
         seed: seed!,
         taskProtection: values['task-protection'],
+        tickLagSeconds: tickLagSeconds!,
         ...(visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds } : {}),
       },
       tailSeconds: tailMinutes! * 60,

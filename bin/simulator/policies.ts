@@ -50,7 +50,7 @@ export interface ScalingPolicy {
 /** What a run tells a policy beyond the scaler: only the clairvoyant reference reads the trace. */
 export interface RunContext {
   trace: Trace;
-  model: { startupSeconds: number };
+  model: { startupSeconds: number; tickLagSeconds?: number };
 }
 
 export interface PolicyDefinition {
@@ -68,8 +68,9 @@ const clamp = (value: number, scaler: ScalerConfig) => Math.min(scaler.max, Math
 
 /**
  * ecs-pilot: decideScale every intervalSeconds on fresh queue attributes, with its state carried
- * over. (The deployed function's idle shortcut reads the queue only; it decides the same.) With
- * idleOncePerMinute an idle evaluation ends the invocation, as runScalers does.
+ * over, `tickLagSeconds` after each slot starts (the tick's delivery). (The deployed function's idle
+ * shortcut reads the queue only; it decides the same.) With idleOncePerMinute an idle evaluation
+ * pauses the chain until the next minute's heartbeat, as runTick does.
  */
 export const ecsPilotPolicy: PolicyDefinition = {
   name: 'ecs-pilot',
@@ -77,19 +78,20 @@ export const ecsPilotPolicy: PolicyDefinition = {
     `ceil(backlog/${s.messagesPerTask}) every ${s.intervalSeconds} s${s.idleOncePerMinute ? ' (once a minute while idle)' : ''}` +
     `${s.countInFlight ? ', in-flight counted' : ''}${s.countDelayed ? ', delayed counted' : ''}; ` +
     `out at once, in after ${scaleInWaitSeconds(s)} s low`,
-  create(scaler) {
+  create(scaler, run) {
     let state: ScaleState = {};
     let asleepUntil = -Infinity;
+    const lag = run?.model.tickLagSeconds ?? 0;
     return {
       evaluate(input) {
-        if (input.t % scaler.intervalSeconds !== 0 || input.t < asleepUntil) return undefined;
+        if ((input.t - lag) % scaler.intervalSeconds !== 0 || input.t < asleepUntil) return undefined;
         const { visible, inFlight, delayed, running, desired } = input;
         const observation = { visible, inFlight, delayed, running, desired };
         const decision = decideScale(scaler, observation, state, input.now);
         state = decision.state;
-        // idleOncePerMinute: the invocation ends; the next evaluation is the next minute's first.
+        // idleOncePerMinute: the chain pauses; the next evaluation is the next minute's heartbeat.
         if (scaler.idleOncePerMinute && isIdle(scaler, observation, decision)) {
-          asleepUntil = (Math.floor(input.t / 60) + 1) * 60;
+          asleepUntil = (Math.floor((input.t - lag) / 60) + 1) * 60 + lag;
         }
         return decision.change === 'none'
           ? undefined

@@ -41,6 +41,11 @@ export interface ProcessingModel {
   taskProtection: boolean;
   /** Seconds until a message whose task was stopped is visible again; default max(30, 2 × secondsPerMessage). */
   visibilityTimeoutSeconds: number;
+  /**
+   * Seconds from the start of each of ecs-pilot's slots to its evaluation (0-9): how late the tick
+   * queue's event source mapping delivers a tick; default 0 (evaluations on the slot).
+   */
+  tickLagSeconds: number;
 }
 
 export const DEFAULT_MODEL: Omit<ProcessingModel, 'visibilityTimeoutSeconds'> = {
@@ -49,6 +54,7 @@ export const DEFAULT_MODEL: Omit<ProcessingModel, 'visibilityTimeoutSeconds'> = 
   jitter: 0,
   seed: 1,
   taskProtection: false,
+  tickLagSeconds: 0,
 };
 
 /** The model with defaults filled in; the visibility timeout follows the processing time unless given. */
@@ -139,6 +145,11 @@ function checkModel(model: ProcessingModel): void {
   }
   if (!Number.isInteger(model.seed))
     throw new PermanentError(`seed must be a whole number (got ${model.seed})`);
+  if (!(Number.isInteger(model.tickLagSeconds) && model.tickLagSeconds >= 0 && model.tickLagSeconds <= 9)) {
+    throw new PermanentError(
+      `tickLagSeconds must be a whole number from 0 to 9 (got ${model.tickLagSeconds})`,
+    );
+  }
   if (!(model.visibilityTimeoutSeconds >= 0 && model.visibilityTimeoutSeconds <= 43_200)) {
     throw new PermanentError(
       `visibilityTimeoutSeconds must be from 0 to 43200 (got ${model.visibilityTimeoutSeconds})`,

@@ -7,6 +7,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { loadFunction, type LocalAccount } from '../harness.js';
 import { lambdaContext } from '../lambda.js';
+import { localTickQueue } from '../scaling-ticks.js';
 import type { ScaleSummary } from '../../shared/scaling/function.js';
 import { parseQueueReference, serviceIdentity } from '../../shared/scaling/resources.js';
 import type { Clock } from '../../shared/scaling/service.js';
@@ -29,8 +30,8 @@ const BURST = 35;
 
 /**
  * Queue scaling on a simulated clock: Scheduler never fires in the emulator, so the scene invokes
- * scaleQueues minute by minute itself, with the payload Scheduler sends, and a clock that jumps to
- * each evaluation instead of waiting. A burst arrives; the service's desired count rises from 0; the
+ * the heartbeat minute by minute itself, with the payload Scheduler sends, and delivers the ticks
+ * the function chains through its tick queue, on a clock that jumps to each evaluation. A burst arrives; the service's desired count rises from 0; the
  * workers drain the queue (receive + delete); once the backlog has been low for the scale-in wait,
  * the count falls back to min.
  */
@@ -46,12 +47,12 @@ export async function scalingScene(account: LocalAccount, verbose: boolean): Pro
     'ScaleQueuesLambdaFunction',
     () => import('../../functions/scale-queues.js') as Promise<{ createHandler: (clock?: Clock) => Handler }>,
   );
-  const clock = {
-    t: Math.ceil(Date.now() / 60_000) * 60_000,
-    now: () => clock.t,
-    sleep: async (ms: number) => void (clock.t += ms),
-  };
-  const start = clock.t;
+  // One handler for the scene, as one warm function (it remembers idle services between ticks).
+  let minuteStart = Math.ceil(Date.now() / 60_000) * 60_000;
+  const clock = { t: minuteStart, now: () => clock.t };
+  const handler = createHandler(clock);
+  const ticks = localTickQueue(account);
+  const start = minuteStart;
   const { cluster, service } = serviceIdentity(scaler);
   const desiredNow = async () => {
     const { services = [] } = await account.clients.ecs.send(
@@ -59,29 +60,43 @@ export async function scalingScene(account: LocalAccount, verbose: boolean): Pro
     );
     return services[0]?.desiredCount ?? -1;
   };
-
-  /** One scheduled minute; prints each evaluation as `+m:ss backlog → desired (decision)`. */
-  const minute = async () => {
-    const invocation = { mode: 'minute', scheduledTime: new Date(clock.t).toISOString() };
-    const minuteStart = clock.t;
-    const handler = createHandler(clock);
-    const [, lines] = await captureDecisions(verbose, () =>
-      handler(invocation, lambdaContext('scaleQueues', 75)),
+  const print = (at: number, d: ScalingLine) => {
+    const since = at - start;
+    const when = `+${Math.floor(since / 60_000)}:${String(Math.floor(since / 1000) % 60).padStart(2, '0')}`;
+    const change =
+      d.newDesired !== undefined && d.newDesired !== d.desired
+        ? `${d.desired} → ${d.newDesired}`
+        : `${d.desired ?? '?'}`;
+    console.log(
+      `  ${when}  backlog ${String(d.backlog ?? '?').padStart(3)}  desired ${change.padEnd(7)} ${d.decision}`,
     );
-    const decisions = (lines as unknown as ScalingLine[]).filter((l) => l.scaler === scaler.name);
-    decisions.forEach((d, i) => {
-      // Evaluations fall every intervalSeconds from the scheduled minute (the clock never runs late here).
-      const at = minuteStart + i * scaler.intervalSeconds * 1000 - start;
-      const when = `+${Math.floor(at / 60_000)}:${String(Math.floor(at / 1000) % 60).padStart(2, '0')}`;
-      const change =
-        d.newDesired !== undefined && d.newDesired !== d.desired
-          ? `${d.desired} → ${d.newDesired}`
-          : `${d.desired ?? '?'}`;
-      console.log(
-        `  ${when}  backlog ${String(d.backlog ?? '?').padStart(3)}  desired ${change.padEnd(7)} ${d.decision}`,
+  };
+
+  /**
+   * One minute: Scheduler's heartbeat, then the chain's ticks (each sent by the function to the tick
+   * queue, delivered here as its event source mapping would). The emulator holds a tick for its
+   * DelaySeconds in real time, so the simulated clock stands a second before each slot and every
+   * tick waits 1 s. Prints each evaluation as `+m:ss backlog → desired (decision)`.
+   */
+  const minute = async () => {
+    const decisions: ScalingLine[] = [];
+    const steps = Math.max(1, Math.ceil(60 / scaler.intervalSeconds));
+    for (let k = 0; k < steps; k += 1) {
+      clock.t = minuteStart + k * scaler.intervalSeconds * 1000 - 1000;
+      const [, lines] = await captureDecisions<unknown>(verbose, () =>
+        k === 0
+          ? handler(
+              { mode: 'minute', scheduledTime: new Date(minuteStart).toISOString() },
+              lambdaContext('scaleQueues', 30),
+            )
+          : ticks.deliver(handler),
       );
-    });
-    clock.t = Math.floor(clock.t / 60_000) * 60_000 + 60_000;
+      for (const line of (lines as unknown as ScalingLine[]).filter((l) => l.scaler === scaler.name)) {
+        print(clock.t + 1000, line);
+        decisions.push(line);
+      }
+    }
+    minuteStart += 60_000;
     return decisions;
   };
 

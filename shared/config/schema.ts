@@ -5,7 +5,7 @@ import { deliverySchema } from '../kernel/delivery/config.js';
 import { alertsSchema } from '../alerts/config.js';
 import { imagesSchema } from '../images/config.js';
 import { scheduleSchema } from '../schedules/config.js';
-import { checkScaledServices, scalerSchema } from '../scaling/config.js';
+import { checkScaledServices, scalerSchema, TICK_MAX_CONCURRENCY } from '../scaling/config.js';
 import { checkLegacyBuckets, uploadTriggerSchema } from '../uploads/config.js';
 import { alarmsSchema, logRetentionSchema, stackTagsSchema } from './operations.js';
 
@@ -54,7 +54,8 @@ const reservedConcurrencySchema = z.strictObject(
 /**
  * A reservation for a function the config does not deploy is a mistake; one below the SQS buffer's
  * maximum concurrency makes Lambda throttle the buffer's pollers, and throttled receives count
- * towards `maxAttempts`, so events would land in the dead-letter queue unprocessed.
+ * towards `maxAttempts`, so events would land in the dead-letter queue unprocessed. The same holds
+ * for scaleQueues' tick queue (TICK_MAX_CONCURRENCY).
  */
 function checkReservedConcurrency(config: Record<string, unknown>, ctx: z.core.$RefinementCtx) {
   const reserved = config.reservedConcurrency;
@@ -76,6 +77,12 @@ function checkReservedConcurrency(config: Record<string, unknown>, ctx: z.core.$
       ctx.addIssue({
         code: 'custom',
         message: `${value} is below delivery.maxConcurrency (${maxConcurrency}): Lambda would throttle the queue's pollers and events would land in the dead-letter queue`,
+        path: ['reservedConcurrency', name],
+      });
+    } else if (name === 'scaleQueues' && value < TICK_MAX_CONCURRENCY) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${value} is below the tick queue's maximum concurrency (${TICK_MAX_CONCURRENCY}): Lambda would throttle the evaluation ticks and they would land in the dead-letter queue`,
         path: ['reservedConcurrency', name],
       });
     }

@@ -2,6 +2,12 @@ import * as z from 'zod/mini';
 import { PARTITION_DNS_SUFFIX, serviceIdentity } from './resources.js';
 import { automationName, clusterRef, whole } from '../kernel/config.js';
 
+/**
+ * The tick queue's event source mapping invokes scaleQueues at most this often at once: the least
+ * Lambda allows (one chain needs one). A reservedConcurrency for scaleQueues must be at least this.
+ */
+export const TICK_MAX_CONCURRENCY = 2;
+
 // ECS allows at most 5,000 tasks per service (service quota "Tasks per service").
 const MAX_TASKS = 5000;
 

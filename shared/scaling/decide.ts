@@ -97,8 +97,8 @@ function describeWait(scaler: Pick<ScalerConfig, 'scaleInAfterMinutes' | 'taskSt
 
 /**
  * Whether an evaluation found nothing to do and nothing pending: an empty queue, the service at its
- * minimum and no scale-in wait running. The next evaluation of such a scaler in the same invocation
- * reads only the queue (runScalers): while it stays empty, nothing else can be decided.
+ * minimum and no scale-in wait running. The next evaluations of such a scaler in the same warm
+ * function read only the queue (evaluateRound): while it stays empty, nothing else can be decided.
  */
 export function isIdle(
   scaler: Pick<ScalerConfig, 'min' | 'countInFlight' | 'countDelayed'>,

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { ScalerConfig } from './config.js';
+import { TICK_MAX_CONCURRENCY, type ScalerConfig } from './config.js';
 import { parseQueueReference, serviceIdentity } from './resources.js';
 import {
   arn,
@@ -18,17 +18,27 @@ export const SCALING_FUNCTION = 'scaleQueues';
 export const SCALING_FUNCTION_ID = 'ScaleQueuesLambdaFunction';
 
 /**
- * One scheduled invocation evaluates for a minute (EVALUATION_WINDOW_MS), and its last evaluation
- * may take a few seconds more; the handler starts none with less than 12 s left.
+ * One invocation is one tick: an evaluation per scaler of the chain (up to five calls each, retried
+ * by the SDK within its 10 s request timeout) and one SendMessage. SETTLE_MS (service.ts) is this.
  */
-export const SCALING_TIMEOUT_SECONDS = 75;
+export const SCALING_TIMEOUT_SECONDS = 30;
+
+/**
+ * The tick queue's visibility timeout: at least the function's timeout (Lambda refuses less); a
+ * tick whose invocation failed or was throttled comes back after it, and is late by then (it takes
+ * the slot it runs in, or loses to the chain the heartbeat restarted).
+ */
+export const TICK_VISIBILITY_SECONDS = 2 * SCALING_TIMEOUT_SECONDS;
+
+/** Receives of one tick before its queue's redrive policy moves it to the dead-letter queue. */
+export const TICK_MAX_RECEIVES = 3;
 
 // No reserved concurrency by default (it is opt-in: `reservedConcurrency` in the config). Lambda
 // refuses any reservation that leaves under 100 unreserved in the account, and new accounts often
 // have 10 in total. Overlap safety does not rest on it: when the next minute's invocation starts
 // while a slow one finishes, the state table's version check keeps them from both acting.
 
-/** The Input Scheduler sends every minute: evaluate for the whole minute it fired for. */
+/** The Input Scheduler sends every minute: the heartbeat, one tick of every chain. */
 export const SCALING_SCHEDULE_INPUT = JSON.stringify({
   mode: 'minute',
   scheduledTime: '<aws.scheduler.scheduled-time>',
@@ -78,7 +88,8 @@ const uniqueCfn = (values: Cfn[]): Cfn[] => {
 /**
  * What scaleQueues may do: read the configured queues' depth (and resolve the URL of those given
  * by name), describe and update the configured services only, read Application Auto Scaling
- * targets, and use its state table.
+ * targets, use its state table, and send to and consume its tick queue (the event source mapping
+ * receives and deletes with the function's role).
  */
 export function scalingStatements(scalers: readonly ScalerConfig[]): Statement[] {
   const statements: Statement[] = [
@@ -110,6 +121,11 @@ export function scalingStatements(scalers: readonly ScalerConfig[]): Statement[]
       Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       Resource: [arn('ScalerStateTable')],
     },
+    {
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: [arn('ScalingTickQueue')],
+    },
   );
   return statements;
 }
@@ -121,8 +137,10 @@ type ScheduledFunction = FunctionDefinition & {
 };
 
 /**
- * Resources of queue scaling: a Scheduler schedule invokes scaleQueues every minute (directly, not
- * through an EventBridge rule), which keeps its scale-in timers in ScalerStateTable.
+ * Resources of queue scaling: scaleQueues evaluates tick by tick, each tick sending the next to
+ * ScalingTickQueue (delayed to the next slot) and its event source mapping invoking the function;
+ * a Scheduler schedule invokes it every minute (directly, not through an EventBridge rule) as the
+ * heartbeat that restarts a broken chain. Scale-in timers and the chains' slots are in ScalerStateTable.
  */
 export function scalersStack(config: Config, names: { prefix: string; configFile: string }): AutomationStack {
   if (config.scalers.length === 0) return { functions: {}, resources: {} };
@@ -141,6 +159,22 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
         SSESpecification: { SSEEnabled: true },
       },
     },
+    // Ticks whose invocation failed TICK_MAX_RECEIVES times (throttled, timed out, state table down).
+    ScalingTickDeadLetterQueue: deadLetterQueue(`${prefix}-scaling-ticks-dlq`),
+    ScalingTickQueue: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        QueueName: `${prefix}-scaling-ticks`,
+        VisibilityTimeout: TICK_VISIBILITY_SECONDS,
+        // A tick older than a few minutes is worth nothing: the heartbeat has restarted the chain.
+        MessageRetentionPeriod: 600,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: arn('ScalingTickDeadLetterQueue'),
+          maxReceiveCount: TICK_MAX_RECEIVES,
+        },
+      },
+    },
     // Invocations Scheduler could not deliver (function missing, throttled past the event age…).
     ScalingScheduleDeadLetterQueue: deadLetterQueue(`${prefix}-scaling-schedule-dlq`),
     ScalingSchedulerRole: schedulerRole('invoke-scale-queues', [
@@ -152,7 +186,7 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
         Name: `${prefix}-scale-queues`,
-        Description: `ecs-pilot: evaluates ${config.scalers.length} queue scaler(s) every minute`,
+        Description: `ecs-pilot: heartbeat of the evaluation chains of ${config.scalers.length} queue scaler(s)`,
         ScheduleExpression: 'rate(1 minute)',
         FlexibleTimeWindow: { Mode: 'OFF' },
         State: 'ENABLED',
@@ -178,10 +212,22 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
     environment: {
       ECS_PILOT_CONFIG_FILE: names.configFile,
       SCALER_STATE_TABLE: { Ref: 'ScalerStateTable' },
+      SCALING_TICK_QUEUE_URL: { Ref: 'ScalingTickQueue' },
     },
-    // Scheduler invokes it (ScalingSchedule); no serverless events.
-    events: [],
-    // Lambda's async retries would re-run a minute the next invocation already covers.
+    // Scheduler invokes it directly (ScalingSchedule); the tick queue through its event source mapping.
+    events: [
+      {
+        sqs: {
+          arn: arn('ScalingTickQueue'),
+          batchSize: 10,
+          // No batching window: a tick is due when its delay ends.
+          maximumBatchingWindow: 0,
+          functionResponseType: 'ReportBatchItemFailures',
+          maximumConcurrency: TICK_MAX_CONCURRENCY,
+        },
+      },
+    ],
+    // Lambda's async retries (the heartbeat) would re-run a minute the next heartbeat covers.
     maximumRetryAttempts: 0,
     maximumEventAge: 60,
   };
@@ -192,6 +238,14 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
       ScalerStateTableName: {
         Description: 'Queue scalers’ scale-in timers and last decisions (one item per scaler)',
         Value: { Ref: 'ScalerStateTable' },
+      },
+      ScalingTickQueueUrl: {
+        Description: 'The evaluation chains’ ticks (delayed messages to scaleQueues)',
+        Value: { Ref: 'ScalingTickQueue' },
+      },
+      ScalingTickDeadLetterQueueUrl: {
+        Description: 'Ticks whose scaleQueues invocation failed three times',
+        Value: { Ref: 'ScalingTickDeadLetterQueue' },
       },
       ScalingScheduleDeadLetterQueueUrl: {
         Description: 'scaleQueues invocations Scheduler could not deliver',

@@ -3,11 +3,10 @@ import { errorMessage, PermanentError } from '../kernel/errors.js';
 import type { Log } from '../kernel/log.js';
 import { clampToTarget, type BoundedDecision, type TargetBounds } from './coexist.js';
 import { backlogOf, decideScale, isIdle, type ScaleObservation, type ScaleState } from './decide.js';
-import { planTicks } from './ticks.js';
 
 /**
- * One scaler's evaluation — read state, observe, decide (pure), claim, act — and the loop that
- * evaluates every scaler through one invocation. No SDK here: the adapters are injected.
+ * One scaler's evaluation — read state, observe, decide (pure), claim, act. No SDK here: the
+ * adapters are injected. shared/scaling/chain.ts runs evaluations tick by tick.
  */
 
 /** What an evaluation needs from AWS (shared/scaling/aws/ implements it; tests fake it). */
@@ -39,10 +38,10 @@ export interface StoredScaleState {
 
 /**
  * How long a saved change may take to show in DescribeServices before evaluations stop waiting for
- * it: the function's timeout (SCALING_TIMEOUT_SECONDS), after which the invocation that saved it
- * can no longer call UpdateService.
+ * it: the function's timeout (SCALING_TIMEOUT_SECONDS, shared/scaling/deploy.ts), after which the
+ * invocation that saved it can no longer call UpdateService.
  */
-export const SETTLE_MS = 75_000;
+export const SETTLE_MS = 30_000;
 
 /** How an evaluation ended, as logged in `decision`. */
 export type EvaluationOutcome = 'scale-out' | 'scale-in' | 'unchanged' | 'conflict' | 'failed';
@@ -61,13 +60,12 @@ export interface EvaluationResult {
   idle?: boolean;
 }
 
-/** Clock and sleep, injected so tests run a minute of evaluations without waiting. */
+/** The clock, injected so tests and the demo run ticks on simulated time. */
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
 }
 
-/** Caches each scaler's Application Auto Scaling bounds for one invocation (one lookup, not one per evaluation). */
+/** Caches each scaler's Application Auto Scaling bounds (one lookup per minute, not one per evaluation). */
 export type BoundsCache = Map<string, Promise<TargetBounds | undefined>>;
 
 function boundsOnce(cache: BoundsCache, scaler: ScalerConfig, adapters: ScalingAdapters) {
@@ -107,7 +105,7 @@ export async function evaluateScaler(
     now: number;
     bounds: BoundsCache;
     logger: Log;
-    /** The service as the previous evaluation of this invocation saw it, when that one was idle. */
+    /** The service as a recent idle evaluation saw it (chain.ts remembers it between ticks). */
     idleSince?: Pick<ScaleObservation, 'running' | 'desired'>;
   },
 ): Promise<EvaluationResult> {
@@ -235,81 +233,4 @@ export async function evaluateScaler(
       ...(observation ? { observation } : {}),
     };
   }
-}
-
-export interface RunOptions {
-  adapters: ScalingAdapters;
-  clock: Clock;
-  logger: Log;
-  /** Called after each evaluation (metrics). */
-  onResult: (result: EvaluationResult) => void;
-  /** 'minute': evaluate each scaler every intervalSeconds until the minute is over; 'once': once each. */
-  mode: 'minute' | 'once';
-  /** The minute this invocation stands for (Scheduler's scheduled time), epoch ms. */
-  anchor?: number;
-  /** true when no further evaluation should start (the function's time is running out). */
-  outOfTime?: () => boolean;
-}
-
-/**
- * Evaluates every scaler through one invocation (see planTicks). Scalers due at the same moment are
- * evaluated concurrently and independently: one failing scaler never stops the others.
- */
-export async function runScalers(
-  scalers: readonly ScalerConfig[],
-  options: RunOptions,
-): Promise<EvaluationResult[]> {
-  const { clock } = options;
-  const start = clock.now();
-  const ticks =
-    options.mode === 'once'
-      ? [{ at: start, scalers: [...scalers] }]
-      : planTicks(scalers, {
-          now: start,
-          ...(options.anchor !== undefined ? { anchor: options.anchor } : {}),
-        });
-  const bounds: BoundsCache = new Map();
-  const idle = new Map<string, Pick<ScaleObservation, 'running' | 'desired'>>();
-  const results: EvaluationResult[] = [];
-  for (const tick of ticks) {
-    const wait = tick.at - clock.now();
-    if (wait > 0) await clock.sleep(wait);
-    if (options.outOfTime?.()) {
-      options.logger.warn('stopping early: the function is running out of time', {
-        evaluationsSkipped: ticks.slice(ticks.indexOf(tick)).reduce((n, t) => n + t.scalers.length, 0),
-      });
-      break;
-    }
-    const now = clock.now();
-    const done = await Promise.all(
-      tick.scalers.map((scaler) => {
-        const idleSince = idle.get(scaler.name);
-        return evaluateScaler(scaler, {
-          adapters: options.adapters,
-          now,
-          bounds,
-          logger: options.logger,
-          ...(idleSince ? { idleSince } : {}),
-        });
-      }),
-    );
-    for (const result of done) {
-      if (result.idle && result.observation) idle.set(result.scaler, result.observation);
-      else idle.delete(result.scaler);
-      options.onResult(result);
-    }
-    results.push(...done);
-    // Lambda bills the sleep between evaluations: when every scaler is idle and opted in, the rest
-    // of the minute can decide nothing they did not choose to wait for.
-    if (options.mode === 'minute' && scalers.every((s) => s.idleOncePerMinute && idle.has(s.name))) {
-      const left = ticks.slice(ticks.indexOf(tick) + 1).reduce((n, t) => n + t.scalers.length, 0);
-      if (left > 0) {
-        options.logger.info('every scaler is idle: ending the invocation until the next minute', {
-          evaluationsSkipped: left,
-        });
-      }
-      break;
-    }
-  }
-  return results;
 }

@@ -102,4 +102,34 @@ export class ScalerStateStore {
       throw classifyDynamoDbError(error, `scaler state (DynamoDB UpdateItem ${scaler})`);
     }
   }
+
+  /**
+   * Claims slot `slot` of the chain of `intervalSeconds`: one conditional UpdateItem on the item
+   * `tick#<interval>s`, which succeeds only when no newer or equal slot was claimed before. Returns
+   * whether this call won, and the slot claimed before (when there was one).
+   */
+  async claimSlot(
+    intervalSeconds: number,
+    slot: number,
+    at: string,
+  ): Promise<{ claimed: boolean; previous?: number }> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { id: { S: `tick#${intervalSeconds}s` } },
+          UpdateExpression: 'SET #slot = :slot, #at = :at',
+          ConditionExpression: 'attribute_not_exists(#slot) OR #slot < :slot',
+          ExpressionAttributeNames: { '#slot': 'slot', '#at': 'claimedAt' },
+          ExpressionAttributeValues: { ':slot': { N: String(slot) }, ':at': { S: at } },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      const previous = Number(Attributes?.slot?.N);
+      return { claimed: true, ...(Number.isSafeInteger(previous) ? { previous } : {}) };
+    } catch (error) {
+      if ((error as Error)?.name === 'ConditionalCheckFailedException') return { claimed: false };
+      throw classifyDynamoDbError(error, `tick slot (DynamoDB UpdateItem tick#${intervalSeconds}s)`);
+    }
+  }
 }

@@ -138,7 +138,10 @@ describe('Packaged template with queue scalers (sls package)', () => {
       resolved(statements.filter((s) => grants(s, action)).flatMap((s) => s.Resource));
 
     expect(on('ecs:DescribeServices')).toEqual(sorted(SERVICE_ARNS.map((a) => JSON.stringify(a))));
-    expect(on('sqs:GetQueueAttributes')).toEqual(sorted(QUEUE_ARNS.map((a) => JSON.stringify(a))));
+    // The configured queues, and the tick queue (its event source mapping reads its attributes).
+    expect(on('sqs:GetQueueAttributes')).toEqual(
+      sorted([...QUEUE_ARNS, { 'Fn::GetAtt': ['ScalingTickQueue', 'Arn'] }].map((a) => JSON.stringify(a))),
+    );
     // Only the queue given by name is looked up: a URL is used as is and an ARN names its URL.
     expect(on('sqs:GetQueueUrl')).toEqual([JSON.stringify(QUEUE_ARNS[0])]);
     expect(on('dynamodb:UpdateItem')).toEqual([
@@ -147,14 +150,21 @@ describe('Packaged template with queue scalers (sls package)', () => {
     expect(on('dynamodb:GetItem')).toEqual([JSON.stringify({ 'Fn::GetAtt': ['ScalerStateTable', 'Arn'] })]);
     expect(on('application-autoscaling:DescribeScalableTargets')).toEqual([JSON.stringify('*')]);
     expect(statements.some((s) => grants(s, 'application-autoscaling:RegisterScalableTarget'))).toBe(false);
-    expect(statements.some((s) => grants(s, 'sqs:DeleteMessage'))).toBe(false);
+    // The tick queue only: the function sends its ticks, its event source mapping consumes them.
+    const ticks = [JSON.stringify({ 'Fn::GetAtt': ['ScalingTickQueue', 'Arn'] })];
+    for (const action of ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) {
+      expect(on(action)).toEqual(ticks);
+    }
+    expect(
+      statements.some((s) => grants(s, 'sqs:PurgeQueue') || grants(s, 'sqs:ChangeMessageVisibility')),
+    ).toBe(false);
   });
 
   it('grants no mutating action on Resource "*" and no wildcard actions', () => {
     expect(wildcardGrantViolations(template, MUTATION_FREE)).toEqual([]);
   });
 
-  it('invokes scaleQueues every minute from one Scheduler schedule, without retries, with a dead-letter queue', () => {
+  it('invokes scaleQueues every minute (the heartbeat) from one Scheduler schedule, without retries, with a dead-letter queue', () => {
     const { id } = scaleQueues();
     const s = schedule();
     const dlqId = getAttTarget(s.Target.DeadLetterConfig.Arn) ?? '';
@@ -198,7 +208,7 @@ describe('Packaged template with queue scalers (sls package)', () => {
     ]);
   });
 
-  it('runs scaleQueues a little over a minute, with no async retries, the reserved concurrency the config opts into, and its state table', () => {
+  it('runs scaleQueues one tick per invocation, with no async retries, the reserved concurrency the config opts into, and its state table', () => {
     const { id, fn } = scaleQueues();
     const invokeConfigs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig')
       .map(([, c]) =>
@@ -207,19 +217,59 @@ describe('Packaged template with queue scalers (sls package)', () => {
       .filter((c) => refTarget(c.FunctionName) === id);
     const table = props<{ BillingMode: string }>(template.Resources.ScalerStateTable);
 
-    expect(fn.Timeout).toBeGreaterThan(60);
-    expect(fn.Timeout).toBeLessThanOrEqual(90);
+    expect(fn.Timeout).toBe(30);
     expect(fn.ReservedConcurrentExecutions).toBe(2);
     expect(invokeConfigs).toEqual([
       expect.objectContaining({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }),
     ]);
     expect(refTarget(fn.Environment.Variables.SCALER_STATE_TABLE)).toBe('ScalerStateTable');
+    expect(refTarget(fn.Environment.Variables.SCALING_TICK_QUEUE_URL)).toBe('ScalingTickQueue');
     expect(table.BillingMode).toBe('PAY_PER_REQUEST');
-    expect(
-      resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
-        .map(([, mapping]) => getAttTarget(props<{ FunctionName: unknown }>(mapping).FunctionName))
-        .filter((target) => target === id),
-    ).toEqual([]);
+  });
+
+  it('feeds scaleQueues its ticks from one queue: no batching window, partial batch failures, within the reserved concurrency', () => {
+    const { id, fn } = scaleQueues();
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+      .map(([, mapping]) =>
+        props<{
+          FunctionName: unknown;
+          EventSourceArn: unknown;
+          MaximumBatchingWindowInSeconds?: number;
+          FunctionResponseTypes?: string[];
+          ScalingConfig?: { MaximumConcurrency: number };
+        }>(mapping),
+      )
+      .filter((mapping) => getAttTarget(mapping.FunctionName) === id);
+    const queue = props<{
+      VisibilityTimeout: number;
+      RedrivePolicy: { deadLetterTargetArn: unknown; maxReceiveCount: number };
+    }>(template.Resources.ScalingTickQueue);
+
+    expect(mappings).toHaveLength(1);
+    expect(getAttTarget(mappings[0]!.EventSourceArn)).toBe('ScalingTickQueue');
+    expect(mappings[0]!.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
+    expect(mappings[0]!.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mappings[0]!.ScalingConfig?.MaximumConcurrency).toBeLessThanOrEqual(
+      fn.ReservedConcurrentExecutions!,
+    );
+    // Lambda refuses a mapping whose queue hides a message for less than the function's timeout.
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(fn.Timeout);
+    expect(getAttTarget(queue.RedrivePolicy.deadLetterTargetArn)).toBe('ScalingTickDeadLetterQueue');
+  });
+
+  it('alarms on every scaling dead-letter queue: undelivered heartbeats and failed ticks', () => {
+    const alarmedQueues = resourcesOfType(template, 'AWS::CloudWatch::Alarm').flatMap(([, alarm]) =>
+      (props<{ Dimensions?: { Name: string; Value: unknown }[] }>(alarm).Dimensions ?? [])
+        .filter((d) => d.Name === 'QueueName')
+        .map((d) => d.Value),
+    );
+
+    expect(alarmedQueues).toEqual(
+      expect.arrayContaining([
+        `ecs-pilot-${STAGE}-scaling-ticks-dlq`,
+        `ecs-pilot-${STAGE}-scaling-schedule-dlq`,
+      ]),
+    );
   });
 
   it('passes cfn-lint', async () => {

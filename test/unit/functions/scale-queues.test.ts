@@ -21,14 +21,16 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   QueueDoesNotExist,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { fakeContext } from '../../helpers/events.js';
+import { tickBody } from '../../../shared/scaling/event.js';
 import type { ScaleSummary } from '../../../shared/scaling/function.js';
 import type { Clock } from '../../../shared/scaling/service.js';
 
-type Handler = (event: unknown, context: Context) => Promise<ScaleSummary>;
+type Handler = (event: unknown, context: Context) => Promise<ScaleSummary & SQSBatchResponse>;
 interface HandlerModule {
   handler: Handler;
   createHandler: (clock?: Clock) => Handler;
@@ -36,6 +38,7 @@ interface HandlerModule {
 
 const VIDEO_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/video-jobs';
 const THUMBS_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/thumbnail-jobs';
+const TICKS_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/ecs-pilot-test-scaling-ticks';
 
 /** Two scalers: one queue by name (resolved with GetQueueUrl), one by URL, evaluated every 20 s. */
 const CONFIG = {
@@ -70,6 +73,7 @@ const CONFIG = {
 
 const ENV = {
   SCALER_STATE_TABLE: 'ecs-pilot-test-scaler-state',
+  SCALING_TICK_QUEUE_URL: TICKS_URL,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'secret',
@@ -110,7 +114,7 @@ function service(name: string, desired: number, running = desired) {
   });
 }
 
-/** A fake scaler state table honouring the version condition, as DynamoDB would. */
+/** A fake scaler state table honouring the version condition and the tick slots' condition, as DynamoDB would. */
 function useStateTable() {
   const items = new Map<string, Record<string, { S?: string; N?: string }>>();
   dynamoMock.on(GetItemCommand).callsFake((input: { Key: { id: { S: string } } }) => ({
@@ -127,6 +131,17 @@ function useStateTable() {
         const id = input.Key.id.S;
         const current = items.get(id);
         const values = input.ExpressionAttributeValues;
+        if (id.startsWith('tick#')) {
+          const previous = current?.slot;
+          if (previous && Number(previous.N) >= Number(values[':slot']!.N)) {
+            throw new ConditionalCheckFailedException({
+              message: 'The conditional request failed',
+              $metadata: {},
+            });
+          }
+          items.set(id, { slot: values[':slot']! });
+          return previous ? { Attributes: { slot: previous } } : {};
+        }
         if (current?.version?.N !== values[':expected']?.N) {
           throw new ConditionalCheckFailedException({
             message: 'The conditional request failed',
@@ -146,6 +161,24 @@ function useStateTable() {
 }
 
 const updates = () => ecsMock.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input);
+const sendTicks = () => sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+
+/** What the tick queue's event source mapping delivers for one tick message. */
+const tickEvent = (tick: { intervalSeconds: number; slot: number }) => ({
+  Records: [
+    {
+      messageId: 'tick-1',
+      receiptHandle: 'r-1',
+      body: tickBody(tick),
+      attributes: {},
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:ecs-pilot-test-scaling-ticks',
+      awsRegion: 'us-east-1',
+    },
+  ],
+});
 const calls = (
   command: Parameters<typeof sqsMock.commandCalls>[0] | Parameters<typeof ecsMock.commandCalls>[0],
 ) =>
@@ -215,6 +248,7 @@ describe('Handler: scale-queues', () => {
     sqsMock.on(GetQueueUrlCommand, { QueueName: 'video-jobs' }).resolves({ QueueUrl: VIDEO_URL });
     autoScalingMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
     ecsMock.on(UpdateServiceCommand).resolves({});
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'next' });
     useStateTable();
     queue(VIDEO_URL, 0);
     queue(THUMBS_URL, 0);
@@ -280,29 +314,87 @@ describe('Handler: scale-queues', () => {
     ]);
   });
 
-  it('evaluates each scaler every intervalSeconds until the minute is over, reading App AS once per scaler and only the queue while idle', async () => {
+  it('on the heartbeat, evaluates every chain once and sends the next tick of each chain shorter than a minute', async () => {
     const clock = fakeClock();
     const scheduledTime = new Date(clock.t).toISOString();
 
-    const summary = await module.createHandler(clock)({ mode: 'minute', scheduledTime }, fakeContext());
+    const summary = (await module.createHandler(clock)(
+      { mode: 'minute', scheduledTime },
+      fakeContext(),
+    )) as ScaleSummary;
 
-    // thumbs every 20 s (0, 20, 40 s), video-workers once (intervalSeconds 60).
-    expect(summary.evaluations).toBe(4);
-    expect(clock.t - Date.parse(scheduledTime)).toBe(40_000);
-    expect(
-      calls(GetQueueAttributesCommand).filter((i) => (i as { QueueUrl: string }).QueueUrl === THUMBS_URL),
-    ).toHaveLength(3);
-    // thumbs is idle (empty queue, at its min of 1): after the first evaluation, the queue alone.
-    expect(
-      calls(DescribeServicesCommand).filter(
-        (i) => (i as { services: string[] }).services[0] === 'thumbnailer',
-      ),
-    ).toHaveLength(1);
-    expect(calls(GetQueueAttributesCommand)).toHaveLength(4);
-    expect(calls(DescribeServicesCommand)).toHaveLength(2);
-    expect(
-      autoScalingMock.commandCalls(DescribeScalableTargetsCommand).map((c) => c.args[0].input.ResourceIds),
-    ).toEqual([['service/media/video-worker'], ['service/media/thumbnailer']]);
+    expect(summary.scalers).toEqual({ thumbs: ['unchanged'], 'video-workers': ['unchanged'] });
+    // thumbs is on the 20 s chain: its next tick, delayed to the next slot; video-workers (60 s) has none.
+    expect(sendTicks()).toEqual([
+      {
+        QueueUrl: TICKS_URL,
+        MessageBody: tickBody({ intervalSeconds: 20, slot: clock.t / 20_000 + 1 }),
+        DelaySeconds: 20,
+      },
+    ]);
+    expect(summary.ticks).toEqual([
+      {
+        intervalSeconds: 20,
+        slot: clock.t / 20_000,
+        status: 'evaluated',
+        next: { slot: clock.t / 20_000 + 1, delaySeconds: 20 },
+      },
+      { intervalSeconds: 60, slot: clock.t / 60_000, status: 'evaluated' },
+    ]);
+  });
+
+  it('runs a tick from the tick queue: evaluates its chain only, reading only the queue of an idle scaler, and sends the next', async () => {
+    const clock = fakeClock();
+    const handler = module.createHandler(clock);
+    await handler({ mode: 'minute', scheduledTime: new Date(clock.t).toISOString() }, fakeContext());
+    ecsMock.resetHistory();
+    sqsMock.resetHistory();
+    clock.t += 20_300;
+
+    const response = await handler(
+      tickEvent({ intervalSeconds: 20, slot: (clock.t - 300) / 20_000 }),
+      fakeContext(),
+    );
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    // thumbs is idle (empty queue, at its min of 1): the queue alone; video-workers is not on this chain.
+    expect(calls(GetQueueAttributesCommand)).toEqual([expect.objectContaining({ QueueUrl: THUMBS_URL })]);
+    expect(calls(DescribeServicesCommand)).toEqual([]);
+    expect(sendTicks()).toEqual([
+      expect.objectContaining({
+        MessageBody: tickBody({ intervalSeconds: 20, slot: (clock.t - 300) / 20_000 + 1 }),
+        DelaySeconds: 20,
+      }),
+    ]);
+  });
+
+  it('evaluates nothing and sends nothing for a duplicate tick, and deletes it', async () => {
+    const clock = fakeClock();
+    const handler = module.createHandler(clock);
+    const tick = tickEvent({ intervalSeconds: 20, slot: clock.t / 20_000 });
+    await handler(tick, fakeContext());
+    sqsMock.resetHistory();
+
+    const response = await handler(tick, fakeContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(calls(GetQueueAttributesCommand)).toEqual([]);
+    expect(sendTicks()).toEqual([]);
+  });
+
+  it('asks for a tick to be retried when its next tick cannot be sent, and drops a malformed one with a warning', async () => {
+    sqsMock.on(SendMessageCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+    const clock = fakeClock();
+    const event = tickEvent({ intervalSeconds: 20, slot: clock.t / 20_000 });
+    event.Records.push({ ...event.Records[0]!, messageId: 'bad', body: '{"slot": "soon"}' });
+
+    const [response, logs] = await logsOf(() => module.createHandler(clock)(event, fakeContext()));
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'tick-1' }] });
+    expect(logs.find((l) => l.message === 'malformed tick dropped')).toMatchObject({
+      level: 'WARN',
+      messageId: 'bad',
+    });
   });
 
   it('keeps scaling the other scalers when one scaler’s queue does not exist, and logs the scaler and cause', async () => {
@@ -462,18 +554,6 @@ describe('Handler: scale-queues', () => {
       value: 'soon\\u001b[2J',
       fallback: "the function's clock",
     });
-  });
-
-  it('stops starting evaluations when the function is about to time out', async () => {
-    const clock = fakeClock();
-
-    const summary = await module.createHandler(clock)(
-      { mode: 'minute' },
-      fakeContext({ getRemainingTimeInMillis: () => 5_000 }),
-    );
-
-    expect(summary.evaluations).toBe(0);
-    expect(calls(GetQueueAttributesCommand)).toEqual([]);
   });
 });
 

@@ -90,6 +90,7 @@ describe('Command: ecs-pilot scaling simulate', () => {
       jitter: 0.2,
       seed: 3,
       taskProtection: false,
+      tickLagSeconds: 0,
       visibilityTimeoutSeconds: 30,
     });
     // With no start-up the task launched at t=0 receives the message at t=1.
@@ -122,6 +123,33 @@ describe('Command: ecs-pilot scaling simulate', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(out).model).toMatchObject({ taskProtection: true, visibilityTimeoutSeconds: 120 });
+  });
+
+  it('evaluates ecs-pilot later with --tick-lag-seconds, and refuses a lag of a whole interval', async () => {
+    const trace = file('t.csv', '5,3\n');
+
+    const onTime = await run('simulate', '--trace', trace, '--json', '--startup-seconds', '0');
+    const late = await run(
+      'simulate',
+      '--trace',
+      trace,
+      '--json',
+      '--startup-seconds',
+      '0',
+      '--tick-lag-seconds',
+      '3',
+    );
+    const refused = await run('simulate', '--trace', trace, '--tick-lag-seconds', '10');
+
+    const ecsPilot = (out: string) =>
+      (JSON.parse(out) as { policies: { policy: string; maxWaitSeconds: number }[] }).policies.find(
+        (p) => p.policy === 'ecs-pilot',
+      )!;
+    // Messages at t=5: seen at the evaluation at 10 s, or at 13 s with the lag.
+    expect(ecsPilot(late.out).maxWaitSeconds - ecsPilot(onTime.out).maxWaitSeconds).toBe(3);
+    expect(JSON.parse(late.out).model).toMatchObject({ tickLagSeconds: 3 });
+    expect(refused.code).toBe(2);
+    expect(refused.err).toBe('--tick-lag-seconds must be a whole number from 0 to 9 (got "10")');
   });
 
   it('refuses a visibility timeout that is not a whole number of seconds', async () => {

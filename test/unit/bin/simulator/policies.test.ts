@@ -139,6 +139,16 @@ describe('Policy: ecs-pilot while idle', () => {
   });
 });
 
+describe('Policy: ecs-pilot with a tick lag', () => {
+  it('evaluates tickLagSeconds after each slot starts, not on it', () => {
+    const run = { trace: { rows: [] } as never, model: { startupSeconds: 60, tickLagSeconds: 2 } };
+    const policy = ecsPilotPolicy.create(scaler(), run);
+
+    expect(policy.evaluate(input({ t: 10, visible: 1 }))).toBeUndefined();
+    expect(policy.evaluate(input({ t: 12, visible: 1 }))).toMatchObject({ desired: 1 });
+  });
+});
+
 describe('Policy: ecs-pilot', () => {
   it('decides only every intervalSeconds and carries its scale-in wait over', () => {
     const policy = ecsPilotPolicy.create(scaler({ intervalSeconds: 30, scaleInAfterMinutes: 1 }));

@@ -276,6 +276,7 @@ describe('Function: comparePolicies', () => {
       jitter: 0,
       seed: 1,
       taskProtection: false,
+      tickLagSeconds: 0,
       visibilityTimeoutSeconds: 60,
     });
     // One message of 30 s.

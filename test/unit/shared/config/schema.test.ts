@@ -190,6 +190,15 @@ describe('Schema: configSchema reservedConcurrency', () => {
     ]);
   });
 
+  it('refuses scaleQueues a reservation below its tick queue’s maximum concurrency', () => {
+    expect(issuesOf({ scalers: [rawScaler()], reservedConcurrency: { scaleQueues: 1 } })).toEqual([
+      expect.stringMatching(
+        /^reservedConcurrency\.scaleQueues: 1 is below the tick queue's maximum concurrency \(2\)/,
+      ),
+    ]);
+    expect(issuesOf({ scalers: [rawScaler()], reservedConcurrency: { scaleQueues: 2 } })).toEqual([]);
+  });
+
   it('refuses unknown functions and values that are not whole numbers from 1', () => {
     expect(issuesOf({ uploads: [trigger], reservedConcurrency: { uploadTotask: 3 } })).toHaveLength(1);
     expect(issuesOf({ uploads: [trigger], reservedConcurrency: { uploadToTask: 0 } })).toHaveLength(1);

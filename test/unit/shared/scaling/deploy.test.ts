@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
-import { queueArn, scalersStack, scalingStatements, serviceArn } from '../../../../shared/scaling/deploy';
+import {
+  queueArn,
+  SCALING_TIMEOUT_SECONDS,
+  scalersStack,
+  scalingStatements,
+  serviceArn,
+} from '../../../../shared/scaling/deploy';
+import { SETTLE_MS } from '../../../../shared/scaling/service';
 import { buildStack } from '../../../../shared/deploy/stack';
 import { rawScaler } from './fixtures';
 
@@ -83,7 +90,7 @@ describe('Function: scalersStack', () => {
     expect(scalersStack(parseConfig({}), names)).toEqual({ functions: {}, resources: {} });
   });
 
-  it('adds scaleQueues, its schedule, roles, state table and dead-letter queue to the stage’s stack', () => {
+  it('adds scaleQueues, its heartbeat schedule, tick queue, roles, state table and dead-letter queues to the stage’s stack', () => {
     const stack = buildStack(parseConfig({ scalers: [scaler()] }), {
       service: 'ecs-pilot',
       stage: 'test',
@@ -101,12 +108,65 @@ describe('Function: scalersStack', () => {
       'ScalingSchedule',
       'ScalingScheduleDeadLetterQueue',
       'ScalingSchedulerRole',
+      'ScalingTickDeadLetterQueue',
+      'ScalingTickQueue',
     ]);
     expect(stack.functions.scaleQueues).toMatchObject({
       handler: 'functions/scale-queues.handler',
-      events: [],
+      timeout: SCALING_TIMEOUT_SECONDS,
+      events: [
+        {
+          sqs: {
+            arn: { 'Fn::GetAtt': ['ScalingTickQueue', 'Arn'] },
+            maximumBatchingWindow: 0,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
       maximumRetryAttempts: 0,
-      environment: { SCALER_STATE_TABLE: { Ref: 'ScalerStateTable' } },
+      environment: {
+        SCALER_STATE_TABLE: { Ref: 'ScalerStateTable' },
+        SCALING_TICK_QUEUE_URL: { Ref: 'ScalingTickQueue' },
+      },
+    });
+  });
+
+  it('gives the tick queue a visibility timeout Lambda accepts and a redrive to its dead-letter queue, which gets an alarm', () => {
+    const stack = buildStack(parseConfig({ scalers: [scaler()] }), {
+      service: 'ecs-pilot',
+      stage: 'test',
+      configFile: names.configFile,
+    });
+    const resources = stack.resources.Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+
+    const ticks = resources.ScalingTickQueue!.Properties;
+    expect(ticks.VisibilityTimeout).toBeGreaterThanOrEqual(SCALING_TIMEOUT_SECONDS);
+    expect(ticks.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['ScalingTickDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 3,
+    });
+    const alarmed = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => JSON.stringify(r.Properties.Dimensions));
+    expect(alarmed.some((d) => d.includes('ecs-pilot-test-scaling-ticks-dlq'))).toBe(true);
+  });
+
+  it('waits for an unsettled change exactly as long as an invocation may still apply it (the function’s timeout)', () => {
+    expect(SETTLE_MS).toBe(SCALING_TIMEOUT_SECONDS * 1000);
+  });
+
+  it('lets the function send to and consume only its own tick queue', () => {
+    const config = parseConfig({ scalers: [scaler()] });
+
+    const statement = scalingStatements(config.scalers).find((s) => s.Action.includes('sqs:SendMessage'));
+
+    expect(statement).toEqual({
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: [{ 'Fn::GetAtt': ['ScalingTickQueue', 'Arn'] }],
     });
   });
 });

@@ -2,51 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '../../../../shared/kernel/errors';
 import {
   evaluateScaler,
-  runScalers,
   SETTLE_MS,
   type BoundsCache,
   type ScalingAdapters,
 } from '../../../../shared/scaling/service';
 import { recordingLogger } from '../../../helpers/log';
-import { parsedScaler } from './fixtures';
+import { fakeAdapters, parsedScaler } from './fixtures';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
 const scaler = parsedScaler;
-
-/** In-memory adapters that record every call in order. */
-function fakeAdapters(
-  world: { visible?: number; desired?: number; running?: number; bounds?: { min: number; max: number } } = {},
-) {
-  const calls: string[] = [];
-  const store = new Map<string, { lowSince?: string; version: number }>();
-  const adapters: ScalingAdapters & { calls: string[]; store: typeof store } = {
-    calls,
-    store,
-    depth: async () => (calls.push('depth'), { visible: world.visible ?? 0, inFlight: 0, delayed: 0 }),
-    describe: async () => (
-      calls.push('describe'),
-      { desired: world.desired ?? 0, running: world.running ?? world.desired ?? 0 }
-    ),
-    setDesired: async (_ref, desired) => {
-      calls.push(`setDesired ${desired}`);
-      world.desired = desired;
-    },
-    bounds: async () => (calls.push('bounds'), world.bounds),
-    readState: async (name) => {
-      calls.push('readState');
-      const item = store.get(name);
-      return { state: item?.lowSince ? { lowSince: item.lowSince } : {}, version: item?.version ?? 0 };
-    },
-    saveState: async (name, expected, state) => {
-      calls.push('saveState');
-      if ((store.get(name)?.version ?? 0) !== expected) return false;
-      store.set(name, { ...state, version: expected + 1 });
-      return true;
-    },
-  };
-  return adapters;
-}
 
 const tools = (adapters: ScalingAdapters, now = T0, bounds: BoundsCache = new Map()) => ({
   adapters,
@@ -196,124 +161,5 @@ describe('Function: evaluateScaler', () => {
     const result = await evaluateScaler(scaler(), tools(adapters));
 
     expect(result).toMatchObject({ outcome: 'failed', retryable: false });
-  });
-});
-
-describe('Function: runScalers', () => {
-  const clock = () => {
-    const c = { t: T0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
-    return c;
-  };
-
-  it('looks up Application Auto Scaling bounds once per scaler per invocation, and again after a failure', async () => {
-    const adapters = fakeAdapters({ visible: 5, desired: 1 });
-    let lookups = 0;
-    adapters.bounds = async () => {
-      lookups += 1;
-      if (lookups === 1) throw new RetryableError('DescribeScalableTargets: ThrottlingException');
-      return undefined;
-    };
-
-    const results = await runScalers([scaler({ intervalSeconds: 15 })], {
-      adapters,
-      clock: clock(),
-      logger: recordingLogger(),
-      mode: 'minute',
-      onResult: () => undefined,
-    });
-
-    expect(results.map((r) => r.outcome)).toEqual(['failed', 'unchanged', 'unchanged', 'unchanged']);
-    expect(lookups).toBe(2);
-  });
-
-  it('evaluates each scaler once in "once" mode, whatever its interval', async () => {
-    const adapters = fakeAdapters();
-    const c = clock();
-
-    const results = await runScalers(
-      [scaler({ intervalSeconds: 10 }), scaler({ name: 'other', intervalSeconds: 10 })],
-      {
-        adapters,
-        clock: c,
-        logger: recordingLogger(),
-        mode: 'once',
-        onResult: () => undefined,
-      },
-    );
-
-    expect(results.map((r) => r.scaler)).toEqual(['video-workers', 'other']);
-    expect(c.t).toBe(T0);
-  });
-
-  it('reads only the queue while a scaler is idle, and the whole picture again once a message arrives', async () => {
-    // Prepare: an empty queue and a service at min 0; a message arrives before the third evaluation.
-    const world = { visible: 0, desired: 0 };
-    const adapters = fakeAdapters(world);
-    const c = clock();
-    const results: string[] = [];
-
-    // Act
-    await runScalers([scaler({ intervalSeconds: 15 })], {
-      adapters,
-      clock: {
-        now: c.now,
-        sleep: async (ms) => void ((c.t += ms), c.t - T0 >= 30_000 && (world.visible = 1)),
-      },
-      logger: recordingLogger(),
-      mode: 'minute',
-      onResult: (r) => results.push(`${r.outcome}${r.idle ? ' idle' : ''}`),
-    });
-
-    // Assess
-    expect(results).toEqual(['unchanged idle', 'unchanged idle', 'scale-out', 'unchanged']);
-    expect(adapters.calls.filter((call) => call === 'describe')).toHaveLength(3);
-    expect(adapters.calls.filter((call) => call === 'depth')).toHaveLength(4);
-    expect(adapters.calls.filter((call) => call === 'readState')).toHaveLength(3);
-  });
-
-  it('never takes the idle shortcut while a scale-in wait runs', async () => {
-    const adapters = fakeAdapters({ visible: 0, desired: 2 });
-
-    const results = await runScalers([scaler({ intervalSeconds: 15, taskStartupSeconds: 3600 })], {
-      adapters,
-      clock: clock(),
-      logger: recordingLogger(),
-      mode: 'minute',
-      onResult: () => undefined,
-    });
-
-    expect(results.every((r) => !r.idle)).toBe(true);
-    expect(adapters.calls.filter((call) => call === 'describe')).toHaveLength(4);
-  });
-
-  it('ends the invocation after an idle round when every scaler opted into idleOncePerMinute', async () => {
-    const adapters = fakeAdapters({ visible: 0, desired: 0 });
-    const c = clock();
-    const logger = recordingLogger();
-
-    const results = await runScalers(
-      [scaler({ idleOncePerMinute: true }), scaler({ name: 'other', idleOncePerMinute: true })],
-      { adapters, clock: c, logger, mode: 'minute', onResult: () => undefined },
-    );
-
-    expect(results.map((r) => r.scaler)).toEqual(['video-workers', 'other']);
-    expect(c.t).toBe(T0);
-    expect(logger.at('info', 'every scaler is idle: ending the invocation until the next minute')).toEqual([
-      expect.objectContaining({ extra: { evaluationsSkipped: 10 } }),
-    ]);
-  });
-
-  it('keeps evaluating every intervalSeconds while one idle scaler has not opted in', async () => {
-    const adapters = fakeAdapters({ visible: 0, desired: 0 });
-
-    const results = await runScalers([scaler({ idleOncePerMinute: true }), scaler({ name: 'other' })], {
-      adapters,
-      clock: clock(),
-      logger: recordingLogger(),
-      mode: 'minute',
-      onResult: () => undefined,
-    });
-
-    expect(results).toHaveLength(12);
   });
 });

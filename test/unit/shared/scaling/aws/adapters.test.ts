@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
   ApplicationAutoScalingClient,
@@ -13,6 +18,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { scalingAdapters } from '../../../../../shared/scaling/aws/adapters';
+import { RetryableError } from '../../../../../shared/kernel/errors';
 
 const TABLE = 'ecs-pilot-test-scaler-state';
 const HOME_QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/video-jobs';
@@ -27,6 +33,8 @@ const depthAnswer = {
 };
 
 // One mock per client instance, so each test can tell which client a command went through.
+const TICKS_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/ecs-pilot-test-scaling-ticks';
+
 const clients = {
   sqs: new SQSClient({ region: 'eu-west-1' }),
   remoteSqs: new SQSClient({ region: 'us-east-1' }),
@@ -50,6 +58,7 @@ const adapters = () =>
     applicationAutoScaling: clients.applicationAutoScaling,
     dynamodb: clients.dynamodb,
     stateTable: TABLE,
+    tickQueueUrl: TICKS_URL,
   });
 
 beforeEach(() => {
@@ -206,5 +215,43 @@ describe('Function: scalingAdapters', () => {
       ConditionExpression: '#version = :expected',
       ExpressionAttributeValues: expect.objectContaining({ ':expected': { N: '2' }, ':next': { N: '3' } }),
     });
+  });
+
+  it('claims a chain’s slot in the configured table with a condition on the newest slot claimed', async () => {
+    dynamoMock
+      .on(UpdateItemCommand)
+      .resolvesOnce({ Attributes: { slot: { N: '41' } } })
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'newer slot', $metadata: {} }));
+    const port = adapters();
+
+    const won = await port.claimSlot(10, 42, '2026-03-02T10:00:00.000Z');
+    const lost = await port.claimSlot(10, 42, '2026-03-02T10:00:00.500Z');
+
+    expect([won, lost]).toStrictEqual([{ claimed: true, previous: 41 }, { claimed: false }]);
+    expect(dynamoMock.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      Key: { id: { S: 'tick#10s' } },
+      ConditionExpression: 'attribute_not_exists(#slot) OR #slot < :slot',
+      ExpressionAttributeValues: { ':slot': { N: '42' }, ':at': { S: '2026-03-02T10:00:00.000Z' } },
+    });
+  });
+
+  it('sends a tick to the tick queue with its delay, and classifies a failure', async () => {
+    sqsMock
+      .on(SendMessageCommand)
+      .resolvesOnce({ MessageId: 'm1' })
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'RequestThrottled' }));
+    const port = adapters();
+
+    await port.sendTick({ intervalSeconds: 10, slot: 43 }, 7);
+    const failure = await port.sendTick({ intervalSeconds: 10, slot: 44 }, 7).catch((e: unknown) => e);
+
+    expect(sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input).toEqual({
+      QueueUrl: TICKS_URL,
+      MessageBody: '{"intervalSeconds":10,"slot":43}',
+      DelaySeconds: 7,
+    });
+    expect(failure).toBeInstanceOf(RetryableError);
+    expect(String((failure as Error).message)).toContain('SendMessage');
   });
 });

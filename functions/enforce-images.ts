@@ -7,6 +7,7 @@ import {
   ecsClient,
   eventBridgeClient,
   lambdaClient,
+  schedulerClient,
   snsClient,
 } from '../shared/kernel/aws/clients.js';
 import { DynamoOnce } from '../shared/images/aws/once.js';
@@ -15,6 +16,7 @@ import { ecrRegistry } from '../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../shared/images/aws/scan.js';
 import { LambdaImageSource } from '../shared/images/aws/lambda.js';
 import { EventRuleTargetsSource } from '../shared/images/aws/scheduled.js';
+import { SchedulerSchedulesSource } from '../shared/images/aws/scheduler.js';
 import { parseImagesRequest } from '../shared/images/request.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../shared/images/service.js';
 
@@ -32,12 +34,13 @@ const scanner = new EcsInUseScanner(ecsClient(), {
   includeStopped: images.protect.stoppedTasksWithinHours > 0,
   toolkit: toolkitTaskDefinitions(config),
 });
-const { lambda, eventRules } = images.protect;
+const { lambda, eventRules, scheduler } = images.protect;
 const sources = [
   ...(lambda.scan ? [new LambdaImageSource(lambdaClient(), { keepVersions: lambda.keepVersions })] : []),
   ...(eventRules.scan
     ? [new EventRuleTargetsSource(eventBridgeClient(), ecsClient(), { buses: eventRules.buses })]
     : []),
+  ...(scheduler.scan ? [new SchedulerSchedulesSource(schedulerClient(), ecsClient())] : []),
 ];
 // With stop alerts configured, every run's summary goes to the same topic.
 const alertsTopic = process.env.ALERTS_TOPIC_ARN;

@@ -18,6 +18,7 @@ export const IMAGES_DEFAULTS = {
     stoppedTasksWithinHours: 24,
     lambda: { scan: true, keepVersions: 3 },
     eventRules: { scan: true, buses: ['default'] },
+    scheduler: { scan: true },
   },
 };
 
@@ -155,6 +156,14 @@ export const imagesSchema = z.strictObject({
           ),
         }),
         () => structuredClone(IMAGES_DEFAULTS.protect.eventRules),
+      ),
+      /** EventBridge Scheduler schedules (every group) with ECS targets keep the images of what they start. */
+      scheduler: z._default(
+        z.strictObject({
+          /** Scan the account's schedules; default true. */
+          scan: z._default(z.boolean(), IMAGES_DEFAULTS.protect.scheduler.scan),
+        }),
+        () => ({ ...IMAGES_DEFAULTS.protect.scheduler }),
       ),
     }),
     () => structuredClone(IMAGES_DEFAULTS.protect),

@@ -91,6 +91,7 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
   if (images.protect.lambda.scan) statements.push(...lambdaScanStatements());
   if (images.protect.eventRules.scan)
     statements.push(...eventRuleScanStatements(images.protect.eventRules.buses));
+  if (images.protect.scheduler.scan) statements.push(...schedulerScanStatements());
   if (images.mode === 'enforce') {
     statements.push({ Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: repositoryArns(all) });
     if (synced.length > 0) {
@@ -132,6 +133,20 @@ export const eventRuleScanStatements = (buses: readonly string[]): Statement[] =
         `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${bus === 'default' ? '' : `${bus}/`}*`,
       ),
     ),
+  },
+];
+
+/**
+ * The Scheduler scan's reads: ListSchedules has no resource-level permission; GetSchedule is scoped to
+ * the account's schedules in this Region (every group: `schedule/<group>/<name>`). Read-only.
+ * DescribeTaskDefinition is already granted above.
+ */
+export const schedulerScanStatements = (): Statement[] => [
+  { Effect: 'Allow', Action: ['scheduler:ListSchedules'], Resource: ['*'] },
+  {
+    Effect: 'Allow',
+    Action: ['scheduler:GetSchedule'],
+    Resource: [sub('arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/*/*')],
   },
 ];
 

@@ -25,6 +25,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { RunSummary } from '../../../shared/images/report';
 import { parseImagesRequest } from '../../../shared/images/request';
 import fc from 'fast-check';
@@ -59,9 +60,10 @@ const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 const ecr = mockClient(ECRClient);
 const ecs = mockClient(ECSClient);
 const sns = mockClient(SNSClient);
-// The account has no Lambda function and no EventBridge rule of its own (the default scans run).
+// The account has no Lambda function, EventBridge rule or Scheduler schedule of its own (the default scans run).
 const lambda = mockClient(LambdaClient);
 const events = mockClient(EventBridgeClient);
+const scheduler = mockClient(SchedulerClient);
 let handler: Handler;
 /** The registry: app-api's images by digest (untagged 1-4, oldest first, plus a tagged one). */
 let images: Map<string, { imageDigest: string; imageTags?: string[]; imagePushedAt: Date }>;
@@ -131,8 +133,10 @@ beforeEach(() => {
   sns.reset();
   lambda.reset();
   events.reset();
+  scheduler.reset();
   lambda.on(ListFunctionsCommand).resolves({ Functions: [] });
   events.on(ListRulesCommand).resolves({ Rules: [] });
+  scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
   ecs.on(ListClustersCommand).resolves({ clusterArns: ['arn:aws:ecs:eu-west-1:123456789012:cluster/media'] });
   images = new Map(
     [1, 2, 3, 4].map((n) => [

@@ -35,6 +35,7 @@ describe('Config: images', () => {
         stoppedTasksWithinHours: 24,
         lambda: { scan: true, keepVersions: 3 },
         eventRules: { scan: true, buses: ['default'] },
+        scheduler: { scan: true },
       },
       repositories: [{ match: ['app-*'], syncPolicy: false, policy: POLICY }],
     });

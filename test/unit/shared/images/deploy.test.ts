@@ -39,7 +39,7 @@ describe('Function: imagesStatements', () => {
       { Effect: 'Allow', Action: ['ecr:PutLifecyclePolicy'], Resource: [repo('app-*')] },
     ]);
     for (const s of statements.filter((st) => st.Resource.includes('*')))
-      expect(s.Action.every((a) => /^(ecs|lambda|events):(List|Describe)/.test(a))).toBe(true);
+      expect(s.Action.every((a) => /^(ecs|lambda|events|scheduler):(List|Describe)/.test(a))).toBe(true);
   });
 
   it('grants the Lambda scan its four reads, scoped to this account and Region where Lambda allows, unless it is off', () => {
@@ -78,6 +78,29 @@ describe('Function: imagesStatements', () => {
       { Effect: 'Allow', Action: ['events:ListTargetsByRule'], Resource: [rules('*'), rules('jobs/*')] },
     ]);
     expect(targets({ eventRules: { scan: false } })).toEqual([]);
+  });
+
+  it('lets the Scheduler scan list schedules ("*": no resource-level permission) and read only schedules, read-only', () => {
+    const schedulerActions = (over: Record<string, unknown>) =>
+      imagesStatements(
+        imagesSchema.parse({
+          mode: 'enforce',
+          protect: { clusters: ['media'], ...over },
+          repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+        }),
+      ).filter((s) => s.Action.some((a) => a.startsWith('scheduler:')));
+
+    expect(schedulerActions({})).toEqual([
+      { Effect: 'Allow', Action: ['scheduler:ListSchedules'], Resource: ['*'] },
+      {
+        Effect: 'Allow',
+        Action: ['scheduler:GetSchedule'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/*/*' },
+        ],
+      },
+    ]);
+    expect(schedulerActions({ scheduler: { scan: false } })).toEqual([]);
   });
 
   it.each([

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { validateLifecyclePolicy, type LifecyclePolicy } from './policy.js';
 import { validateScheduleExpression } from '../kernel/scheduler/expression.js';
 import { whole } from '../kernel/config.js';
+import { S3_OBJECT_URI } from './scan-file.js';
 
 /**
  * The defaults of the image hygiene section, written once: preview only, daily at 03:00 UTC, at most
@@ -19,8 +20,23 @@ export const IMAGES_DEFAULTS = {
     lambda: { scan: true, keepVersions: 3 },
     eventRules: { scan: true, buses: ['default'] },
     scheduler: { scan: true },
+    fromScans: [] as string[],
+    scanMaxAgeHours: 36,
   },
 };
+
+/**
+ * An S3 object URI, `s3://<bucket>/<key>` (current bucket naming rules; a key of 1-1024 characters).
+ * The same text scopes the function's S3 grant (`arn:…:s3:::<bucket>/<key>`).
+ */
+const s3ObjectUri = z
+  .string()
+  .check(
+    z.regex(
+      S3_OBJECT_URI,
+      's3://<bucket>/<key> (a bucket name of 3-63 lower-case letters, digits, dots and hyphens; a key without spaces, *, ? or $)',
+    ),
+  );
 
 /**
  * A cluster name with `*` and `?` wildcards (`prod-*`). They are IAM's wildcards too, so the same text
@@ -165,9 +181,25 @@ export const imagesSchema = z.strictObject({
         }),
         () => ({ ...IMAGES_DEFAULTS.protect.scheduler }),
       ),
+      /**
+       * Scan files other accounts' runs (or `ecs-pilot images scan`) wrote, as S3 object URIs (up to 50):
+       * their images in use are kept too. One that cannot be read, is invalid, stale or reports doubts
+       * makes the run delete nothing. Default none.
+       */
+      fromScans: z._default(z.array(s3ObjectUri).check(z.maxLength(50)), () => [
+        ...IMAGES_DEFAULTS.protect.fromScans,
+      ]),
+      /** A scan file older than this many hours is stale: the run deletes nothing (1-720); default 36 (a daily writer, late by up to 12 h). */
+      scanMaxAgeHours: z._default(whole(1, 720), IMAGES_DEFAULTS.protect.scanMaxAgeHours),
     }),
     () => structuredClone(IMAGES_DEFAULTS.protect),
   ),
+  /**
+   * Where each run writes this account's own scan (what it found in use here, not what it read from
+   * other accounts) for other accounts' runs to read through their `protect.fromScans`: an S3 object
+   * URI. Absent (the default): no scan is written.
+   */
+  scanOutput: z.optional(s3ObjectUri),
   /** Which repositories are cleaned, and by which policy. */
   repositories: z.array(imageRepositorySchema).check(z.minLength(1, 'at least one repository entry')),
 });

@@ -51,6 +51,11 @@ export interface RunSummary {
   clusters?: string[];
   repositories: RepositoryOutcome[];
   totals: RepositoryCounts & { deleted: number; failed: number };
+  /**
+   * This account's scan for other accounts (images.scanOutput): where it went and how many image
+   * references it holds, or why it could not be written (their runs delete nothing once it is stale).
+   */
+  scanWritten?: { to: string; images: number } | { to: string; error: string };
 }
 
 const TOTAL_KEYS = ['images', 'keptByRules', 'keptInUse', 'expired', 'deleted', 'failed'] as const;
@@ -98,6 +103,14 @@ export function renderSummary(s: RunSummary): {
     lines.push(
       '',
       `Clusters scanned: ${s.clusters.length > 0 ? s.clusters.join(', ') : 'none (no cluster found)'}.`,
+    );
+  }
+  if (s.scanWritten) {
+    lines.push(
+      '',
+      'images' in s.scanWritten
+        ? `Scan for other accounts written to ${s.scanWritten.to}: ${s.scanWritten.images} image reference(s) in use here.`
+        : `Scan for other accounts NOT written to ${s.scanWritten.to}: ${s.scanWritten.error}. Their runs delete nothing once the last scan written is stale.`,
     );
   }
   const header = ['REPOSITORY', 'IMAGES', 'KEPT BY RULES', 'KEPT IN USE', 'EXPIRED', 'DELETED', 'FAILED'];

@@ -17,6 +17,7 @@ import {
   collectUses,
   isIndex,
   protectRepository,
+  type ImageUse,
   type InUseInventory,
   type RegistryImage,
 } from './protect.js';
@@ -69,8 +70,18 @@ export interface InUseScanner {
 export interface RunDependencies {
   registry: ImageRegistry;
   scanner: InUseScanner;
-  /** Further sources of "in use" (Lambda functions, …); each one that fails aborts the run, named. */
+  /** Further sources of "in use" (Lambda functions, …, other accounts' scan files); each one that fails aborts the run, named. */
   sources?: readonly InUseSource[];
+  /**
+   * Writes this account's own scan (ECS and the sources not from elsewhere) for other accounts' runs,
+   * returning how many references it holds; absent when images.scanOutput is not set. Written once
+   * this account's scan succeeded, before the scan files of other accounts are read, so that one
+   * account's stale file does not stop every other account's writes.
+   */
+  scanWriter?: {
+    target: string;
+    write(scan: { uses: readonly ImageUse[]; doubts: readonly string[]; scannedAt: Date }): Promise<number>;
+  };
   logger: Log;
   now: Date;
   /** Publishes the summary (the alerts topic); absent when no topic is configured. */
@@ -209,7 +220,10 @@ export async function runImageHygiene(
       stoppedTasksWithinHours: config.protect.stoppedTasksWithinHours,
     });
     runDoubts = collected.doubts;
-    collected.uses.push(...(await scanSources(deps.sources ?? [])));
+    const sources = deps.sources ?? [];
+    collected.uses.push(...(await scanSources(sources.filter((s) => !s.elsewhere))));
+    if (deps.scanWriter) summary.scanWritten = await writeScan(deps, collected);
+    collected.uses.push(...(await scanSources(sources.filter((s) => s.elsewhere))));
     plans = [];
     for (const target of targets) {
       const name = target.repository.name;
@@ -319,6 +333,23 @@ async function alertBrokenReferences(summary: RunSummary, deps: RunDependencies)
         await once.release(key).catch(() => undefined);
       }
     }
+  }
+}
+
+/** Writes this account's own scan; a write that fails is reported (and logged), never aborting the run. */
+async function writeScan(
+  deps: RunDependencies,
+  scan: { uses: readonly ImageUse[]; doubts: readonly string[] },
+): Promise<NonNullable<RunSummary['scanWritten']>> {
+  const writer = deps.scanWriter!;
+  try {
+    const images = await writer.write({ ...scan, scannedAt: deps.now });
+    deps.logger.info('scan written', { to: writer.target, images, doubts: scan.doubts.length });
+    return { to: writer.target, images };
+  } catch (error) {
+    const reason = errorMessage(error);
+    deps.logger.error('scan not written', { to: writer.target, error: reason });
+    return { to: writer.target, error: reason };
   }
 }
 

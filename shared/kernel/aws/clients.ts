@@ -4,6 +4,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -34,6 +35,7 @@ let sns: SNSClient | undefined;
 let lambda: LambdaClient | undefined;
 let events: EventBridgeClient | undefined;
 let scheduler: SchedulerClient | undefined;
+let s3: S3Client | undefined;
 
 export const ecsClient = (): ECSClient => (ecs ??= new ECSClient(clientConfig()));
 export const sqsClient = (): SQSClient => (sqs ??= new SQSClient(clientConfig()));
@@ -45,6 +47,9 @@ export const snsClient = (): SNSClient => (sns ??= new SNSClient(clientConfig())
 export const lambdaClient = (): LambdaClient => (lambda ??= new LambdaClient(clientConfig()));
 export const eventBridgeClient = (): EventBridgeClient => (events ??= new EventBridgeClient(clientConfig()));
 export const schedulerClient = (): SchedulerClient => (scheduler ??= new SchedulerClient(clientConfig()));
+/** The S3 client; path-style when pointed at a local emulator. */
+export const s3Client = (): S3Client =>
+  (s3 ??= new S3Client({ ...clientConfig(), forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }));
 
 /** An SQS client for another region (a queue read where it lives), with the same settings. */
 export const sqsClientIn = (region: string): SQSClient => new SQSClient({ ...clientConfig(), region });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { imagesSchema } from '../../../../shared/images/config';
-import { imagesStatements } from '../../../../shared/images/deploy';
+import { imagesStack, imagesStatements } from '../../../../shared/images/deploy';
+import { parseConfig } from '../../../../shared/config/load';
 
 const RULE = {
   rulePriority: 1,
@@ -101,6 +102,46 @@ describe('Function: imagesStatements', () => {
       },
     ]);
     expect(schedulerActions({ scheduler: { scan: false } })).toEqual([]);
+  });
+
+  it('grants GetObject on each scan file read and PutObject on the scan written, those objects only', () => {
+    const s3 = (over: Record<string, unknown>) =>
+      imagesStatements(
+        imagesSchema.parse({
+          ...over,
+          repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+        }),
+      ).filter((st) => st.Action.some((a) => a.startsWith('s3:')));
+    const object = (path: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${path}` });
+
+    expect(
+      s3({
+        scanOutput: 's3://shared-scans/account-a.json',
+        protect: { fromScans: ['s3://shared-scans/account-b.json', 's3://other/scans/c.json'] },
+      }),
+    ).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [object('shared-scans/account-b.json'), object('other/scans/c.json')],
+      },
+      { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [object('shared-scans/account-a.json')] },
+    ]);
+    expect(s3({})).toEqual([]);
+  });
+
+  it('gives the function the account id a written scan names, only when it writes one', () => {
+    const env = (images: Record<string, unknown>) => {
+      const config = parseConfig({
+        images: { ...images, repositories: [{ match: ['app'], policy: { rules: [RULE] } }] },
+      });
+      return imagesStack(config, { prefix: 'p', configFile: 'c.json' }).functions.enforceImages!.environment;
+    };
+
+    expect(env({ scanOutput: 's3://shared-scans/a.json' })).toMatchObject({
+      ECS_PILOT_ACCOUNT: { Ref: 'AWS::AccountId' },
+    });
+    expect(env({})).not.toHaveProperty('ECS_PILOT_ACCOUNT');
   });
 
   it.each([

@@ -12,7 +12,7 @@ import type { ImagesConfig, ImageRepositoryConfig } from './config.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { Log } from '../kernel/log.js';
 import { anyGlobMatches } from './glob.js';
-import { judgeRun, planRepository, type RepositoryPlan } from './plan.js';
+import { bytesOf, judgeRun, planRepository, type RepositoryPlan } from './plan.js';
 import {
   collectUses,
   isIndex,
@@ -201,7 +201,7 @@ export async function runImageHygiene(
   };
 
   // Scan: everything is read before anything is decided; any failure aborts the run unchanged.
-  let plans: { target: Target; plan: RepositoryPlan }[];
+  let plans: { target: Target; plan: RepositoryPlan; images: RegistryImage[] }[];
   let runDoubts: string[];
   try {
     const { targets, unmatched } = selectRepositories(
@@ -244,7 +244,7 @@ export async function runImageHygiene(
         now,
       });
       logDecisions(plan, logger);
-      plans.push({ target, plan });
+      plans.push({ target, plan, images });
     }
   } catch (error) {
     summary.status = 'aborted';
@@ -260,8 +260,9 @@ export async function runImageHygiene(
   if (verdict.runHeld) logger.warn('image deletions held', { reason: verdict.runHeld });
   // Set once a delete call fails outright: no further deletion is sent in this run.
   let stopped: string | undefined;
-  for (const { target, plan } of plans) {
+  for (const { target, plan, images } of plans) {
     const outcome: RepositoryOutcome = { repository: plan.repository, ...plan.counts, deleted: 0, failed: 0 };
+    if (plan.bytes) outcome.bytes = { ...plan.bytes, deleted: 0 };
     if (plan.broken) {
       outcome.brokenReferences = plan.broken;
       logger.warn('broken image references', { repository: plan.repository, broken: plan.broken });
@@ -291,6 +292,7 @@ export async function runImageHygiene(
       const result = await deletePlanned(registry, plan);
       outcome.deleted = result.deleted.length;
       outcome.failed = result.failed.length;
+      if (outcome.bytes) outcome.bytes.deleted = bytesOf(images, result.deleted) ?? 0;
       if (result.failed.length > 0) {
         outcome.failures = result.failed.slice(0, 20);
         outcome.failureCodes = countCodes(result.failed);

@@ -26,7 +26,7 @@ export const IMAGES_DEFAULTS = {
 };
 
 /**
- * An S3 object URI, `s3://<bucket>/<key>` (current bucket naming rules; a key of 1-1024 characters).
+ * An S3 object URI, `s3://<bucket>/<key>` (current bucket naming rules; a key of 1-256 characters).
  * The same text scopes the function's S3 grant (`arn:…:s3:::<bucket>/<key>`).
  */
 const s3ObjectUri = z
@@ -34,7 +34,7 @@ const s3ObjectUri = z
   .check(
     z.regex(
       S3_OBJECT_URI,
-      's3://<bucket>/<key> (a bucket name of 3-63 lower-case letters, digits, dots and hyphens; a key without spaces, *, ? or $)',
+      's3://<bucket>/<key> (a bucket name of 3-63 lower-case letters, digits, dots and hyphens; a key of 1-256 characters without spaces, *, ? or $)',
     ),
   );
 

@@ -176,11 +176,11 @@ export function readScanFile(
 }
 
 /**
- * `s3://<bucket>/<key>`: a bucket of the current naming rules, a key of 1-1024 characters without
+ * `s3://<bucket>/<key>`: a bucket of the current naming rules, a key of 1-256 characters without
  * white space, `*`, `?` (IAM wildcards) or `$` (CloudFormation's Fn::Sub): the URI scopes the
- * function's S3 grant as written.
+ * function's S3 grant as written (50 of the longest keep the role's policy within IAM's limits).
  */
-export const S3_OBJECT_URI = /^s3:\/\/(?![^/]*\.\.)([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^\s*?$]{1,1024})$/;
+export const S3_OBJECT_URI = /^s3:\/\/(?![^/]*\.\.)([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/([^\s*?$]{1,256})$/;
 
 /** `s3://bucket/key` → its parts; undefined when it is not such a URI. */
 export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {

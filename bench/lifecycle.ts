@@ -186,8 +186,15 @@ const apiImages = Number(values['api-images']);
 const apiDeletions = Number(values['api-deletions']);
 const run = await measureRunCalls({ images: apiImages, deletions: apiDeletions, signed: 0 });
 const signedRun = await measureRunCalls({ images: apiImages, deletions: apiDeletions, signed: 250 });
+// With the other scans: one Lambda image function, rule, Scheduler schedule and scan file each, and the own scan written.
+const sourcesRun = await measureRunCalls({
+  images: apiImages,
+  deletions: apiDeletions,
+  signed: 0,
+  sources: true,
+});
 say(
-  `  requests per run: ${run.total} (${run.calls.ListClusters ?? 0} ListClusters); with 250 signatures: ${signedRun.total} (${signedRun.calls.BatchGetImage ?? 0} BatchGetImage)`,
+  `  requests per run: ${run.total} (${run.calls.ListClusters ?? 0} ListClusters); with 250 signatures: ${signedRun.total} (${signedRun.calls.BatchGetImage ?? 0} BatchGetImage); with the other scans: ${sourcesRun.total}`,
 );
 // The benchmark registry's account has no Lambda function (one ListFunctions page); a busier one, for scale.
 const lambdaScans = [
@@ -212,6 +219,13 @@ const rows: Row[] = [
     signedRun.total,
     'calls',
     String(signedRun.total),
+  ),
+  info(
+    'lifecycle',
+    `requests per run, ${apiImages} images, with the Lambda, rule, Scheduler and scan-file scans`,
+    sourcesRun.total,
+    'calls',
+    String(sourcesRun.total),
   ),
   ...lambdaScans.flatMap((scan) => scan.rows),
 ];

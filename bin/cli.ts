@@ -26,6 +26,7 @@ Commands:
   alert render <file>  Print the email a stopped-task event would send, or why it is ignored (alert --help).
   lifecycle preview  Preview an ECR lifecycle policy over DescribeImages output, offline (lifecycle --help).
   images generate    Print an "images" config section from the account's repositories and clusters (images --help).
+  images scan        Write this account's images in use as a scan file, for other accounts' runs (images --help).
 
 Options:
   -h, --help         Show this help.`;

@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { requiredEnv } from '../shared/kernel/env.js';
 import { deployedConfig, requiredSection } from '../shared/config/load.js';
 import { invokedFunction } from '../shared/kernel/aws/invoked-function.js';
 import {
@@ -7,14 +8,16 @@ import {
   ecsClient,
   eventBridgeClient,
   lambdaClient,
+  s3Client,
+  schedulerClient,
   snsClient,
 } from '../shared/kernel/aws/clients.js';
 import { DynamoOnce } from '../shared/images/aws/once.js';
 import { SnsAlertPublisher } from '../shared/kernel/notify/aws/publisher.js';
 import { ecrRegistry } from '../shared/images/aws/ecr.js';
 import { EcsInUseScanner } from '../shared/images/aws/scan.js';
-import { LambdaImageSource } from '../shared/images/aws/lambda.js';
-import { EventRuleTargetsSource } from '../shared/images/aws/scheduled.js';
+import { accountSources, scanOptions } from '../shared/images/aws/sources.js';
+import { ScanFileSource, s3ScanWriter } from '../shared/images/aws/scan-files.js';
 import { parseImagesRequest } from '../shared/images/request.js';
 import { runImageHygiene, toolkitTaskDefinitions } from '../shared/images/service.js';
 
@@ -25,20 +28,27 @@ const registry = ecrRegistry(
   ecrClient(),
   images.repositories.flatMap((r) => r.match),
 );
-const scanner = new EcsInUseScanner(ecsClient(), {
-  clusters: images.protect.clusters,
-  excludeClusters: images.protect.excludeClusters,
-  taskDefinitionRevisions: images.protect.taskDefinitionRevisions,
-  includeStopped: images.protect.stoppedTasksWithinHours > 0,
-  toolkit: toolkitTaskDefinitions(config),
-});
-const { lambda, eventRules } = images.protect;
+const scanner = new EcsInUseScanner(ecsClient(), scanOptions(images.protect, toolkitTaskDefinitions(config)));
+const clients = {
+  lambda: lambdaClient(),
+  events: eventBridgeClient(),
+  scheduler: schedulerClient(),
+  ecs: ecsClient(),
+};
 const sources = [
-  ...(lambda.scan ? [new LambdaImageSource(lambdaClient(), { keepVersions: lambda.keepVersions })] : []),
-  ...(eventRules.scan
-    ? [new EventRuleTargetsSource(eventBridgeClient(), ecsClient(), { buses: eventRules.buses })]
-    : []),
+  ...accountSources(images.protect, clients),
+  // Other accounts' scans, read at every run; any one unusable stops the run's deletions.
+  ...images.protect.fromScans.map(
+    (uri) => new ScanFileSource(s3Client(), uri, { maxAgeHours: images.protect.scanMaxAgeHours }),
+  ),
 ];
+// This account's own scan, for the runs of other accounts that read it through their fromScans.
+const scanWriter = images.scanOutput
+  ? s3ScanWriter(s3Client(), images.scanOutput, {
+      account: requiredEnv('ECS_PILOT_ACCOUNT'),
+      region: requiredEnv('AWS_REGION'),
+    })
+  : undefined;
 // With stop alerts configured, every run's summary goes to the same topic.
 const alertsTopic = process.env.ALERTS_TOPIC_ARN;
 const publisher = alertsTopic ? new SnsAlertPublisher(snsClient(), alertsTopic) : undefined;
@@ -60,6 +70,7 @@ export const handler = invokedFunction({
       registry,
       scanner,
       sources,
+      ...(scanWriter ? { scanWriter } : {}),
       logger,
       now: new Date(),
       ...(publisher ? { publish: (alert) => publisher.publish(alert) } : {}),

@@ -1,9 +1,9 @@
 import { deployedConfig } from '../shared/config/load.js';
-import { ecsClient } from '../shared/kernel/aws/clients.js';
+import { ecsClient, s3Client } from '../shared/kernel/aws/clients.js';
 import { deployedLauncher } from '../shared/kernel/launch/aws/launcher.js';
 import { decisionMetric, sqsFunction } from '../shared/kernel/delivery/aws/sqs-function.js';
 import { processUploadMessage } from '../shared/uploads/service.js';
-import { S3ObjectLookup, s3Client } from '../shared/uploads/aws/objects.js';
+import { S3ObjectLookup } from '../shared/uploads/aws/objects.js';
 
 // Cold start: a broken config or missing variable fails here, loudly, before any event is touched.
 const config = deployedConfig();

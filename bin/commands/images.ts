@@ -5,6 +5,7 @@ import { listRepositories } from '../../shared/images/aws/ecr.js';
 import { listClusterArns } from '../../shared/images/aws/scan.js';
 import { clusterName } from '../../shared/images/clusters.js';
 import { IMAGES_DEFAULTS } from '../../shared/images/config.js';
+import { imagesScan } from './images-scan.js';
 
 export interface Out {
   log(line: string): void;
@@ -13,13 +14,21 @@ export interface Out {
 
 export const IMAGES_HELP = `Usage:
   ecs-pilot images generate
+  ecs-pilot images scan --output FILE|s3://BUCKET/KEY
 
 Reads the account (DescribeRepositories, ListClusters; read-only, with your AWS credentials and
 region, or AWS_ENDPOINT_URL for a local emulator) and prints an "images" config section to start
 from: the repositories found, grouped by prefix (team/* or app-*), in preview mode with a starting
 policy, and the clusters found. Review it, then paste it into the config.
 
-Exit codes: 0 printed, 1 the account cannot be read, 2 usage error.`;
+scan writes what this account uses (read-only: ECS tasks, services and the latest 5 revisions of
+every family, Lambda image functions, EventBridge rules on the default bus and Scheduler schedules
+with ECS targets) as a scan file, to a local file or an S3 object (s3:PutObject). Another account's
+run keeps those images when its images.protect.fromScans names the object; it refuses a scan older
+than its scanMaxAgeHours (36 by default), so write it at least daily.
+
+Exit codes: 0 printed or written, 1 the account cannot be read or the scan cannot be written (or
+the scan written reports doubts, which make its readers delete nothing), 2 usage error.`;
 
 /** Expire untagged images after 14 days, keep the 30 newest: a start to tune, in preview first. */
 const STARTING_RULES = [
@@ -109,15 +118,20 @@ export function generateImagesSection(repositories: readonly string[], clusters:
   return lines.join('\n');
 }
 
-/** `ecs-pilot images generate`; returns the exit code. */
+/** `ecs-pilot images generate` and `ecs-pilot images scan`; returns the exit code. */
 export async function images(args: string[], out: Out): Promise<number> {
   let positionals: string[];
   let help: boolean | undefined;
+  let output: string | undefined;
   try {
     ({
       positionals,
-      values: { help },
-    } = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } }));
+      values: { help, output },
+    } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' }, output: { type: 'string', short: 'o' } },
+    }));
   } catch (error) {
     out.error(`${errorMessage(error)}\n\n${IMAGES_HELP}`);
     return 2;
@@ -127,16 +141,23 @@ export async function images(args: string[], out: Out): Promise<number> {
     return 0;
   }
   const [verb, extra] = positionals;
-  if (verb !== 'generate' || extra !== undefined) {
-    const why =
-      verb === undefined
-        ? 'missing the subcommand "generate"'
-        : verb !== 'generate'
-          ? `unknown subcommand "${verb}"`
-          : `unexpected argument "${extra}"`;
+  const why =
+    verb === undefined
+      ? 'missing the subcommand "generate" or "scan"'
+      : verb !== 'generate' && verb !== 'scan'
+        ? `unknown subcommand "${verb}"`
+        : extra !== undefined
+          ? `unexpected argument "${extra}"`
+          : verb === 'scan' && !output
+            ? 'scan needs --output FILE or --output s3://BUCKET/KEY'
+            : verb === 'generate' && output !== undefined
+              ? '--output is an option of scan only'
+              : undefined;
+  if (why) {
     out.error(`${why}\n\n${IMAGES_HELP}`);
     return 2;
   }
+  if (verb === 'scan') return imagesScan(output!, out);
   let repositories: string[];
   let clusters: string[];
   try {

@@ -9,6 +9,7 @@ import { listImages, manifestSubjects } from '../../shared/images/aws/ecr.js';
 import { planRepository, type RepositoryPlan } from '../../shared/images/plan.js';
 import { mayBeReferrer } from '../../shared/images/referrers.js';
 import type { RegistryImage } from '../../shared/images/protect.js';
+import { BYTES_NOTE, formatBytes } from '../../shared/images/report.js';
 import { ecrClient } from '../../shared/kernel/aws/clients.js';
 
 export interface Out {
@@ -96,6 +97,11 @@ function table(plan: RepositoryPlan): string[] {
     ...rows.map(line),
     '',
     `${expiring.length} of ${plan.decisions.length} images would expire${perRule.length > 0 ? ` (${perRule.join(', ')})` : ''}.${referrers}`,
+    ...(plan.bytes
+      ? [
+          `${formatBytes(plan.bytes.expired)} would expire, ${formatBytes(plan.bytes.kept)} kept (${BYTES_NOTE}).`,
+        ]
+      : []),
   ];
 }
 

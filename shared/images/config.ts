@@ -5,6 +5,7 @@ import {
   validateScheduleExpression,
 } from '../kernel/scheduler/expression.js';
 import { whole } from '../kernel/config.js';
+import { S3_OBJECT_URI } from './scan-file.js';
 
 /**
  * The defaults of the image hygiene section, written once: preview only, daily at 03:00 UTC, at most
@@ -21,8 +22,24 @@ export const IMAGES_DEFAULTS = {
     stoppedTasksWithinHours: 24,
     lambda: { scan: true, keepVersions: 3 },
     eventRules: { scan: true, buses: ['default'] },
+    scheduler: { scan: true },
+    fromScans: [] as string[],
+    scanMaxAgeHours: 36,
   },
 };
+
+/**
+ * An S3 object URI, `s3://<bucket>/<key>` (current bucket naming rules; a key of 1-256 characters).
+ * The same text scopes the function's S3 grant (`arn:…:s3:::<bucket>/<key>`).
+ */
+const s3ObjectUri = z
+  .string()
+  .check(
+    z.regex(
+      S3_OBJECT_URI,
+      's3://<bucket>/<key> (a bucket name of 3-63 lower-case letters, digits, dots and hyphens; a key of 1-256 characters without spaces, *, ? or $)',
+    ),
+  );
 
 /**
  * A cluster name with `*` and `?` wildcards (`prod-*`). They are IAM's wildcards too, so the same text
@@ -163,9 +180,33 @@ export const imagesSchema = z.strictObject({
         }),
         () => structuredClone(IMAGES_DEFAULTS.protect.eventRules),
       ),
+      /** EventBridge Scheduler schedules (every group) with ECS targets keep the images of what they start. */
+      scheduler: z._default(
+        z.strictObject({
+          /** Scan the account's schedules; default true. */
+          scan: z._default(z.boolean(), IMAGES_DEFAULTS.protect.scheduler.scan),
+        }),
+        () => ({ ...IMAGES_DEFAULTS.protect.scheduler }),
+      ),
+      /**
+       * Scan files other accounts' runs (or `ecs-pilot images scan`) wrote, as S3 object URIs (up to 50):
+       * their images in use are kept too. One that cannot be read, is invalid, stale or reports doubts
+       * makes the run delete nothing. Default none.
+       */
+      fromScans: z._default(z.array(s3ObjectUri).check(z.maxLength(50)), () => [
+        ...IMAGES_DEFAULTS.protect.fromScans,
+      ]),
+      /** A scan file older than this many hours is stale: the run deletes nothing (1-720); default 36 (a daily writer, late by up to 12 h). */
+      scanMaxAgeHours: z._default(whole(1, 720), IMAGES_DEFAULTS.protect.scanMaxAgeHours),
     }),
     () => structuredClone(IMAGES_DEFAULTS.protect),
   ),
+  /**
+   * Where each run writes this account's own scan (what it found in use here, not what it read from
+   * other accounts) for other accounts' runs to read through their `protect.fromScans`: an S3 object
+   * URI. Absent (the default): no scan is written.
+   */
+  scanOutput: z.optional(s3ObjectUri),
   /** Which repositories are cleaned, and by which policy. */
   repositories: z.array(imageRepositorySchema).check(z.minLength(1, 'at least one repository entry')),
 });

@@ -13,6 +13,7 @@ import {
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
 import { clusterArn } from '../kernel/launch/deploy.js';
 import { clusterName, isClusterPattern } from './clusters.js';
+import { parseS3Uri } from './scan-file.js';
 
 export const IMAGES_FUNCTION = 'enforceImages';
 /** serverless' logical id of the function resource. */
@@ -91,6 +92,8 @@ export function imagesStatements(images: ImagesConfig): Statement[] {
   if (images.protect.lambda.scan) statements.push(...lambdaScanStatements());
   if (images.protect.eventRules.scan)
     statements.push(...eventRuleScanStatements(images.protect.eventRules.buses));
+  if (images.protect.scheduler.scan) statements.push(...schedulerScanStatements());
+  statements.push(...scanFileStatements(images));
   if (images.mode === 'enforce') {
     statements.push({ Effect: 'Allow', Action: ['ecr:BatchDeleteImage'], Resource: repositoryArns(all) });
     if (synced.length > 0) {
@@ -134,6 +137,44 @@ export const eventRuleScanStatements = (buses: readonly string[]): Statement[] =
     ),
   },
 ];
+
+/**
+ * The Scheduler scan's reads: ListSchedules has no resource-level permission; GetSchedule is scoped to
+ * the account's schedules in this Region (every group: `schedule/<group>/<name>`). Read-only.
+ * DescribeTaskDefinition is already granted above.
+ */
+export const schedulerScanStatements = (): Statement[] => [
+  { Effect: 'Allow', Action: ['scheduler:ListSchedules'], Resource: ['*'] },
+  {
+    Effect: 'Allow',
+    Action: ['scheduler:GetSchedule'],
+    Resource: [sub('arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/*/*')],
+  },
+];
+
+const s3ObjectArn = (uri: string) => {
+  const { bucket, key } = parseS3Uri(uri)!;
+  return sub(`arn:\${AWS::Partition}:s3:::${bucket}/${key}`);
+};
+
+/**
+ * Scan files: `s3:GetObject` on each `protect.fromScans` object and `s3:PutObject` on the
+ * `scanOutput` object, those objects only (their buckets' policies must also let this role in when
+ * they belong to another account). The scan is written in preview mode too: it changes no image.
+ */
+export function scanFileStatements(images: ImagesConfig): Statement[] {
+  const statements: Statement[] = [];
+  const from = [...new Set(images.protect.fromScans)];
+  if (from.length > 0)
+    statements.push({ Effect: 'Allow', Action: ['s3:GetObject'], Resource: from.map(s3ObjectArn) });
+  if (images.scanOutput)
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:PutObject'],
+      Resource: [s3ObjectArn(images.scanOutput)],
+    });
+  return statements;
+}
 
 /** The function as serverless.yml declares it, with its async invocation settings. */
 export interface ImagesFunctionDefinition extends FunctionDefinition {
@@ -205,6 +246,8 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
     package: { patterns: [names.configFile] },
     environment: {
       ECS_PILOT_CONFIG_FILE: names.configFile,
+      // The account a written scan names (Lambda's environment gives the Region, not the account).
+      ...(images.scanOutput ? { ECS_PILOT_ACCOUNT: { Ref: 'AWS::AccountId' } } : {}),
       ...(config.alerts
         ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' }, ALERTS_TABLE: { Ref: 'AlertsStateTable' } }
         : {}),

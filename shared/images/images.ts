@@ -1,8 +1,9 @@
 /**
  * The images a lifecycle policy is previewed over, read from DescribeImages output: what
  * `aws ecr describe-images --repository-name NAME` prints ({"imageDetails": [...]}) or a bare array of
- * the same objects. Only imageDigest, imageTags and imagePushedAt are used; every other field
- * (sizes, scan status, media types, ...) is ignored.
+ * the same objects. The rules use imageDigest, imageTags and imagePushedAt; imageSizeInBytes is read
+ * for the size figures (not for an image index, whose reported size is its largest child's); every
+ * other field (scan status, ...) is ignored.
  *
  * A file that cannot be read completely is refused as a whole rather than previewed in part: a missing
  * image would shift every imageCountMoreThan ranking after it.
@@ -14,6 +15,26 @@ export interface LifecycleImage {
   imageDigest: string;
   imageTags: readonly string[];
   imagePushedAt: Date;
+  /**
+   * DescribeImages' imageSizeInBytes (compressed layers), for the size figures only; the rules never
+   * see it. Absent for an image index (ECR reports its largest child's size) and when not reported.
+   */
+  sizeInBytes?: number;
+}
+
+/** Manifest types whose manifest lists other manifests (children) rather than layers. */
+export const INDEX_MEDIA_TYPES: readonly string[] = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+
+/**
+ * The size an image counts for: imageSizeInBytes, except for an image index (ECR reports the size
+ * of its largest child, which is listed and counted itself), or when it is not a byte count.
+ */
+export function countedSize(size: unknown, mediaType: unknown): number | undefined {
+  if (typeof mediaType === 'string' && INDEX_MEDIA_TYPES.includes(mediaType)) return undefined;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined;
 }
 
 /** A broken file of 100,000 images would otherwise make a message of 100,000 lines. */
@@ -152,7 +173,13 @@ export function parseImageDetails(doc: unknown, source = 'images'): LifecycleIma
     const imageTags = tags(detail.imageTags, `${at}.imageTags`, issues);
     const imagePushedAt = pushedAt(detail.imagePushedAt, `${at}.imagePushedAt`, issues);
     if (typeof digest === 'string' && imageTags && imagePushedAt) {
-      images.push({ imageDigest: digest, imageTags, imagePushedAt });
+      const size = countedSize(detail.imageSizeInBytes, detail.imageManifestMediaType);
+      images.push({
+        imageDigest: digest,
+        imageTags,
+        imagePushedAt,
+        ...(size === undefined ? {} : { sizeInBytes: size }),
+      });
     }
   });
   if (issues.length > 0) throw new ImagesFileError(source, issues);

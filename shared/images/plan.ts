@@ -60,6 +60,24 @@ export interface RepositoryPlan {
   doubts: string[];
   /** Task definitions naming a tag no image carries: reported, holding nothing. */
   broken?: BrokenReference[];
+  /** Bytes kept and expiring (see bytesOf); absent when DescribeImages reported no size. */
+  bytes?: { kept: number; expired: number };
+}
+
+/**
+ * The bytes of `digests` as DescribeImages reports them (imageSizeInBytes: compressed layers), image
+ * indexes not counted (ECR reports an index's largest child, and the children are counted
+ * themselves). A sum per image: layers two images share are counted twice, so what deleting frees
+ * can be less (ECR stores a layer once per repository). Undefined when no image reports a size.
+ */
+export function bytesOf(images: readonly RegistryImage[], digests: Iterable<string>): number | undefined {
+  if (!images.some((i) => i.sizeInBytes !== undefined)) return undefined;
+  const size = new Map<string, number>();
+  for (const image of images)
+    if (image.sizeInBytes !== undefined && !isIndex(image)) size.set(image.imageDigest, image.sizeInBytes);
+  let total = 0;
+  for (const digest of digests) total += size.get(digest) ?? 0;
+  return total;
 }
 
 /** At most this many reasons are quoted for one image; the rest are counted. */
@@ -165,7 +183,18 @@ export function planRepository(input: {
     ],
     doubts,
     ...(protection.broken ? { broken: protection.broken } : {}),
+    ...sizes(input.images, all),
   };
+}
+
+function sizes(images: readonly RegistryImage[], decisions: readonly ImageDecisionWithUse[]) {
+  const of = (action: 'keep' | 'delete') =>
+    bytesOf(
+      images,
+      decisions.filter((d) => d.action === action).map((d) => d.digest),
+    );
+  const kept = of('keep');
+  return kept === undefined ? {} : { bytes: { kept, expired: of('delete')! } };
 }
 
 /**

@@ -9,7 +9,7 @@
  * When a reference cannot be resolved to an image, the repository is in doubt and nothing in it may
  * be deleted (ecrm's rule: abort rather than guess).
  */
-import type { LifecycleImage } from './images.js';
+import { INDEX_MEDIA_TYPES, type LifecycleImage } from './images.js';
 import { parseImageReference, referencesRepository, type RepositoryIdentity } from './refs.js';
 
 /** One image of a repository, as DescribeImages lists it. */
@@ -18,11 +18,7 @@ export interface RegistryImage extends LifecycleImage {
   manifestMediaType?: string;
 }
 
-/** Manifest types whose manifest lists other manifests (children) rather than layers. */
-export const INDEX_MEDIA_TYPES: readonly string[] = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-];
+export { INDEX_MEDIA_TYPES };
 
 export const isIndex = (image: RegistryImage): boolean =>
   image.manifestMediaType !== undefined && INDEX_MEDIA_TYPES.includes(image.manifestMediaType);

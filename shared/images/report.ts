@@ -37,6 +37,14 @@ export interface RepositoryOutcome extends RepositoryCounts {
   brokenReferences?: BrokenReference[];
   /** Referrers whose subject is gone: expired (deleted in enforce mode) whatever the rules say. */
   orphans?: number;
+  /** Bytes kept, expiring (planned deletions) and deleted, as plan.ts's bytesOf counts them; absent when ECR reported no size. */
+  bytes?: RunBytes;
+}
+
+export interface RunBytes {
+  kept: number;
+  expired: number;
+  deleted: number;
 }
 
 export interface RunSummary {
@@ -50,7 +58,12 @@ export interface RunSummary {
   /** The clusters whose tasks and services were scanned (absent when the scan did not get that far). */
   clusters?: string[];
   repositories: RepositoryOutcome[];
-  totals: RepositoryCounts & { deleted: number; failed: number };
+  totals: RepositoryCounts & { deleted: number; failed: number; bytes?: RunBytes };
+  /**
+   * This account's scan for other accounts (images.scanOutput): where it went and how many image
+   * references it holds, or why it could not be written (their runs delete nothing once it is stale).
+   */
+  scanWritten?: { to: string; images: number } | { to: string; error: string };
 }
 
 const TOTAL_KEYS = ['images', 'keptByRules', 'keptInUse', 'expired', 'deleted', 'failed'] as const;
@@ -59,7 +72,61 @@ const TOTAL_KEYS = ['images', 'keptByRules', 'keptInUse', 'expired', 'deleted', 
 export function totals(repositories: readonly RepositoryOutcome[]): RunSummary['totals'] {
   const sum = { images: 0, keptByRules: 0, keptInUse: 0, expired: 0, deleted: 0, failed: 0 };
   for (const r of repositories) for (const key of TOTAL_KEYS) sum[key] += r[key];
-  return sum;
+  const sized = repositories.filter((r) => r.bytes);
+  if (sized.length === 0) return sum;
+  const bytes = { kept: 0, expired: 0, deleted: 0 };
+  for (const r of sized)
+    for (const key of ['kept', 'expired', 'deleted'] as const) bytes[key] += r.bytes![key];
+  return { ...sum, bytes };
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** `1536` → `1.5 KiB`: binary units, three significant digits at most. */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown =
+    unit === 0
+      ? String(value)
+      : value >= 100
+        ? value.toFixed(0)
+        : value >= 10
+          ? value.toFixed(1)
+          : value.toFixed(2);
+  return `${shown} ${UNITS[unit]}`;
+}
+
+/**
+ * What the byte figures count, said once wherever they are shown: DescribeImages' sizes (compressed),
+ * image indexes not counted (their children are), a layer shared by two images counted for each.
+ */
+export const BYTES_NOTE =
+  'imageSizeInBytes as ECR reports it (compressed layers); an image index counts through its children; a layer shared by several images is counted for each, so deleting can free less';
+
+/** The size table: per repository kept, expiring and deleted, with the total. */
+export function sizeLines(
+  rows: readonly { repository: string; bytes: { kept: number; expired: number; deleted?: number } }[],
+  options: { deleted: boolean },
+): string[] {
+  const header = ['REPOSITORY', 'KEPT', 'EXPIRING', ...(options.deleted ? ['DELETED'] : [])];
+  const cells = rows.map((r) => [
+    r.repository,
+    formatBytes(r.bytes.kept),
+    formatBytes(r.bytes.expired),
+    ...(options.deleted ? [formatBytes(r.bytes.deleted ?? 0)] : []),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (c: string[]) =>
+    c
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [`Sizes (${BYTES_NOTE}):`, line(header), ...cells.map(line)];
 }
 
 /** SNS takes a subject of at most 100 ASCII characters; control characters are refused. */
@@ -100,6 +167,14 @@ export function renderSummary(s: RunSummary): {
       `Clusters scanned: ${s.clusters.length > 0 ? s.clusters.join(', ') : 'none (no cluster found)'}.`,
     );
   }
+  if (s.scanWritten) {
+    lines.push(
+      '',
+      'images' in s.scanWritten
+        ? `Scan for other accounts written to ${s.scanWritten.to}: ${s.scanWritten.images} image reference(s) in use here.`
+        : `Scan for other accounts NOT written to ${s.scanWritten.to}: ${s.scanWritten.error}. Their runs delete nothing once the last scan written is stale.`,
+    );
+  }
   const header = ['REPOSITORY', 'IMAGES', 'KEPT BY RULES', 'KEPT IN USE', 'EXPIRED', 'DELETED', 'FAILED'];
   const rows = s.repositories.map((r) => [r.repository, ...TOTAL_KEYS.map((k) => String(r[k]))]);
   if (rows.length > 0) {
@@ -111,6 +186,15 @@ export function renderSummary(s: RunSummary): {
         .join('  ')
         .trimEnd();
     lines.push('', line(header), ...rows.map(line));
+  }
+  const sized = s.repositories.flatMap((r) =>
+    r.bytes ? [{ repository: r.repository, bytes: r.bytes }] : [],
+  );
+  if (sized.length > 0 && s.totals.bytes) {
+    lines.push(
+      '',
+      ...sizeLines([...sized, { repository: '(total)', bytes: s.totals.bytes }], { deleted: true }),
+    );
   }
   for (const r of s.repositories) {
     const notes: string[] = [];

@@ -12,11 +12,12 @@ import type { ImagesConfig, ImageRepositoryConfig } from './config.js';
 import { errorMessage } from '../kernel/errors.js';
 import type { Log } from '../kernel/log.js';
 import { anyGlobMatches } from './glob.js';
-import { judgeRun, planRepository, type RepositoryPlan } from './plan.js';
+import { bytesOf, judgeRun, planRepository, type RepositoryPlan } from './plan.js';
 import {
   collectUses,
   isIndex,
   protectRepository,
+  type ImageUse,
   type InUseInventory,
   type RegistryImage,
 } from './protect.js';
@@ -69,8 +70,18 @@ export interface InUseScanner {
 export interface RunDependencies {
   registry: ImageRegistry;
   scanner: InUseScanner;
-  /** Further sources of "in use" (Lambda functions, …); each one that fails aborts the run, named. */
+  /** Further sources of "in use" (Lambda functions, …, other accounts' scan files); each one that fails aborts the run, named. */
   sources?: readonly InUseSource[];
+  /**
+   * Writes this account's own scan (ECS and the sources not from elsewhere) for other accounts' runs,
+   * returning how many references it holds; absent when images.scanOutput is not set. Written once
+   * this account's scan succeeded, before the scan files of other accounts are read, so that one
+   * account's stale file does not stop every other account's writes.
+   */
+  scanWriter?: {
+    target: string;
+    write(scan: { uses: readonly ImageUse[]; doubts: readonly string[]; scannedAt: Date }): Promise<number>;
+  };
   logger: Log;
   now: Date;
   /** Publishes the summary (the alerts topic); absent when no topic is configured. */
@@ -190,7 +201,7 @@ export async function runImageHygiene(
   };
 
   // Scan: everything is read before anything is decided; any failure aborts the run unchanged.
-  let plans: { target: Target; plan: RepositoryPlan }[];
+  let plans: { target: Target; plan: RepositoryPlan; images: RegistryImage[] }[];
   let runDoubts: string[];
   try {
     const { targets, unmatched } = selectRepositories(
@@ -209,7 +220,10 @@ export async function runImageHygiene(
       stoppedTasksWithinHours: config.protect.stoppedTasksWithinHours,
     });
     runDoubts = collected.doubts;
-    collected.uses.push(...(await scanSources(deps.sources ?? [])));
+    const sources = deps.sources ?? [];
+    collected.uses.push(...(await scanSources(sources.filter((s) => !s.elsewhere))));
+    if (deps.scanWriter) summary.scanWritten = await writeScan(deps, collected);
+    collected.uses.push(...(await scanSources(sources.filter((s) => s.elsewhere))));
     plans = [];
     for (const target of targets) {
       const name = target.repository.name;
@@ -230,7 +244,7 @@ export async function runImageHygiene(
         now,
       });
       logDecisions(plan, logger);
-      plans.push({ target, plan });
+      plans.push({ target, plan, images });
     }
   } catch (error) {
     summary.status = 'aborted';
@@ -246,8 +260,9 @@ export async function runImageHygiene(
   if (verdict.runHeld) logger.warn('image deletions held', { reason: verdict.runHeld });
   // Set once a delete call fails outright: no further deletion is sent in this run.
   let stopped: string | undefined;
-  for (const { target, plan } of plans) {
+  for (const { target, plan, images } of plans) {
     const outcome: RepositoryOutcome = { repository: plan.repository, ...plan.counts, deleted: 0, failed: 0 };
+    if (plan.bytes) outcome.bytes = { ...plan.bytes, deleted: 0 };
     if (plan.broken) {
       outcome.brokenReferences = plan.broken;
       logger.warn('broken image references', { repository: plan.repository, broken: plan.broken });
@@ -277,6 +292,7 @@ export async function runImageHygiene(
       const result = await deletePlanned(registry, plan);
       outcome.deleted = result.deleted.length;
       outcome.failed = result.failed.length;
+      if (outcome.bytes) outcome.bytes.deleted = bytesOf(images, result.deleted) ?? 0;
       if (result.failed.length > 0) {
         outcome.failures = result.failed.slice(0, 20);
         outcome.failureCodes = countCodes(result.failed);
@@ -319,6 +335,23 @@ async function alertBrokenReferences(summary: RunSummary, deps: RunDependencies)
         await once.release(key).catch(() => undefined);
       }
     }
+  }
+}
+
+/** Writes this account's own scan; a write that fails is reported (and logged), never aborting the run. */
+async function writeScan(
+  deps: RunDependencies,
+  scan: { uses: readonly ImageUse[]; doubts: readonly string[] },
+): Promise<NonNullable<RunSummary['scanWritten']>> {
+  const writer = deps.scanWriter!;
+  try {
+    const images = await writer.write({ ...scan, scannedAt: deps.now });
+    deps.logger.info('scan written', { to: writer.target, images, doubts: scan.doubts.length });
+    return { to: writer.target, images };
+  } catch (error) {
+    const reason = errorMessage(error);
+    deps.logger.error('scan not written', { to: writer.target, error: reason });
+    return { to: writer.target, error: reason };
   }
 }
 

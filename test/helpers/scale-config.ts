@@ -1,6 +1,6 @@
 /**
  * A config at the largest scale the README promises per stage (50 upload triggers, 100 schedules,
- * 25 scalers over 3 clusters, with stop alerts and image hygiene), shaped for the worst case of every
+ * 25 scalers over 3 clusters, with stop alerts and image hygiene reading 50 scan files), shaped for the worst case of every
  * limit: no two entries share a task definition or a task role, every name has the longest form
  * automation names allow, every trigger has a prefix, a suffix and size bounds, and every launch has
  * a cap (which adds ListTasks grants) and a task size, and every schedule a maximum runtime (which
@@ -75,7 +75,15 @@ export function maxScaleConfig(): Record<string, unknown> {
     },
     images: {
       mode: 'preview',
-      protect: { clusters: Array.from({ length: MAX_SCALE.clusters }, (_, i) => cluster(i)) },
+      // This account's scan and 50 other accounts' (the most allowed), every URI of the longest form.
+      scanOutput: `s3://${pad('scans-out-', 63)}/${pad('own-', 256)}`,
+      protect: {
+        clusters: Array.from({ length: MAX_SCALE.clusters }, (_, i) => cluster(i)),
+        fromScans: Array.from(
+          { length: 50 },
+          (_, i) => `s3://${pad(`scans-${i}-`, 63)}/${pad(`acct-${i}-`, 256)}`,
+        ),
+      },
       repositories: [
         {
           match: ['media/*'],

@@ -10,6 +10,7 @@ import {
 import type { RetryableError } from '../../kernel/errors.js';
 import { classifyByName, PermanentError } from '../../kernel/errors.js';
 import { anyGlobMatches } from '../glob.js';
+import { countedSize } from '../images.js';
 import { INDEX_MEDIA_TYPES, type RegistryImage } from '../protect.js';
 import { SUBJECT_MEDIA_TYPES } from '../referrers.js';
 import type { RepositoryIdentity } from '../refs.js';
@@ -55,6 +56,8 @@ export async function listRepositories(
   return found;
 }
 
+const sized = (size: number | undefined) => (size === undefined ? {} : { sizeInBytes: size });
+
 /**
  * Every image of a repository, 1,000 a page. An image without digest or push time cannot be planned,
  * and leaving it out would shift every count-based ranking after it, so it fails the listing.
@@ -77,6 +80,7 @@ export async function listImages(client: ECRClient, repositoryName: string): Pro
           imageTags: detail.imageTags ?? [],
           imagePushedAt: detail.imagePushedAt,
           ...(detail.imageManifestMediaType ? { manifestMediaType: detail.imageManifestMediaType } : {}),
+          ...sized(countedSize(detail.imageSizeInBytes, detail.imageManifestMediaType)),
         });
       }
     }

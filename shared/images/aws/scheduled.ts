@@ -12,7 +12,7 @@ import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-e
 import { PermanentError } from '../../kernel/errors.js';
 import { classifyEcsError } from '../../kernel/aws/errors.js';
 import type { ImageUse } from '../protect.js';
-import { scheduledTaskDefinitions, type EcsRuleTarget } from '../sources/scheduled.js';
+import { ruleTarget, scheduledTaskDefinitions, type EcsTarget } from '../sources/scheduled.js';
 import type { InUseSource } from '../sources/port.js';
 
 /**
@@ -45,7 +45,7 @@ export class EventRuleTargetsSource implements InUseSource {
   ) {}
 
   async uses(): Promise<ImageUse[]> {
-    const targets: EcsRuleTarget[] = [];
+    const targets: EcsTarget[] = [];
     for (const bus of this.options.buses) {
       const rules: string[] = [];
       for await (const page of paginateListRules({ client: this.events }, { EventBusName: bus })) {
@@ -63,23 +63,37 @@ export class EventRuleTargetsSource implements InUseSource {
             ),
           );
         }
-        targets.push(...ecsTargets.map((taskDefinition) => ({ bus, rule, taskDefinition })));
+        targets.push(...ecsTargets.map((taskDefinition) => ruleTarget(bus, rule, taskDefinition)));
       }
     }
-    const uses: ImageUse[] = [];
-    for (const { taskDefinition, reason } of scheduledTaskDefinitions(targets)) {
+    return targetUses(this.ecs, targets);
+  }
+}
+
+/**
+ * The images of the task definitions ECS targets start: one DescribeTaskDefinition per distinct task
+ * definition (a pinned revision as given, a family as its latest ACTIVE revision), one use per target
+ * and container. Any error rejects: what the target starts would be unknown.
+ */
+export async function targetUses(ecs: ECSClient, targets: readonly EcsTarget[]): Promise<ImageUse[]> {
+  const described = new Map<string, { name: string; image: string }[]>();
+  const uses: ImageUse[] = [];
+  for (const { taskDefinition, reason } of scheduledTaskDefinitions(targets)) {
+    let containers = described.get(taskDefinition);
+    if (!containers) {
       let response;
       try {
-        response = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+        response = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
       } catch (error) {
         throw classifyEcsError(error, `DescribeTaskDefinition ${taskDefinition} (${reason})`);
       }
-      const containers = response.taskDefinition?.containerDefinitions;
-      if (!containers)
+      const found = response.taskDefinition?.containerDefinitions;
+      if (!found)
         throw new PermanentError(`DescribeTaskDefinition ${taskDefinition}: no containers in the response`);
-      for (const c of containers)
-        uses.push({ image: c.image ?? '', reason: `${reason}, container ${c.name ?? '?'}` });
+      containers = found.map((c) => ({ name: c.name ?? '?', image: c.image ?? '' }));
+      described.set(taskDefinition, containers);
     }
-    return uses;
+    for (const c of containers) uses.push({ image: c.image, reason: `${reason}, container ${c.name}` });
   }
+  return uses;
 }

@@ -9,6 +9,11 @@ import type { ImageUse } from '../protect.js';
 export interface InUseSource {
   /** Names the scan in the summary when it fails, e.g. `Lambda functions`. */
   readonly name: string;
+  /**
+   * Set when the uses come from elsewhere (another account's scan file): they protect images here,
+   * but are not written into this account's own scan (so stale uses cannot circulate between accounts).
+   */
+  readonly elsewhere?: boolean;
   uses(): Promise<ImageUse[]>;
 }
 

@@ -4,6 +4,8 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -32,6 +34,8 @@ let ecr: ECRClient | undefined;
 let sns: SNSClient | undefined;
 let lambda: LambdaClient | undefined;
 let events: EventBridgeClient | undefined;
+let scheduler: SchedulerClient | undefined;
+let s3: S3Client | undefined;
 
 export const ecsClient = (): ECSClient => (ecs ??= new ECSClient(clientConfig()));
 export const sqsClient = (): SQSClient => (sqs ??= new SQSClient(clientConfig()));
@@ -42,6 +46,10 @@ export const ecrClient = (): ECRClient => (ecr ??= new ECRClient(clientConfig())
 export const snsClient = (): SNSClient => (sns ??= new SNSClient(clientConfig()));
 export const lambdaClient = (): LambdaClient => (lambda ??= new LambdaClient(clientConfig()));
 export const eventBridgeClient = (): EventBridgeClient => (events ??= new EventBridgeClient(clientConfig()));
+export const schedulerClient = (): SchedulerClient => (scheduler ??= new SchedulerClient(clientConfig()));
+/** The S3 client; path-style when pointed at a local emulator. */
+export const s3Client = (): S3Client =>
+  (s3 ??= new S3Client({ ...clientConfig(), forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }));
 
 /** An SQS client for another region (a queue read where it lives), with the same settings. */
 export const sqsClientIn = (region: string): SQSClient => new SQSClient({ ...clientConfig(), region });

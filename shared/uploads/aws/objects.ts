@@ -1,5 +1,4 @@
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { clientConfig } from '../../kernel/aws/clients.js';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { errorMessage, PermanentError, RetryableError } from '../../kernel/errors.js';
 import type { KeyLookup } from '../key.js';
 
@@ -40,9 +39,3 @@ export class S3ObjectLookup implements ObjectLookup {
     }
   }
 }
-
-let s3: S3Client | undefined;
-
-/** The S3 client of a deployed function; path-style when pointed at a local emulator. */
-export const s3Client = (): S3Client =>
-  (s3 ??= new S3Client({ ...clientConfig(), forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }));

@@ -148,6 +148,32 @@ describe('Packaged template with image hygiene (sls package)', () => {
     expect(publish.flatMap((s) => s.Resource)).toEqual([{ Ref: 'AlertsTopic' }]);
   });
 
+  it('reads exactly the configured scan files and writes only its own, and knows its account id', () => {
+    const { statements, props: p } = imagesFunction();
+    const on = (action: string) =>
+      resolved(statements.filter((s) => grants(s, action)).flatMap((s) => toArray(s.Resource)));
+
+    expect(on('s3:GetObject')).toEqual([
+      'arn:aws:s3:::other-scans/c/scan.json',
+      'arn:aws:s3:::shared-scans/account-b.json',
+    ]);
+    expect(on('s3:PutObject')).toEqual(['arn:aws:s3:::shared-scans/imgtest.json']);
+    expect(p.Environment.Variables.ECS_PILOT_ACCOUNT).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
+  it('lets the Scheduler scan list schedules and read them, nothing more', () => {
+    const { statements } = imagesFunction();
+    const on = (action: string) =>
+      resolved(statements.filter((s) => grants(s, action)).flatMap((s) => toArray(s.Resource)));
+    const actions = statements
+      .flatMap((s) => toArray(s.Action))
+      .filter((a) => String(a).startsWith('scheduler:'));
+
+    expect([...new Set(actions)].sort()).toEqual(['scheduler:GetSchedule', 'scheduler:ListSchedules']);
+    expect(on('scheduler:ListSchedules')).toEqual(['*']);
+    expect(on('scheduler:GetSchedule')).toEqual(['arn:aws:scheduler:eu-west-1:123456789012:schedule/*/*']);
+  });
+
   it('grants no mutating action on Resource "*" and no wildcard actions', () => {
     expect(wildcardGrantViolations(template, MUTATION_FREE)).toEqual([]);
   });

@@ -25,6 +25,9 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { EventBridgeClient, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { buildScanFile } from '../../../shared/images/scan-file';
 import type { RunSummary } from '../../../shared/images/report';
 import { parseImagesRequest } from '../../../shared/images/request';
 import fc from 'fast-check';
@@ -59,9 +62,10 @@ const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 const ecr = mockClient(ECRClient);
 const ecs = mockClient(ECSClient);
 const sns = mockClient(SNSClient);
-// The account has no Lambda function and no EventBridge rule of its own (the default scans run).
+// The account has no Lambda function, EventBridge rule or Scheduler schedule of its own (the default scans run).
 const lambda = mockClient(LambdaClient);
 const events = mockClient(EventBridgeClient);
+const scheduler = mockClient(SchedulerClient);
 let handler: Handler;
 /** The registry: app-api's images by digest (untagged 1-4, oldest first, plus a tagged one). */
 let images: Map<string, { imageDigest: string; imageTags?: string[]; imagePushedAt: Date }>;
@@ -115,7 +119,7 @@ function fakeWorld(runningDigest?: string) {
 const mutatingCalls = () =>
   ecr.commandCalls(BatchDeleteImageCommand).length + ecr.commandCalls(PutLifecyclePolicyCommand).length;
 
-const { coldStart } = coldStarts({
+const { coldStart, writeConfig } = coldStarts({
   config: CONFIG,
   env: { ALERTS_TOPIC_ARN: TOPIC, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' },
   load: async () => ((await import('../../../functions/enforce-images.js')) as { handler: Handler }).handler,
@@ -131,8 +135,10 @@ beforeEach(() => {
   sns.reset();
   lambda.reset();
   events.reset();
+  scheduler.reset();
   lambda.on(ListFunctionsCommand).resolves({ Functions: [] });
   events.on(ListRulesCommand).resolves({ Rules: [] });
+  scheduler.on(ListSchedulesCommand).resolves({ Schedules: [] });
   ecs.on(ListClustersCommand).resolves({ clusterArns: ['arn:aws:ecs:eu-west-1:123456789012:cluster/media'] });
   images = new Map(
     [1, 2, 3, 4].map((n) => [
@@ -311,4 +317,100 @@ describe('Handler: enforce-images, fed hostile payloads (issue 18 fuzz)', () => 
       );
     },
   );
+});
+
+describe('Handler: enforce-images with Scheduler schedules and other accounts’ scan files', () => {
+  const s3 = mockClient(S3Client);
+  const WITH_SCANS = {
+    ...CONFIG,
+    images: {
+      ...CONFIG.images,
+      maxDeletesPerRun: 10,
+      scanOutput: 's3://shared-scans/account-a.json',
+      protect: { ...CONFIG.images.protect, fromScans: ['s3://shared-scans/account-b.json'] },
+    },
+  };
+  const otherScan = (scannedAt: Date) =>
+    JSON.stringify(
+      buildScanFile({
+        account: '222222222222',
+        region: 'us-east-1',
+        scannedAt,
+        uses: [{ image: `${REGISTRY}/app-api@${digest(3)}`, reason: 'used by service api in cluster prod' }],
+        doubts: [],
+      }),
+    );
+  let scansHandler: Handler;
+
+  beforeAll(async () => {
+    scansHandler = await coldStart({
+      ECS_PILOT_CONFIG_FILE: writeConfig('scans.json', WITH_SCANS),
+      ECS_PILOT_ACCOUNT: '123456789012',
+    });
+  });
+
+  beforeEach(() => {
+    s3.reset();
+    fakeWorld();
+    // A nightly job pinned to report:4, which another team scheduled: its image is untagged digest 1.
+    scheduler.on(ListSchedulesCommand).resolves({
+      Schedules: [{ GroupName: 'team-a', Name: 'nightly', Target: { Arn: `${A}:cluster/jobs` } }],
+    });
+    scheduler.on(GetScheduleCommand).resolves({
+      Target: {
+        Arn: `${A}:cluster/jobs`,
+        RoleArn: 'r',
+        EcsParameters: { TaskDefinitionArn: `${A}:task-definition/report:4` },
+      },
+    });
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: `${A}:task-definition/report:4` }).resolves({
+      taskDefinition: {
+        containerDefinitions: [{ name: 'report', image: `${REGISTRY}/app-api@${digest(1)}` }],
+      },
+    });
+  });
+
+  it('keeps the image a schedule starts and the one another account uses, deletes the rest, and writes its own scan only', async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: { transformToString: async () => otherScan(new Date(Date.now() - 3_600_000)) } as never,
+    });
+    s3.on(PutObjectCommand).resolves({});
+
+    const summary = await scansHandler({ source: 'schedule' });
+
+    expect(summary.status).toBe('ok');
+    expect([...images.keys()].sort()).toEqual([digest(1), digest(3), digest(4), digest(9)]);
+    const written = JSON.parse(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string);
+    expect(written).toMatchObject({ account: '123456789012', region: 'us-east-1' });
+    expect(written.images).toEqual([
+      expect.objectContaining({
+        image: `${REGISTRY}/app-api@${digest(1)}`,
+        reasons: [expect.stringContaining('EventBridge Scheduler schedule nightly in group team-a')],
+      }),
+    ]);
+    expect(summary.scanWritten).toEqual({ to: 's3://shared-scans/account-a.json', images: 1 });
+  });
+
+  it('deletes nothing when the other account’s scan is stale, naming it, and still writes its own', async () => {
+    s3.on(GetObjectCommand).resolves({
+      Body: { transformToString: async () => otherScan(new Date(Date.now() - 40 * 3_600_000)) } as never,
+    });
+    s3.on(PutObjectCommand).resolves({});
+
+    const summary = await scansHandler({ source: 'schedule' });
+
+    expect(summary.status).toBe('aborted');
+    expect(summary.aborted).toMatch(/scan file s3:\/\/shared-scans\/account-b.json scan failed: .*stale/);
+    expect(mutatingCalls()).toBe(0);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it('refuses to cold-start without the account id a written scan needs', async () => {
+    await expect(
+      coldStart({
+        ECS_PILOT_CONFIG_FILE: writeConfig('scans2.json', WITH_SCANS),
+        ECS_PILOT_ACCOUNT: undefined,
+      }),
+    ).rejects.toThrow('ECS_PILOT_ACCOUNT');
+  });
 });

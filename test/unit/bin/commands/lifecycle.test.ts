@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { lifecycle, LIFECYCLE_HELP } from '../../../../bin/commands/lifecycle';
+import { BYTES_NOTE, formatBytes } from '../../../../shared/images/report';
 
 /** Runs the command and captures what it prints. */
 async function run(...args: string[]) {
@@ -65,8 +66,27 @@ describe('Command: ecs-pilot lifecycle preview', () => {
     expect(out).toMatch(
       /main-3f2a9c1 +EXPIRE {2}100 {3}expired by rule 100 \(any image\): 12th newest of 14, beyond the 8 it keeps/,
     );
-    expect(lines.at(-1)).toBe(
+    expect(lines.at(-2)).toBe(
       '6 of 14 images would expire (rule 10: 1, rule 20: 2, rule 30: 2, rule 100: 1).',
+    );
+    // The bytes of the expiring rows and of the others, from the file's imageSizeInBytes.
+    const sizes = JSON.parse(readFileSync(IMAGES, 'utf8')).imageDetails as Array<{
+      imageDigest: string;
+      imageSizeInBytes: number;
+    }>;
+    const expiring = new Set(
+      lines
+        .slice(3, 17)
+        .filter((l) => / EXPIRE /.test(l))
+        .map((l) => l.split(/\s+/)[2]),
+    );
+    const sum = (expire: boolean) =>
+      sizes
+        .filter((d) => expiring.has(d.imageDigest.slice(0, 19)) === expire)
+        .reduce((n, d) => n + d.imageSizeInBytes, 0);
+    expect(expiring.size).toBe(6);
+    expect(lines.at(-1)).toBe(
+      `${formatBytes(sum(true))} would expire, ${formatBytes(sum(false))} kept (${BYTES_NOTE}).`,
     );
   });
 
@@ -111,7 +131,7 @@ describe('Command: ecs-pilot lifecycle preview', () => {
     expect(code).toBe(0);
     expect(out).toContain('evaluated at 2026-05-01T00:00:00.000Z');
     // A month later every pull-request build and untagged image is past its limit.
-    expect(out.split('\n').at(-1)).toBe(
+    expect(out.split('\n').at(-2)).toBe(
       '9 of 14 images would expire (rule 10: 1, rule 20: 4, rule 30: 3, rule 100: 1).',
     );
   });

@@ -35,6 +35,9 @@ describe('Config: images', () => {
         stoppedTasksWithinHours: 24,
         lambda: { scan: true, keepVersions: 3 },
         eventRules: { scan: true, buses: ['default'] },
+        scheduler: { scan: true },
+        fromScans: [],
+        scanMaxAgeHours: 36,
       },
       repositories: [{ match: ['app-*'], syncPolicy: false, policy: POLICY }],
     });
@@ -64,6 +67,27 @@ describe('Config: images', () => {
         repositories: [{ match: ['app'], policy: POLICY }],
       }),
     ).toEqual([]);
+  });
+
+  it('takes scan files and the scan output as s3:// object URIs, naming the field of a bad one', () => {
+    const repositories = [{ match: ['app'], policy: POLICY }];
+
+    expect(
+      issuesOf({
+        scanOutput: 's3://shared-scans/a.json',
+        protect: { fromScans: ['s3://shared-scans/b.json'], scanMaxAgeHours: 48 },
+        repositories,
+      }),
+    ).toEqual([]);
+    expect(issuesOf({ scanOutput: 'shared-scans/a.json', repositories })).toEqual([
+      expect.stringMatching(/^images\.scanOutput: s3:\/\/<bucket>\/<key>/),
+    ]);
+    expect(issuesOf({ protect: { fromScans: ['s3://shared-scans/*.json'] }, repositories })).toEqual([
+      expect.stringMatching(/^images\.protect\.fromScans\[0\]: s3:\/\/<bucket>\/<key>/),
+    ]);
+    expect(issuesOf({ protect: { scanMaxAgeHours: 0 }, repositories })).toEqual([
+      expect.stringMatching(/^images\.protect\.scanMaxAgeHours: /),
+    ]);
   });
 
   it('is off when absent', () => {

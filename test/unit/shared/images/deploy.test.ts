@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { imagesSchema } from '../../../../shared/images/config';
-import { imagesStatements } from '../../../../shared/images/deploy';
+import { imagesStack, imagesStatements } from '../../../../shared/images/deploy';
+import { parseConfig } from '../../../../shared/config/load';
 
 const RULE = {
   rulePriority: 1,
@@ -39,7 +40,7 @@ describe('Function: imagesStatements', () => {
       { Effect: 'Allow', Action: ['ecr:PutLifecyclePolicy'], Resource: [repo('app-*')] },
     ]);
     for (const s of statements.filter((st) => st.Resource.includes('*')))
-      expect(s.Action.every((a) => /^(ecs|lambda|events):(List|Describe)/.test(a))).toBe(true);
+      expect(s.Action.every((a) => /^(ecs|lambda|events|scheduler):(List|Describe)/.test(a))).toBe(true);
   });
 
   it('grants the Lambda scan its four reads, scoped to this account and Region where Lambda allows, unless it is off', () => {
@@ -78,6 +79,69 @@ describe('Function: imagesStatements', () => {
       { Effect: 'Allow', Action: ['events:ListTargetsByRule'], Resource: [rules('*'), rules('jobs/*')] },
     ]);
     expect(targets({ eventRules: { scan: false } })).toEqual([]);
+  });
+
+  it('lets the Scheduler scan list schedules ("*": no resource-level permission) and read only schedules, read-only', () => {
+    const schedulerActions = (over: Record<string, unknown>) =>
+      imagesStatements(
+        imagesSchema.parse({
+          mode: 'enforce',
+          protect: { clusters: ['media'], ...over },
+          repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+        }),
+      ).filter((s) => s.Action.some((a) => a.startsWith('scheduler:')));
+
+    expect(schedulerActions({})).toEqual([
+      { Effect: 'Allow', Action: ['scheduler:ListSchedules'], Resource: ['*'] },
+      {
+        Effect: 'Allow',
+        Action: ['scheduler:GetSchedule'],
+        Resource: [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/*/*' },
+        ],
+      },
+    ]);
+    expect(schedulerActions({ scheduler: { scan: false } })).toEqual([]);
+  });
+
+  it('grants GetObject on each scan file read and PutObject on the scan written, those objects only', () => {
+    const s3 = (over: Record<string, unknown>) =>
+      imagesStatements(
+        imagesSchema.parse({
+          ...over,
+          repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+        }),
+      ).filter((st) => st.Action.some((a) => a.startsWith('s3:')));
+    const object = (path: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${path}` });
+
+    expect(
+      s3({
+        scanOutput: 's3://shared-scans/account-a.json',
+        protect: { fromScans: ['s3://shared-scans/account-b.json', 's3://other/scans/c.json'] },
+      }),
+    ).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject'],
+        Resource: [object('shared-scans/account-b.json'), object('other/scans/c.json')],
+      },
+      { Effect: 'Allow', Action: ['s3:PutObject'], Resource: [object('shared-scans/account-a.json')] },
+    ]);
+    expect(s3({})).toEqual([]);
+  });
+
+  it('gives the function the account id a written scan names, only when it writes one', () => {
+    const env = (images: Record<string, unknown>) => {
+      const config = parseConfig({
+        images: { ...images, repositories: [{ match: ['app'], policy: { rules: [RULE] } }] },
+      });
+      return imagesStack(config, { prefix: 'p', configFile: 'c.json' }).functions.enforceImages!.environment;
+    };
+
+    expect(env({ scanOutput: 's3://shared-scans/a.json' })).toMatchObject({
+      ECS_PILOT_ACCOUNT: { Ref: 'AWS::AccountId' },
+    });
+    expect(env({})).not.toHaveProperty('ECS_PILOT_ACCOUNT');
   });
 
   it.each([

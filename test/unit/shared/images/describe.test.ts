@@ -34,4 +34,16 @@ describe('Function: describeImages', () => {
     );
     expect(describeImages(images)).toContain('keeps images in use in every cluster, of the latest');
   });
+
+  it('names the other accounts’ scan files read and where its own scan goes', () => {
+    const images = imagesSchema.parse({
+      scanOutput: 's3://shared-scans/a.json',
+      protect: { fromScans: ['s3://shared-scans/b.json', 's3://shared-scans/c.json'] },
+      repositories: [{ match: ['app'], policy: { rules: [RULE] } }],
+    });
+
+    expect(describeImages(images)).toMatch(
+      /stopped within 24 h, and those 2 scan file\(s\) of other accounts name; writes its own scan to s3:\/\/shared-scans\/a.json$/,
+    );
+  });
 });

@@ -36,7 +36,7 @@ function issuesOf(run: () => unknown): readonly string[] {
 }
 
 describe('Function: parseImagesFile', () => {
-  it('reads the sample DescribeImages output, ignoring the fields lifecycle rules do not use', () => {
+  it('reads the sample DescribeImages output: what the rules use and the size, nothing else', () => {
     const text = readFileSync('events/ecr-describe-images.json', 'utf8');
 
     const images = parseImagesFile(text);
@@ -46,6 +46,7 @@ describe('Function: parseImagesFile', () => {
       imageDigest: JSON.parse(text).imageDetails[0].imageDigest,
       imageTags: ['release-1.3.0', 'latest', 'prod'],
       imagePushedAt: new Date('2026-03-20T09:14:03.318Z'),
+      sizeInBytes: JSON.parse(text).imageDetails[0].imageSizeInBytes,
     });
     expect(images.filter((i) => i.imageTags.length === 0)).toHaveLength(3);
   });
@@ -56,8 +57,29 @@ describe('Function: parseImagesFile', () => {
 
     expect(bare).toEqual(wrapped);
     expect(bare).toEqual([
-      { imageDigest: DIGEST, imageTags: ['v1'], imagePushedAt: new Date('2026-03-20T09:14:03.318Z') },
+      {
+        imageDigest: DIGEST,
+        imageTags: ['v1'],
+        imagePushedAt: new Date('2026-03-20T09:14:03.318Z'),
+        sizeInBytes: 52_000_000,
+      },
     ]);
+  });
+
+  it.each([
+    [
+      'an image index (ECR reports its largest child)',
+      { imageManifestMediaType: 'application/vnd.oci.image.index.v1+json' },
+    ],
+    [
+      'a Docker manifest list',
+      { imageManifestMediaType: 'application/vnd.docker.distribution.manifest.list.v2+json' },
+    ],
+    ['no size', { imageSizeInBytes: undefined }],
+    ['a size that is not a byte count', { imageSizeInBytes: -1 }],
+    ['a size given as text', { imageSizeInBytes: '52000000' }],
+  ])('counts no size for %s', (_what, fields) => {
+    expect(parseImageDetails([detail(fields)])[0]).not.toHaveProperty('sizeInBytes');
   });
 
   it('treats an image without imageTags, or with an empty list, as untagged', () => {

@@ -169,6 +169,49 @@ describe('Function: planRepository', () => {
     expect(byDigest(p, 1)).toMatchObject({ action: 'keep', cause: 'index-child' });
   });
 
+  describe('sizes', () => {
+    const sized = (img: RegistryImage, sizeInBytes: number): RegistryImage => ({ ...img, sizeInBytes });
+
+    it('sums imageSizeInBytes of what is kept and what expires', () => {
+      const p = plan([
+        sized(image(1, ['v1']), 100),
+        sized(image(2, ['v2']), 20),
+        sized(image(3, ['v3']), 3),
+        sized(image(4), 4000),
+      ]);
+
+      // 1 (oldest v-tag beyond 2) and 4 (untagged) expire.
+      expect(p.deletes).toEqual([digest(1), digest(4)]);
+      expect(p.bytes).toEqual({ kept: 23, expired: 4100 });
+    });
+
+    it('counts a multi-architecture image through its children, not its index (ECR reports the largest child)', () => {
+      // 10 is a kept index listing 11 and 12; 20 an expired index listing 21; 30 a plain untagged image.
+      const p = plan(
+        [
+          sized(image(10, ['v10'], INDEX), 500),
+          sized(image(11), 500),
+          sized(image(12), 300),
+          sized(image(20, [], INDEX), 70),
+          sized(image(21), 70),
+          sized(image(30), 9),
+        ],
+        [],
+        [
+          [10, [11, 12]],
+          [20, [21]],
+        ],
+      );
+
+      expect(p.deletes.sort()).toEqual([digest(20), digest(21), digest(30)].sort());
+      expect(p.bytes).toEqual({ kept: 800, expired: 79 });
+    });
+
+    it('reports no sizes when the registry reports none', () => {
+      expect(plan([image(1), image(2)]).bytes).toBeUndefined();
+    });
+  });
+
   it('doubts an image index whose manifest could not be read', () => {
     const p = plan([image(10, [], INDEX), image(11)]);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatBytes,
   MAX_SUBJECT,
   renderSummary,
   totals,
@@ -272,5 +273,20 @@ describe('Function: renderSummary', () => {
       mode: 'preview',
       status: 'held',
     });
+  });
+});
+
+describe('Function: formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.00 KiB'],
+    [1536, '1.50 KiB'],
+    [10 * 1024 * 1024 + 512 * 1024, '10.5 MiB'],
+    [250 * 1024 ** 3, '250 GiB'],
+    [3 * 1024 ** 5, '3.00 PiB'],
+    [5000 * 1024 ** 5, '5000 PiB'],
+  ])('%i bytes → %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
   });
 });

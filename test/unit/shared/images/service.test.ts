@@ -467,4 +467,54 @@ describe('Function: runImageHygiene alerts a broken reference once', () => {
     expect(summary.status).toBe('ok');
     expect(released).toEqual([`ecs-pilot-broken-reference#app-api#batch:3#job#${REGISTRY}/app-api:removed`]);
   });
+
+  it('reports bytes kept, expiring and deleted per repository and in total, in the log and the email (a failed delete frees nothing)', async () => {
+    const sized = (n: number, sizeInBytes: number, tags: string[] = []) => ({
+      ...image(n, tags),
+      sizeInBytes,
+    });
+    // app-api: 1 is in use (kept), 2 and 3 expire, 3's delete fails; app-web: 4 expires.
+    const fake = fakeRegistry(
+      { 'app-api': [sized(1, 1000), sized(2, 200), sized(3, 30)], 'app-web': [sized(4, 4 * 1024 * 1024)] },
+      {
+        onDelete: async (_name, digests) => ({
+          deleted: digests.filter((d) => d !== digest(3)),
+          failed: digests
+            .filter((d) => d === digest(3))
+            .map((d) => ({ digest: d, code: 'ImageReferencedByManifestList', reason: 'listed' })),
+        }),
+      },
+    );
+    const inventory = emptyInventory({ tasks: [runningTask(`${REGISTRY}/app-api@${digest(1)}`)] });
+
+    const summary = await runImageHygiene(config(), {}, deps(fake.registry, inventory));
+
+    expect(summary.repositories.map((r) => [r.repository, r.bytes])).toEqual([
+      ['app-api', { kept: 1000, expired: 230, deleted: 200 }],
+      ['app-web', { kept: 0, expired: 4 * 1024 * 1024, deleted: 4 * 1024 * 1024 }],
+    ]);
+    expect(summary.totals.bytes).toEqual({
+      kept: 1000,
+      expired: 230 + 4 * 1024 * 1024,
+      deleted: 200 + 4 * 1024 * 1024,
+    });
+    const body = renderSummary(summary).body;
+    expect(body).toMatch(/^REPOSITORY +KEPT +EXPIRING +DELETED$/m);
+    expect(body).toMatch(/^app-api +1000 B +230 B +200 B$/m);
+    expect(body).toMatch(/^app-web +0 B +4.00 MiB +4.00 MiB$/m);
+    expect(body).toMatch(/^\(total\) +1000 B +4.00 MiB +4.00 MiB$/m);
+  });
+
+  it('reports no bytes in preview as deleted, and none at all when the registry reports no sizes', async () => {
+    const sizedFake = fakeRegistry({ 'app-api': [{ ...image(1), sizeInBytes: 10 }] });
+    const unsized = fakeRegistry({ 'app-api': [image(1)] });
+
+    const preview = await runImageHygiene(config({ mode: 'preview' }), {}, deps(sizedFake.registry));
+    const none = await runImageHygiene(config(), {}, deps(unsized.registry));
+
+    expect(preview.repositories[0]!.bytes).toEqual({ kept: 0, expired: 10, deleted: 0 });
+    expect(none.repositories[0]).not.toHaveProperty('bytes');
+    expect(none.totals).not.toHaveProperty('bytes');
+    expect(renderSummary(none).body).not.toContain('Sizes');
+  });
 });

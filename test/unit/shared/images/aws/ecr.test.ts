@@ -75,6 +75,24 @@ describe('Adapter: ECR images', () => {
     },
   );
 
+  it('keeps imageSizeInBytes for the size figures, except an image index’s (its largest child’s size)', async () => {
+    ecr.on(DescribeImagesCommand).resolves({
+      imageDetails: [
+        { ...detail(1), imageSizeInBytes: 1234 },
+        {
+          ...detail(2),
+          imageSizeInBytes: 1234,
+          imageManifestMediaType: 'application/vnd.oci.image.index.v1+json',
+        },
+        detail(3),
+      ],
+    });
+
+    const images = await listImages(client, 'app');
+
+    expect(images.map((i) => i.sizeInBytes)).toEqual([1234, undefined, undefined]);
+  });
+
   it('refuses an image without a push time rather than plan around it', async () => {
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [detail(1), { imageDigest: digest(2) }] });
 

@@ -1,4 +1,6 @@
 import type { Config, UploadTrigger } from '../config/schema.js';
+import { ConfigError } from '../kernel/errors.js';
+import { documentSize } from '../kernel/deploy/iam.js';
 import { planUploadRules, uploadRuleDescription } from './rules.js';
 import { launchStatements, roleArn as taskRoleArn } from '../kernel/launch/deploy.js';
 import { MANIFEST_PREFIX } from './batching.js';
@@ -58,6 +60,9 @@ export const UPLOADS_FUNCTION = 'uploadToTask';
 /** Days a batch's manifest object is kept: the task reads it when it starts, within minutes. */
 export const MANIFEST_EXPIRATION_DAYS = 14;
 
+/** S3 accepts bucket policies of at most 20 KB. */
+export const BUCKET_POLICY_LIMIT = 20_480;
+
 const manifestObjects = (prefix = '') =>
   sub(`arn:\${AWS::Partition}:s3:::\${UploadsManifestBucket}/${MANIFEST_PREFIX}${prefix}*`);
 
@@ -82,7 +87,40 @@ export function uploadsGathering(config: Pick<Config, 'uploads' | 'delivery'>): 
  * bucket policy (same account: the role's own policies need not mention the bucket).
  */
 export function manifestBucket(triggers: readonly UploadTrigger[]): Record<string, unknown> {
-  const readers = triggers.filter((t) => t.batch && t.task.roles.task);
+  // One statement per task role, listing the prefixes of its triggers.
+  const prefixesOf = new Map<string, string[]>();
+  for (const t of triggers) {
+    if (!t.batch || !t.task.roles.task) continue;
+    prefixesOf.set(t.task.roles.task, [...(prefixesOf.get(t.task.roles.task) ?? []), t.name]);
+  }
+  const statements = [
+    {
+      Sid: 'TlsOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [arn('UploadsManifestBucket'), sub('arn:${AWS::Partition}:s3:::${UploadsManifestBucket}/*')],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+    ...[...prefixesOf].map(([role, names], index) => ({
+      Sid: `TaskRoleReadsManifests${index}`,
+      Effect: 'Allow' as const,
+      Principal: { AWS: taskRoleArn(role) },
+      Action: 's3:GetObject',
+      Resource: names.map((name) => manifestObjects(`${name}/`)),
+    })),
+  ];
+  const document = { Version: '2012-10-17', Statement: statements };
+  // The bucket's name is CloudFormation's to choose, and S3 names hold at most 63 characters.
+  const size = documentSize(
+    JSON.parse(JSON.stringify(document).replaceAll('${UploadsManifestBucket}', 'x'.repeat(63))),
+  );
+  if (size > BUCKET_POLICY_LIMIT) {
+    throw new ConfigError('config', [
+      `the manifest bucket's policy would be ${size} characters, more than S3 accepts (${BUCKET_POLICY_LIMIT}): ` +
+        'share task roles between batching triggers, or split the config into two stages',
+    ]);
+  }
   return {
     UploadsManifestBucket: {
       Type: 'AWS::S3::Bucket',
@@ -116,29 +154,7 @@ export function manifestBucket(triggers: readonly UploadTrigger[]): Record<strin
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
         Bucket: { Ref: 'UploadsManifestBucket' },
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'TlsOnly',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:*',
-              Resource: [
-                arn('UploadsManifestBucket'),
-                sub('arn:${AWS::Partition}:s3:::${UploadsManifestBucket}/*'),
-              ],
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-            ...readers.map((t, index) => ({
-              Sid: `TaskRoleReadsManifests${index}`,
-              Effect: 'Allow',
-              Principal: { AWS: taskRoleArn(t.task.roles.task!) },
-              Action: 's3:GetObject',
-              Resource: [manifestObjects(`${t.name}/`)],
-            })),
-          ],
-        },
+        PolicyDocument: document,
       },
     },
   };

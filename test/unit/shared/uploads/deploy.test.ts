@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import type { Config } from '../../../../shared/config/schema';
 import type { Statement } from '../../../../shared/kernel/deploy/cfn';
-import { objectLookupStatements, UPLOADS_FUNCTION, uploadsStack } from '../../../../shared/uploads/deploy';
+import {
+  manifestBucket,
+  objectLookupStatements,
+  UPLOADS_FUNCTION,
+  uploadsStack,
+} from '../../../../shared/uploads/deploy';
 import { bucketId } from '../../../../shared/uploads/rules';
 import { rawTrigger, uploadTrigger, type RawTrigger } from '../fixtures';
 import { clusterArn } from '../../../../shared/kernel/launch/deploy';
@@ -435,5 +440,46 @@ describe('Function: uploadsStack with batching', () => {
     expect(stack.functions[UPLOADS_FUNCTION]!.environment).toMatchObject({
       UPLOADS_MANIFEST_BUCKET: { Ref: 'UploadsManifestBucket' },
     });
+  });
+});
+
+describe('Function: manifestBucket', () => {
+  const trigger = (name: string, role: string) =>
+    uploadTrigger({ name, batch: { maxObjects: 5 } } as never, {
+      environment: { IN: '{bucket}' },
+      roles: { task: role },
+    });
+  const reads = (resources: Record<string, unknown>) =>
+    (
+      resources.UploadsManifestBucketPolicy as {
+        Properties: {
+          PolicyDocument: { Statement: { Effect: string; Principal: unknown; Resource: unknown[] }[] };
+        };
+      }
+    ).Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow');
+
+  it('grants a role shared by two triggers once, with both prefixes', () => {
+    const statements = reads(
+      manifestBucket([trigger('a', 'shared-role'), trigger('b', 'shared-role'), trigger('c', 'own')]),
+    );
+    expect(statements).toHaveLength(2);
+    expect(statements[0]!.Resource).toHaveLength(2);
+  });
+
+  it('fits 50 batching triggers with 50 roles of the longest name', () => {
+    const triggers = Array.from({ length: 50 }, (_, i) =>
+      trigger(`t${String(i).padStart(23, 'x')}`, `r${i}`.padEnd(64, 'r')),
+    );
+    expect(reads(manifestBucket(triggers))).toHaveLength(50);
+  });
+
+  it('refuses a policy past S3’s 20 KB, saying what to do', () => {
+    const path = `/${'p'.repeat(400)}/`;
+    const triggers = Array.from({ length: 50 }, (_, i) =>
+      trigger(`t${i}`, `arn:aws:iam::123456789012:role${path}r${i}`),
+    );
+    expect(() => manifestBucket(triggers)).toThrow(
+      /manifest bucket's policy would be \d+ characters.*share task roles/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { mockClient } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import {
   DynamoDBClient,
   GetItemCommand,
@@ -21,10 +21,16 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
  * and a Put's condition `attribute_not_exists(id) OR #batch = :batch` is evaluated on the stored item
  * (the only condition the claims use); a failed one cancels the transaction with DynamoDB's reasons.
  */
-export function fakeClaimTable(options: { returnOldItems?: boolean } = {}) {
-  const items = new Map<string, Record<string, AttributeValue>>();
+export function fakeClaimTable(
+  options: {
+    returnOldItems?: boolean;
+    /** An existing mock and its items (e.g. the idempotency table's fake), to share one table. */
+    on?: { mock: AwsClientStub<DynamoDBClient>; items: Map<string, Record<string, AttributeValue>> };
+  } = {},
+) {
+  const items = options.on?.items ?? new Map<string, Record<string, AttributeValue>>();
   const client = new DynamoDBClient({ region: 'us-east-1' });
-  const mock = mockClient(client);
+  const mock = options.on?.mock ?? mockClient(client);
   let transactions = 0;
   /** Fails the next transaction with a conflict (another invocation's transaction on the same items). */
   let conflicts = 0;
@@ -58,10 +64,12 @@ export function fakeClaimTable(options: { returnOldItems?: boolean } = {}) {
     for (const put of puts) items.set(put.Item.id!.S!, put.Item);
     return {};
   });
-  mock.on(GetItemCommand).callsFake((input: { Key: { id: { S: string } } }) => {
-    const item = items.get(input.Key.id.S);
-    return item ? { Item: item } : {};
-  });
+  if (!options.on) {
+    mock.on(GetItemCommand).callsFake((input: { Key: { id: { S: string } } }) => {
+      const item = items.get(input.Key.id.S);
+      return item ? { Item: item } : {};
+    });
+  }
   return {
     client,
     mock,

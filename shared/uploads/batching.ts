@@ -42,6 +42,13 @@ import { uploadClientToken, type UploadTaskPlan } from './plan.js';
  *   redrive, in whatever grouping) starts exactly B.
  * - a claim whose batch record is gone (both expire after 7 days): the object was placed long ago,
  *   a duplicate.
+ *
+ * Why claims have no lease that expires: after a crash nobody can tell whether B's RunTask went out
+ * (a crash between RunTask and its answer), so letting another batch take B's objects once a lease
+ * ran out could start them twice. Rolling B forward never needs to know: its clientToken makes the
+ * second RunTask harmless. The window that remains is the one the one-object path has too: a batch
+ * whose RunTask went out, whose launcher record was never completed, and which is retried more than
+ * ECS's ~24 h token window later (a late DLQ redrive) can start a second task.
  */
 
 /** One object of a batch, as its manifest lists it. */

@@ -104,16 +104,14 @@ describe('Class: DynamoDbClaimStore', () => {
     ['ResourceNotFoundException', 400, PermanentError],
     ['AccessDeniedException', 400, PermanentError],
   ])('classifies %s as %s', async (name, status, kind) => {
-    dynamoMock
-      .on(TransactWriteItemsCommand)
-      .rejects(
-        new DynamoDBServiceException({
-          name,
-          $fault: 'client',
-          $metadata: { httpStatusCode: status },
-          message: name,
-        }),
-      );
+    dynamoMock.on(TransactWriteItemsCommand).rejects(
+      new DynamoDBServiceException({
+        name,
+        $fault: 'client',
+        $metadata: { httpStatusCode: status },
+        message: name,
+      }),
+    );
     const store = new DynamoDbClaimStore(new DynamoDBClient({}), TABLE);
     await expect(store.claim(record('a', [1]))).rejects.toBeInstanceOf(kind);
   });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DescribeTasksCommand, paginateListTasks, type Task } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { takeMessages } from '../../../helpers/queues.js';
 import { resetEmulator, setEmulatorTransition } from '../../../../local/emulator.js';
 import { setUpLocalUploads, type LocalUploads } from '../../../../local/harness.js';
 import { packageStage, projectRoot } from '../../../../local/package.js';
@@ -29,7 +30,8 @@ describe('Uploads batching (against the emulator)', () => {
       endpoint,
       templatePath,
       configPath: join(projectRoot, CONFIG),
-      logLevel: 'WARN',
+      skipFamilies: ['not-registered'],
+      logLevel: 'ERROR',
     });
   });
 
@@ -117,5 +119,30 @@ describe('Uploads batching (against the emulator)', () => {
     expect((await tasksOf('thumbs')).map((t) => t.taskArn).sort()).toEqual(
       before.map((t) => t.taskArn).sort(),
     );
+  });
+
+  it('dead-letters every object of a batch that cannot start, each with its identity and batch', async () => {
+    // Prepare: the trigger's task definition does not exist (a permanent failure).
+    const broken = ['broken/a.png', 'broken/b.png', 'broken/c.png'];
+    for (const key of broken) {
+      await local.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+    }
+
+    // Act
+    await local.drain();
+
+    // Assess
+    const dead = await takeMessages(local.clients.sqs, local.deadLetterQueueUrl);
+    const attributes = dead.map((m) =>
+      Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])),
+    );
+    expect(attributes.map((a) => a['ecs-pilot-key']).sort()).toEqual(broken);
+    const batches = new Set(attributes.map((a) => a['ecs-pilot-batch']));
+    expect(batches.size).toBe(1);
+    for (const a of attributes) {
+      expect(a).toMatchObject({ 'ecs-pilot-bucket': bucket, 'ecs-pilot-trigger': 'broken-batch' });
+      expect(a['ecs-pilot-reason']).toMatch(/permanent failure/);
+    }
+    expect(await tasksOf('broken-batch')).toHaveLength(0);
   });
 });

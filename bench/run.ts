@@ -4,7 +4,7 @@
  * bench/results.json. A MISS is a result, not a failure: the exit code is non-zero only when a
  * benchmark crashed.
  *
- *   npm run bench [-- --only bundle,cold,overhead,burst,pacing] [--burst-objects 1000] [--cold-runs 15]
+ *   npm run bench [-- --only bundle,cold,overhead,burst,pacing,batching] [--burst-objects 1000] [--cold-runs 15]
  *                 [--overhead-events 2000] [--pacing-objects 2000]
  */
 import { spawn } from 'node:child_process';
@@ -14,7 +14,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { commandLine, formatTable, projectRoot, type BenchResult, type Row } from './lib.js';
 
-const BENCHES = ['bundle', 'cold', 'overhead', 'burst', 'pacing', 'scaling', 'lifecycle'] as const;
+const BENCHES = [
+  'bundle',
+  'cold',
+  'overhead',
+  'burst',
+  'pacing',
+  'batching',
+  'scaling',
+  'lifecycle',
+] as const;
 type Bench = (typeof BENCHES)[number];
 
 const HELP = `npm run bench [-- options]
@@ -99,6 +108,17 @@ if (selected.has('pacing')) {
     stdout: 'ignore',
     // Two runs of about 100 and 200 simulated seconds at 4x; the run stops itself at 3,600.
     timeoutMs: 30 * 60_000,
+  });
+}
+
+if (selected.has('batching')) {
+  steps.push({
+    benches: ['batching'],
+    file: 'bench/batching.ts',
+    args: ['--objects', '10000', '--max-objects', '50'],
+    stdout: 'ignore',
+    // 10,000 objects twice through the real code, in-process: about 10 s here.
+    timeoutMs: 10 * 60_000,
   });
 }
 

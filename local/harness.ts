@@ -136,6 +136,7 @@ export async function loadSqsFunction<H = SqsHandler>(
           queueUrl: mapping.queueUrl,
           queueArn: mapping.queueArn,
           batchSize: mapping.batchSize,
+          maximumBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
           maximumConcurrency: mapping.maximumConcurrency,
           functionName,
           handler: handler as SqsHandler,

@@ -67,6 +67,12 @@ export interface EventSourceOptions {
   queueArn: string;
   region?: string;
   batchSize: number;
+  /**
+   * MaximumBatchingWindowInSeconds. Lambda keeps receiving until the batch is full or the window has
+   * passed; locally, gathering also stops as soon as a receive finds nothing more (no need to wait
+   * out a window on an idle emulator). Default 0: one receive of at most 10.
+   */
+  maximumBatchingWindowSeconds?: number;
   maximumConcurrency: number;
   functionName: string;
   handler: SqsHandler;
@@ -112,15 +118,25 @@ export async function drainQueue(options: EventSourceOptions, timeoutMs = 60_000
   const region = options.region ?? 'us-east-1';
   const poller = async () => {
     while (Date.now() < deadline) {
-      const { Messages = [] } = await options.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: Math.min(10, options.batchSize),
-          WaitTimeSeconds: 0,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }),
-      );
+      const receive = async (max: number) =>
+        (
+          await options.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: options.queueUrl,
+              MaxNumberOfMessages: Math.min(10, max),
+              WaitTimeSeconds: 0,
+              MessageSystemAttributeNames: ['All'],
+              MessageAttributeNames: ['All'],
+            }),
+          )
+        ).Messages ?? [];
+      const Messages = await receive(options.batchSize);
+      const gatherUntil = Date.now() + (options.maximumBatchingWindowSeconds ?? 0) * 1000;
+      while (Messages.length > 0 && Messages.length < options.batchSize && Date.now() < gatherUntil) {
+        const more = await receive(options.batchSize - Messages.length);
+        if (more.length === 0) break;
+        Messages.push(...more);
+      }
       if (Messages.length === 0) {
         if ((await queueCounts(options.sqs, options.queueUrl)).total === 0) return;
         await new Promise((r) => setTimeout(r, 100));

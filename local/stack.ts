@@ -42,6 +42,8 @@ export const LOCAL_RESOURCE_TYPES = [
   // not support AWS::SNS::Subscription, and email subscriptions deliver nothing locally anyway).
   'AWS::KMS::Key',
   'AWS::SNS::Topic',
+  // Batch manifests (uploads with `batch`); its policy is IAM, which the emulator does not enforce.
+  'AWS::S3::Bucket',
 ];
 
 /** Resolves Ref, Fn::GetAtt [x, Arn] and plain values against what was deployed so far. */
@@ -139,6 +141,7 @@ export function eventSourceMapping(stack: LocalStack, functionLogicalId: string)
     queueArn,
     queueUrl: queueUrl ? stack.refs.get(queueUrl)! : '',
     batchSize: Number(props.BatchSize ?? 10),
+    maximumBatchingWindowSeconds: Number(props.MaximumBatchingWindowInSeconds ?? 0),
     reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes(
       'ReportBatchItemFailures',
     ),

@@ -1,5 +1,6 @@
 import { DescribeTasksCommand, paginateListTasks, type Task } from '@aws-sdk/client-ecs';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Manifest } from '../../shared/uploads/batching.js';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SqsHandler } from '../lambda.js';
 import { loadSqsFunction, type LocalAccount } from '../harness.js';
@@ -96,5 +97,61 @@ export async function uploadsScene(account: LocalAccount, verbose: boolean): Pro
   );
   const ok =
     startedCount === 3 && duplicates === 1 && tasks.length === 3 && keyIntact && !dead.Messages?.length;
-  return { ok };
+  const batched = await batchScene(account, local, verbose);
+  return { ok: ok && batched };
+}
+
+/** Batching: small objects of one trigger that arrive together start one task with a manifest. */
+async function batchScene(
+  account: LocalAccount,
+  local: { drain(): Promise<unknown> },
+  verbose: boolean,
+): Promise<boolean> {
+  const trigger = account.config.uploads.find((t) => t.batch);
+  if (!trigger) return true;
+  const clients = account.clients;
+  const keys = ['a', 'b', 'c', 'd', 'e'].map((name) => `${trigger.prefix}${name}.png`);
+  console.log(
+    `\n• uploading ${keys.length} small images to s3://${trigger.bucket}/${trigger.prefix} ` +
+      `(trigger ${trigger.name}: batch of up to ${trigger.batch!.maxObjects}, gathered for ${trigger.batch!.maxWaitSeconds} s)…`,
+  );
+  for (const key of keys) {
+    await clients.s3.send(new PutObjectCommand({ Bucket: trigger.bucket, Key: key, Body: `image ${key}` }));
+  }
+  await captureDecisions(verbose, () => local.drain());
+  const arns: string[] = [];
+  for await (const page of paginateListTasks(
+    { client: clients.ecs },
+    { cluster: trigger.task.cluster, startedBy: `ecs-pilot/${trigger.name}` },
+  )) {
+    arns.push(...(page.taskArns ?? []));
+  }
+  const { tasks = [] } = arns.length
+    ? await clients.ecs.send(new DescribeTasksCommand({ cluster: trigger.task.cluster, tasks: arns }))
+    : {};
+  const placed: string[] = [];
+  console.log('\nObjects → batch task');
+  for (const task of tasks) {
+    const env = Object.fromEntries(
+      (task.overrides?.containerOverrides?.[0]?.environment ?? []).map((e) => [e.name, e.value]),
+    );
+    const uri = new URL(env.ECS_PILOT_MANIFEST_URI ?? 's3://missing/');
+    const object = await clients.s3.send(
+      new GetObjectCommand({ Bucket: uri.host, Key: uri.pathname.slice(1) }),
+    );
+    const manifest = JSON.parse(await object.Body!.transformToString()) as Manifest;
+    placed.push(...manifest.objects.map((o) => o.key));
+    console.log(`  ${manifest.objects.length} objects → ${short(task.taskArn)}`);
+    console.log(`      ECS_PILOT_MANIFEST_URI=${uri.href}`);
+    console.log(
+      `      manifest v${manifest.version}: ${manifest.objects.map((o) => `${o.key} (${o.size} B)`).join(', ')}` +
+        (env.ECS_PILOT_MANIFEST ? '; also inline in ECS_PILOT_MANIFEST' : ''),
+    );
+  }
+  const once = placed.length === keys.length && keys.every((k) => placed.includes(k));
+  console.log(
+    `\nBatch: ${keys.length} uploads, ${tasks.length} task${tasks.length === 1 ? '' : 's'} started, ` +
+      `every object in ${once ? 'exactly one' : 'NOT exactly one'} manifest.`,
+  );
+  return once && tasks.length >= 1 && tasks.length < keys.length;
 }

@@ -41,6 +41,12 @@ export function configWarnings(config: Config): string[] {
   const warnings: string[] = [];
   for (const [i, trigger] of config.uploads.entries()) {
     warnings.push(...plaintextSecrets(trigger.task, `uploads[${i}]`));
+    if (trigger.batch && !trigger.task.roles.task) {
+      warnings.push(
+        `uploads[${i}].task.roles.task: a batch's task reads its manifest from s3 (ECS_PILOT_MANIFEST_URI), which needs a task role; ` +
+          'without one it has only the inline copy (ECS_PILOT_MANIFEST), which is left out when the overrides would pass 8,192 bytes',
+      );
+    }
     const legacy = legacyBucketTraits(trigger.bucket);
     if (legacy) {
       warnings.push(

@@ -29,5 +29,8 @@ export function describeUploadTrigger(trigger: UploadTrigger): string {
     size ? ` (${size})` : '',
     ` → ${trigger.task.cluster}/${trigger.task.taskDefinition} [${capacity}]`,
     trigger.task.maxRunning !== undefined ? `, at most ${trigger.task.maxRunning} running` : '',
+    trigger.batch
+      ? `, one task per batch of up to ${trigger.batch.maxObjects} objects (gathered up to ${trigger.batch.maxWaitSeconds} s)`
+      : '',
   ].join('');
 }

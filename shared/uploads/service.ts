@@ -11,6 +11,7 @@ import { matchTriggers } from './match.js';
 import { readEventTime } from '../kernel/time.js';
 import { printable } from '../kernel/text/escape.js';
 import { planUploadTask } from './plan.js';
+import type { BatchLaunch } from './place.js';
 
 export interface UploadServiceDeps {
   triggers: readonly UploadTrigger[];
@@ -28,19 +29,53 @@ export interface UploadDecision {
   decision: 'started' | 'duplicate' | 'skipped' | 'failed';
   trigger?: string;
   taskArn?: string;
+  /** The batch the object went into (triggers with `batch`). */
+  batch?: string;
   reason?: string;
 }
+
+/** A message parsed, its key resolved and its triggers matched: ready to start tasks. */
+export interface MatchedUpload {
+  object: UploadedObject;
+  where: Record<string, unknown>;
+  triggers: UploadTrigger[];
+}
+
+/**
+ * Starts the task of a batched trigger for one object: resolves to the batch's launch (undefined:
+ * the object was placed long ago), or rejects with the batch's error. See batch.ts.
+ */
+export type BatchedStart = (
+  trigger: UploadTrigger,
+  object: UploadedObject,
+) => Promise<BatchLaunch | undefined>;
 
 /**
  * Handles one queued event: parse → match → plan → launch, logging one line per decision.
  * Every matching trigger is attempted even when another fails; then the most hopeful failure wins
  * (retry beats defer beats permanent), since triggers that already started are idempotent on retry.
+ * A trigger with `batch` goes through `batched` (batch.ts), which groups the invocation's objects.
  */
 export async function processUploadMessage(
   body: string,
   context: Record<string, string>,
   deps: UploadServiceDeps,
+  batched?: BatchedStart,
 ): Promise<UploadDecision[]> {
+  const matched = await matchUploadMessage(body, context, deps);
+  if (!('object' in matched)) return matched.decisions;
+  return startUploadTasks(matched, context, deps, batched);
+}
+
+/**
+ * The first half of processUploadMessage: parse, resolve the key, match the triggers. Throws for a
+ * message that must be dead-lettered; returns the decisions of a message that starts nothing.
+ */
+export async function matchUploadMessage(
+  body: string,
+  context: Record<string, string>,
+  deps: UploadServiceDeps,
+): Promise<MatchedUpload | { decisions: UploadDecision[] }> {
   let event: unknown;
   try {
     event = JSON.parse(body);
@@ -71,7 +106,7 @@ export async function processUploadMessage(
   if (resolution.action === 'skip') {
     deps.logger.debug('upload skipped', { decision: 'skipped', ...where, reason: resolution.reason });
     deps.onDecision?.('skipped');
-    return [{ decision: 'skipped', reason: resolution.reason }];
+    return { decisions: [{ decision: 'skipped', reason: resolution.reason }] };
   }
   const object: UploadedObject = { ...received, key: resolution.key };
   context['ecs-pilot-key'] = object.key;
@@ -85,13 +120,41 @@ export async function processUploadMessage(
       reasons: Object.fromEntries(matches.map((m) => [m.trigger.name, m.reason])),
     });
     deps.onDecision?.('skipped');
-    return [{ decision: 'skipped', reason: 'no trigger matches' }];
+    return { decisions: [{ decision: 'skipped', reason: 'no trigger matches' }] };
   }
+  return { object, where, triggers: matching.map((m) => m.trigger) };
+}
 
+/** The second half: one task per matching trigger (or the object's place in a batch). */
+export async function startUploadTasks(
+  { object, where, triggers }: MatchedUpload,
+  context: Record<string, string>,
+  deps: UploadServiceDeps,
+  batched?: BatchedStart,
+): Promise<UploadDecision[]> {
   const decisions: UploadDecision[] = [];
   const errors: unknown[] = [];
-  for (const { trigger } of matching) {
+  for (const trigger of triggers) {
     try {
+      if (trigger.batch && batched) {
+        const launch = await batched(trigger, object);
+        const decision = launch?.status ?? 'duplicate';
+        deps.logger.info(`upload ${decision}`, {
+          decision,
+          trigger: trigger.name,
+          ...where,
+          ...(launch
+            ? { taskArn: launch.taskArn, batch: launch.batch, manifest: launch.manifestUri }
+            : { reason: 'claimed by a batch whose record has expired: placed days ago' }),
+        });
+        deps.onDecision?.(decision);
+        decisions.push({
+          decision,
+          trigger: trigger.name,
+          ...(launch ? { taskArn: launch.taskArn, batch: launch.batch } : {}),
+        });
+        continue;
+      }
       const plan = planUploadTask(trigger, object);
       const result = await deps.launcher.start(plan.request, plan.maxRunning);
       deps.logger.info(`upload ${result.status}`, {

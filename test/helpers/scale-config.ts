@@ -3,8 +3,9 @@
  * 25 scalers over 3 clusters, with stop alerts and image hygiene reading 50 scan files), shaped for the worst case of every
  * limit: no two entries share a task definition or a task role, every name has the longest form
  * automation names allow, every trigger has a prefix, a suffix and size bounds, and every launch has
- * a cap (which adds ListTasks grants) and a task size, and every schedule a maximum runtime (which
- * adds StopTask grants and the sweep schedule).
+ * a cap (which adds ListTasks grants) and a task size, every other trigger batches (the manifest
+ * bucket and its policy), and every schedule a maximum runtime (which adds StopTask grants and the
+ * sweep schedule).
  */
 export const MAX_SCALE = { uploads: 50, schedules: 100, scalers: 25, clusters: 3, buckets: 3 } as const;
 
@@ -46,7 +47,15 @@ export function maxScaleConfig(): Record<string, unknown> {
       suffix: i % 2 === 0 ? '.jpg' : '.mp4',
       minSize: 1,
       maxSize: 10_000_000_000,
-      task: task('upload', i, { INPUT_BUCKET: '{bucket}', INPUT_KEY: '{key}', INPUT_SIZE: '{size}' }),
+      // Every other trigger batches: the manifest bucket's policy names 25 task roles.
+      ...(i % 2 === 1 ? { batch: { maxObjects: 99, maxWaitSeconds: 300 } } : {}),
+      task: task(
+        'upload',
+        i,
+        i % 2 === 1
+          ? { INPUT_BUCKET: '{bucket}' }
+          : { INPUT_BUCKET: '{bucket}', INPUT_KEY: '{key}', INPUT_SIZE: '{size}' },
+      ),
     })),
     schedules: Array.from({ length: MAX_SCALE.schedules }, (_, i) => ({
       name: longName('sched', i),

@@ -76,6 +76,10 @@ export interface BatchOptions {
   onDeadLetter?: (context: Record<string, string>, reason: string) => Promise<void>;
 }
 
+/** Which delivery of its message a record is: 1 the first (SQS ApproximateReceiveCount). */
+export const attemptOf = (record: Pick<SQSRecord, 'attributes'>): number =>
+  Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1);
+
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /**
@@ -91,7 +95,7 @@ export async function processBatch(
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   const handle = async (record: SQSRecord) => {
     const context: Record<string, string> = {};
-    const attempt = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1);
+    const attempt = attemptOf(record);
     const deferrals = Number(record.messageAttributes?.[ATTR.deferrals]?.stringValue ?? 0) || 0;
     let outcome: RecordOutcome = { kind: 'done' };
     try {

@@ -52,7 +52,12 @@ function resolved(value: unknown): unknown {
 
 /** Characters IAM counts for a policy document holding `statements`, never fewer. */
 export function policySize(statements: readonly Statement[]): number {
-  return JSON.stringify(resolved(policyDocument(statements))).length;
+  return documentSize(policyDocument(statements));
+}
+
+/** Characters of any policy document (a resource policy too), intrinsics at their worst case. */
+export function documentSize(document: unknown): number {
+  return JSON.stringify(resolved(document)).length;
 }
 
 export const policyDocument = (statements: readonly Statement[]) => ({

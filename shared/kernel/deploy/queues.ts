@@ -5,17 +5,37 @@ import { arn, deadLetterQueue, RETAIN, type FunctionDefinition, type Statement }
 export const FUNCTION_TIMEOUT_SECONDS = 60;
 
 /**
+ * How the event source gathers messages for one invocation, when it differs from `delivery`
+ * (upload batching). Lambda: up to 10,000 records from a standard queue, but more than 10 need a
+ * batching window of at least 1 s; the window is 0-300 s.
+ */
+export interface Gathering {
+  batchSize: number;
+  windowSeconds: number;
+}
+
+/** The default window: 1 s, which lets `delivery.batchSize` go past 10. */
+export const DEFAULT_BATCHING_WINDOW_SECONDS = 1;
+
+/**
  * An SQS buffer in front of a function and its dead-letter queue (`<id>Queue`, `<id>DeadLetterQueue`).
  * The handler dead-letters with a reason after `maxAttempts`; the redrive policy catches crashes.
+ * With a longer gathering window, the visibility timeout grows by it: Lambda holds the messages it
+ * gathers in flight during the window, before the function's timeout even starts.
  */
-export function bufferQueues(id: string, queueName: string, delivery: Delivery): Record<string, unknown> {
+export function bufferQueues(
+  id: string,
+  queueName: string,
+  delivery: Delivery,
+  gathering?: Gathering,
+): Record<string, unknown> {
   return {
     [`${id}DeadLetterQueue`]: deadLetterQueue(`${queueName}-dlq`),
     [`${id}Queue`]: {
       Type: 'AWS::SQS::Queue',
       Properties: {
         QueueName: queueName,
-        VisibilityTimeout: FUNCTION_TIMEOUT_SECONDS * 6,
+        VisibilityTimeout: FUNCTION_TIMEOUT_SECONDS * 6 + (gathering?.windowSeconds ?? 0),
         MessageRetentionPeriod: 1_209_600,
         SqsManagedSseEnabled: true,
         RedrivePolicy: {
@@ -54,12 +74,12 @@ export function ruleDeliveryPolicy(id: string, sid: string, ruleArns: unknown): 
 }
 
 /** The SQS event source of a function draining `<id>Queue`, reporting partial batch failures. */
-export function sqsEvent(id: string, delivery: Delivery): Record<string, unknown> {
+export function sqsEvent(id: string, delivery: Delivery, gathering?: Gathering): Record<string, unknown> {
   return {
     sqs: {
       arn: arn(`${id}Queue`),
-      batchSize: delivery.batchSize,
-      maximumBatchingWindow: 1,
+      batchSize: gathering?.batchSize ?? delivery.batchSize,
+      maximumBatchingWindow: gathering?.windowSeconds ?? DEFAULT_BATCHING_WINDOW_SECONDS,
       functionResponseType: 'ReportBatchItemFailures',
       maximumConcurrency: delivery.maxConcurrency,
     },
@@ -120,6 +140,7 @@ export function bufferedFunction(options: {
   role: string;
   configFile: string;
   delivery: Delivery;
+  gathering?: Gathering;
   environment: Record<string, unknown>;
 }): FunctionDefinition {
   const prefix = options.id.toUpperCase();
@@ -136,6 +157,6 @@ export function bufferedFunction(options: {
       [`${prefix}_DLQ_URL`]: { Ref: `${options.id}DeadLetterQueue` },
       ...options.environment,
     },
-    events: [sqsEvent(options.id, options.delivery)],
+    events: [sqsEvent(options.id, options.delivery, options.gathering)],
   };
 }

@@ -15,7 +15,8 @@ export function taskDefinitionArn(taskDefinition: string): Cfn {
   return sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task-definition/${revisioned}`);
 }
 
-const roleArn = (role: string): Cfn =>
+/** A role's ARN from its name (path `/`) or ARN. */
+export const roleArn = (role: string): Cfn =>
   role.startsWith('arn:') ? role : sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${role}`);
 
 /**

@@ -206,7 +206,7 @@ describe('Packaged template at the maximum scale (sls package)', () => {
     }
   });
 
-  it('retains the tables whose loss makes redeliveries act twice, and the alerts key', () => {
+  it('retains the tables whose loss makes redeliveries act twice, the alerts key and the manifest bucket', () => {
     const retained = Object.entries(template.Resources)
       .filter(
         ([, r]) =>
@@ -216,6 +216,6 @@ describe('Packaged template at the maximum scale (sls package)', () => {
       .map(([id]) => id)
       .sort();
 
-    expect(retained).toEqual(['AlertsKey', 'AlertsStateTable', 'IdempotencyTable']);
+    expect(retained).toEqual(['AlertsKey', 'AlertsStateTable', 'IdempotencyTable', 'UploadsManifestBucket']);
   });
 });

@@ -31,6 +31,7 @@ describe('The local demo (npm start)', () => {
     expect(output).not.toContain('UNEXPECTED');
     expect(output).not.toContain('Demo FAILED');
     expect(output).toMatch(/Uploads: 4 uploads, 3 tasks started, 1 duplicate suppressed/);
+    expect(output).toMatch(/Batch: 5 uploads, 1 task started, every object in exactly one manifest\./);
     expect(output).toMatch(
       /Schedules: started, skipped while the previous run was going, started after it finished; the retried slot started no second task\./,
     );

@@ -10,10 +10,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { fakeContext, s3ObjectCreatedEvent, sqsEvent, sqsRecord } from '../../helpers/events.js';
 import { useFakeIdempotencyTable } from '../../helpers/idempotency.js';
+import { fakeClaimTable } from '../../helpers/batching.js';
 import fc from 'fast-check';
 import { fuzz, mutatedEvent } from '../../helpers/fuzz.js';
 import { parseObjectCreated } from '../../../shared/uploads/event.js';
@@ -451,4 +452,80 @@ describe('Handler: upload-to-task, fed hostile events (issue 18 fuzz)', () => {
       );
     },
   );
+});
+
+describe('Handler: upload-to-task with a batching trigger', () => {
+  const BATCH_CONFIG = {
+    region: 'us-east-1',
+    delivery: { maxAttempts: 3, retryBaseSeconds: 1 },
+    uploads: [
+      {
+        name: 'sheets',
+        bucket: 'media-ingest',
+        prefix: 'sheets/',
+        batch: { maxObjects: 10 },
+        task: { ...TASK, environment: { INPUT_BUCKET: '{bucket}' } },
+      },
+    ],
+  };
+  const record = (n: number) =>
+    sqsRecord(s3ObjectCreatedEvent({ key: `sheets/${n}.png`, versionId: `v${n}`, sequencer: `00${n}` }), {
+      messageId: `m${n}-${Math.random()}`,
+    });
+  let handler: Handler;
+
+  beforeAll(async () => {
+    handler = await coldStart({
+      ECS_PILOT_CONFIG_FILE: writeConfig('batch.json', BATCH_CONFIG),
+      UPLOADS_MANIFEST_BUCKET: 'ecs-pilot-test-manifests',
+    });
+  });
+
+  beforeEach(() => {
+    // One table: the launcher's idempotency records and the batch claims, as deployed.
+    const items = useFakeIdempotencyTable(dynamoMock);
+    fakeClaimTable({ on: { mock: dynamoMock, items } });
+    sqsMock.resolves({});
+    s3Mock.on(PutObjectCommand).resolves({});
+  });
+
+  it('refuses to start without UPLOADS_MANIFEST_BUCKET', async () => {
+    await expect(
+      coldStart({
+        ECS_PILOT_CONFIG_FILE: writeConfig('batch-no-bucket.json', BATCH_CONFIG),
+        UPLOADS_MANIFEST_BUCKET: undefined,
+      }),
+    ).rejects.toThrow('UPLOADS_MANIFEST_BUCKET: required');
+  });
+
+  it('starts one task for the delivered objects with its manifest, and none when they come back regrouped', async () => {
+    // Prepare
+    ecsMock.on(RunTaskCommand).resolves(started);
+
+    // Act
+    const first = await handler(sqsEvent(record(1), record(2), record(3), record(4)), fakeContext());
+    const again = await handler(sqsEvent(record(3), record(1)), fakeContext());
+    const rest = await handler(sqsEvent(record(4), record(2)), fakeContext());
+
+    // Assess: the regrouped deliveries find the claims and the batch's idempotency record: no RunTask.
+    expect([first, again, rest]).toEqual([
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+    ]);
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(1);
+    const [put] = s3Mock.commandCalls(PutObjectCommand);
+    expect(put!.args[0].input).toMatchObject({
+      Bucket: 'ecs-pilot-test-manifests',
+      ContentType: 'application/json',
+    });
+    const manifest = JSON.parse(String(put!.args[0].input.Body)) as { objects: { key: string }[] };
+    expect(manifest.objects.map((o) => o.key).sort()).toEqual([1, 2, 3, 4].map((n) => `sheets/${n}.png`));
+    const env =
+      ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input.overrides!.containerOverrides![0]!.environment!;
+    expect(env).toContainEqual({
+      name: 'ECS_PILOT_MANIFEST_URI',
+      value: `s3://ecs-pilot-test-manifests/${put!.args[0].input.Key}`,
+    });
+  });
 });

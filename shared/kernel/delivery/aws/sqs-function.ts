@@ -1,4 +1,4 @@
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Delivery } from '../config.js';
 import { processBatch, type RecordProcessor } from '../batch.js';
@@ -31,12 +31,24 @@ export interface SqsFunctionOptions {
   /** Called once a message is safely dead-lettered (see BatchOptions.onDeadLetter). */
   onDeadLetter?: (context: Record<string, string>, reason: string, tools: { logger: Log }) => Promise<void>;
   /** Handles one message body; see RecordProcessor for how its errors are delivered. */
-  process: (
-    body: string,
-    attributes: Record<string, string>,
+  process: MessageProcessor;
+  /**
+   * Called once per invocation with all its records, before any is processed: returns the
+   * processor for this invocation's records (e.g. one that groups them into batches). Its own
+   * failure fails the invocation (every record returns). Default: `process` for each record.
+   */
+  prepare?: (
+    records: readonly SQSRecord[],
     tools: { logger: Log; count: Count },
-  ) => Promise<unknown>;
+  ) => Promise<MessageProcessor>;
 }
+
+/** Handles one message body, given the invocation's logger, metrics and the record itself. */
+export type MessageProcessor = (
+  body: string,
+  attributes: Record<string, string>,
+  tools: { logger: Log; count: Count; record: SQSRecord },
+) => Promise<unknown>;
 
 /**
  * A Lambda handler for an SQS event source with partial batch responses: one structured logger
@@ -54,13 +66,17 @@ export function sqsFunction(
     requiredEnv(options.deadLetterQueueUrlEnv),
   );
   const count: Count = (metric) => metrics.addMetric(metric, MetricUnit.Count, 1);
-  const process: RecordProcessor = (body, attributes, record) =>
-    options.process(body, attributes, { logger: withKeys(logger, { messageId: record.messageId }), count });
+  const processorOf =
+    (handle: MessageProcessor): RecordProcessor =>
+    (body, attributes, record) =>
+      handle(body, attributes, { logger: withKeys(logger, { messageId: record.messageId }), count, record });
   return async (event, context) => {
     logger.addContext(context);
     options.onInvoke?.(context);
     try {
-      return await processBatch(event.Records ?? [], process, {
+      const records = event.Records ?? [];
+      const handle = options.prepare ? await options.prepare(records, { logger, count }) : options.process;
+      return await processBatch(records, processorOf(handle), {
         queue,
         settings: options.settings,
         logger,

@@ -53,3 +53,27 @@ describe('Function: configWarnings', () => {
     expect(configWarnings(config({ API_TOKEN: '' }))).toStrictEqual([]);
   });
 });
+
+describe('Function: configWarnings for batching', () => {
+  const config = (roles: Record<string, string>) =>
+    parseConfig({
+      uploads: [
+        {
+          name: 'thumbs',
+          bucket: 'media-ingest',
+          batch: { maxObjects: 10 },
+          task: { ...rawTask, environment: { IN: '{bucket}' }, roles },
+        },
+      ],
+    });
+
+  it('warns that a batch task without a task role cannot read its manifest from S3', () => {
+    expect(configWarnings(config({}))).toEqual([
+      expect.stringMatching(/^uploads\[0\]\.task\.roles\.task: a batch's task reads its manifest/),
+    ]);
+  });
+
+  it('does not warn when the trigger has a task role (the manifest bucket policy grants it)', () => {
+    expect(configWarnings(config({ task: 'thumbs-task' }))).toEqual([]);
+  });
+});

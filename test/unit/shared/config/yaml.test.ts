@@ -269,7 +269,8 @@ describe('Function: loadConfigFile', () => {
       retryBaseSeconds: 1,
       maxLaunchesPerSecond: 20,
     });
-    expect(config.uploads.map((t) => t.name)).toEqual(['thumbnails', 'transcode']);
+    expect(config.uploads.map((t) => t.name)).toEqual(['thumbnails', 'transcode', 'contact-sheets']);
+    expect(config.uploads[2]?.batch).toEqual({ maxObjects: 10, maxWaitSeconds: 2 });
     expect(config.uploads[0]?.task.capacityProviderStrategy).toEqual([
       { capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 },
     ]);

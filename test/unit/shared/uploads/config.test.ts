@@ -123,3 +123,52 @@ describe('Schema: uploadTriggerSchema', () => {
     ]);
   });
 });
+
+describe('Schema: uploadTriggerSchema batch', () => {
+  const batched = (batch: unknown, task: Record<string, unknown> = { environment: { IN: '{bucket}' } }) =>
+    rawTrigger({ batch } as never, task);
+
+  it('is off by default and takes a 10 s window when only maxObjects is given', () => {
+    expect(uploadTriggerSchema.parse(rawTrigger()).batch).toBeUndefined();
+    expect(uploadTriggerSchema.parse(batched({ maxObjects: 20 })).batch).toEqual({
+      maxObjects: 20,
+      maxWaitSeconds: 10,
+    });
+  });
+
+  it.each([
+    [{ maxObjects: 1 }, 'batch.maxObjects'],
+    [{ maxObjects: 100 }, 'batch.maxObjects'],
+    [{ maxObjects: 2.5 }, 'batch.maxObjects'],
+    [{ maxObjects: 10, maxWaitSeconds: 301 }, 'batch.maxWaitSeconds'],
+    [{ maxObjects: 10, maxWaitSeconds: -1 }, 'batch.maxWaitSeconds'],
+    [{ maxObjects: 10, window: 5 }, 'batch'],
+    [{}, 'batch.maxObjects'],
+  ])('refuses %j naming %s', (batch, field) => {
+    expect(issuesOf(batched(batch)).some((issue) => issue.startsWith(field))).toBe(true);
+  });
+
+  it('accepts the limits: 2 and 99 objects, 0 and 300 seconds', () => {
+    expect(issuesOf(batched({ maxObjects: 2, maxWaitSeconds: 0 }))).toEqual([]);
+    expect(issuesOf(batched({ maxObjects: 99, maxWaitSeconds: 300 }))).toEqual([]);
+  });
+
+  it('refuses per-object placeholders in a batched task, naming the field; {bucket} is fine', () => {
+    const issues = issuesOf(
+      batched(
+        { maxObjects: 5 },
+        { environment: { IN: '{bucket}', KEY: '{key}' }, command: ['run', '{etag}'] },
+      ),
+    );
+    expect(issues).toHaveLength(2);
+    expect(issues[0]).toMatch(/^task\.environment\.KEY: .*manifest \(ECS_PILOT_MANIFEST_URI\)/);
+    expect(issues[1]).toMatch(/^task\.command\[1\]: /);
+  });
+
+  it('refuses the manifest variables in a batched task environment', () => {
+    const issues = issuesOf(batched({ maxObjects: 5 }, { environment: { ECS_PILOT_MANIFEST_URI: 'mine' } }));
+    expect(issues).toEqual([
+      expect.stringMatching(/^task\.environment\.ECS_PILOT_MANIFEST_URI: .*set by ecs-pilot/),
+    ]);
+  });
+});

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../shared/config/load';
 import type { Config } from '../../../../shared/config/schema';
 import type { Statement } from '../../../../shared/kernel/deploy/cfn';
-import { objectLookupStatements, UPLOADS_FUNCTION, uploadsStack } from '../../../../shared/uploads/deploy';
+import {
+  manifestBucket,
+  objectLookupStatements,
+  UPLOADS_FUNCTION,
+  uploadsStack,
+} from '../../../../shared/uploads/deploy';
 import { bucketId } from '../../../../shared/uploads/rules';
 import { rawTrigger, uploadTrigger, type RawTrigger } from '../fixtures';
 import { clusterArn } from '../../../../shared/kernel/launch/deploy';
@@ -341,5 +346,140 @@ describe('Function: objectLookupStatements', () => {
 
     for (const statement of objectLookupStatements([uploadTrigger({ name: 'a', prefix: 'incoming/' })]))
       expect(statements).toContainEqual(statement);
+  });
+});
+
+describe('Function: uploadsStack with batching', () => {
+  const batchedTrigger = (name: string, batch: { maxObjects: number; maxWaitSeconds?: number }, task = {}) =>
+    rawTrigger({ name, batch } as never, { environment: { IN: '{bucket}' }, ...task });
+  const config = configWith([
+    batchedTrigger('thumbs', { maxObjects: 50, maxWaitSeconds: 30 }, { roles: { task: 'thumbs-task' } }),
+    batchedTrigger('small', { maxObjects: 5, maxWaitSeconds: 120 }),
+    rawTrigger({ name: 'single' }),
+  ]);
+  const stack = uploadsStack(config, NAMES);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation properties, read by path
+  const resources = stack.resources as Record<string, { Type: string; Properties: Record<string, any> }>;
+
+  it('changes nothing without a batching trigger: no bucket, the usual event source and visibility', () => {
+    const plain = uploadsStack(configWith([rawTrigger()]), NAMES);
+    expect(plain.resources.UploadsManifestBucket).toBeUndefined();
+    expect(JSON.stringify(plain.functions)).not.toContain('UPLOADS_MANIFEST_BUCKET');
+  });
+
+  it('gathers for the trigger that asks most: largest maxObjects, longest window', () => {
+    const [event] = stack.functions[UPLOADS_FUNCTION]!.events as { sqs: Record<string, unknown> }[];
+    expect(event!.sqs).toMatchObject({ batchSize: 50, maximumBatchingWindow: 120 });
+  });
+
+  it('keeps the visibility timeout at six function timeouts plus the window (messages wait in flight during it)', () => {
+    const timeout = stack.functions[UPLOADS_FUNCTION]!.timeout as number;
+    expect(resources.UploadsQueue!.Properties.VisibilityTimeout).toBe(6 * timeout + 120);
+    expect(resources.UploadsQueue!.Properties.VisibilityTimeout).toBeLessThanOrEqual(43_200);
+  });
+
+  it('keeps the configured batch size when it is larger than every maxObjects', () => {
+    const big = uploadsStack(
+      configWith([batchedTrigger('thumbs', { maxObjects: 5 })], { batchSize: 80 }),
+      NAMES,
+    );
+    const [event] = big.functions[UPLOADS_FUNCTION]!.events as { sqs: Record<string, unknown> }[];
+    expect(event!.sqs).toMatchObject({ batchSize: 80, maximumBatchingWindow: 10 });
+  });
+
+  it('creates a private, encrypted manifest bucket whose objects expire, kept on removal', () => {
+    const bucket = resources.UploadsManifestBucket!;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect((bucket as unknown as { DeletionPolicy: string }).DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(
+      bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault,
+    ).toEqual({
+      SSEAlgorithm: 'AES256',
+    });
+    expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
+      expect.objectContaining({ Status: 'Enabled', Prefix: 'manifests/', ExpirationInDays: 14 }),
+    ]);
+  });
+
+  it('denies every request without TLS, and lets each task role read only its own trigger manifests', () => {
+    const statements = resources.UploadsManifestBucketPolicy!.Properties.PolicyDocument
+      .Statement as Statement[];
+    expect(statements[0]).toMatchObject({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    const reads = statements.filter((s) => s.Effect === 'Allow');
+    expect(reads).toEqual([
+      expect.objectContaining({
+        Action: 's3:GetObject',
+        Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/thumbs-task' } },
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${UploadsManifestBucket}/manifests/thumbs/*' }],
+      }),
+    ]);
+  });
+
+  it('lets the function put manifests and nothing else in the bucket, and names the bucket in its environment', () => {
+    const onBucket = roleStatements(stack.resources).filter((s) =>
+      JSON.stringify(s.Resource).includes('UploadsManifestBucket'),
+    );
+    expect(onBucket).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${UploadsManifestBucket}/manifests/*' }],
+      },
+    ]);
+    expect(stack.functions[UPLOADS_FUNCTION]!.environment).toMatchObject({
+      UPLOADS_MANIFEST_BUCKET: { Ref: 'UploadsManifestBucket' },
+    });
+  });
+});
+
+describe('Function: manifestBucket', () => {
+  const trigger = (name: string, role: string) =>
+    uploadTrigger({ name, batch: { maxObjects: 5 } } as never, {
+      environment: { IN: '{bucket}' },
+      roles: { task: role },
+    });
+  const reads = (resources: Record<string, unknown>) =>
+    (
+      resources.UploadsManifestBucketPolicy as {
+        Properties: {
+          PolicyDocument: { Statement: { Effect: string; Principal: unknown; Resource: unknown[] }[] };
+        };
+      }
+    ).Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow');
+
+  it('grants a role shared by two triggers once, with both prefixes', () => {
+    const statements = reads(
+      manifestBucket([trigger('a', 'shared-role'), trigger('b', 'shared-role'), trigger('c', 'own')]),
+    );
+    expect(statements).toHaveLength(2);
+    expect(statements[0]!.Resource).toHaveLength(2);
+  });
+
+  it('fits 50 batching triggers with 50 roles of the longest name', () => {
+    const triggers = Array.from({ length: 50 }, (_, i) =>
+      trigger(`t${String(i).padStart(23, 'x')}`, `r${i}`.padEnd(64, 'r')),
+    );
+    expect(reads(manifestBucket(triggers))).toHaveLength(50);
+  });
+
+  it('refuses a policy past S3’s 20 KB, saying what to do', () => {
+    const path = `/${'p'.repeat(400)}/`;
+    const triggers = Array.from({ length: 50 }, (_, i) =>
+      trigger(`t${i}`, `arn:aws:iam::123456789012:role${path}r${i}`),
+    );
+    expect(() => manifestBucket(triggers)).toThrow(
+      /manifest bucket's policy would be \d+ characters.*share task roles/,
+    );
   });
 });

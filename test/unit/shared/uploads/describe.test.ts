@@ -79,6 +79,7 @@ describe('Function: describeUploadTrigger', () => {
     expect(lines).toEqual([
       'uploads/thumbnails: s3://media-ingest/incoming/*.jpg (≤ 50 MiB) → media/thumbnailer [FARGATE_SPOT], at most 50 running',
       'uploads/transcode: s3://media-ingest/videos/* (≥ 1 B) → media/transcoder [FARGATE]',
+      'uploads/contact-sheets: s3://media-ingest/sheets/*.png → media/thumbnailer [FARGATE], one task per batch of up to 10 objects (gathered up to 2 s)',
     ]);
     for (const line of lines) expect(line).not.toMatch(/[\r\n]/);
   });

@@ -283,3 +283,26 @@ describe('Function: decisionMetric', () => {
     expect(decisionMetric(prefix, decision)).toBe(metric);
   });
 });
+
+describe('Function: sqsFunction with prepare', () => {
+  it('prepares once with all the records, then runs the processor it returns for each record', async () => {
+    // Prepare
+    const records = [sqsRecord({ n: 1 }), sqsRecord({ n: 2 }), sqsRecord({ n: 3 })];
+    const perRecord = vi.fn<Process>(async (_body, _attributes, { record }) => {
+      if (record.messageId === records[1]!.messageId) throw new RetryableError('second one fails');
+    });
+    const prepare = vi.fn<NonNullable<SqsFunctionOptions['prepare']>>(async () => perRecord);
+    const process = vi.fn<Process>(async () => undefined);
+    const handler = handlerWith({ process, prepare });
+
+    // Act
+    const response = await handler(sqsEvent(...records), fakeContext());
+
+    // Assess
+    expect(prepare).toHaveBeenCalledTimes(1);
+    expect(prepare.mock.calls[0]![0]).toEqual(records);
+    expect(perRecord).toHaveBeenCalledTimes(3);
+    expect(process).not.toHaveBeenCalled();
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[1]!.messageId }]);
+  });
+});

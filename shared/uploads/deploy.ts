@@ -17,6 +17,7 @@ import {
   idempotencyTable,
   ruleDeliveryPolicy,
 } from '../kernel/deploy/queues.js';
+import { encryptionKey } from '../kernel/deploy/encryption.js';
 
 /**
  * What the key lookup needs (see key.ts): HeadObject is s3:GetObject, or s3:GetObjectVersion with a
@@ -92,12 +93,17 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
   const functionName = `${prefix}-${UPLOADS_FUNCTION}`;
   Object.assign(
     resources,
-    lambdaRole('UploadToTaskRole', functionName, [
-      ...bufferStatements('Uploads'),
-      idempotencyStatement,
-      ...config.uploads.flatMap((t) => launchStatements(t.task)),
-      ...objectLookupStatements(config.uploads),
-    ]),
+    lambdaRole(
+      'UploadToTaskRole',
+      functionName,
+      [
+        ...bufferStatements('Uploads'),
+        idempotencyStatement,
+        ...config.uploads.flatMap((t) => launchStatements(t.task)),
+        ...objectLookupStatements(config.uploads),
+      ],
+      encryptionKey(config.encryption),
+    ),
   );
   const functions: Record<string, FunctionDefinition> = {
     [UPLOADS_FUNCTION]: bufferedFunction({

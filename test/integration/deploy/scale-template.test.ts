@@ -13,6 +13,8 @@ import {
   toArray,
 } from '../../helpers/template';
 import { MAX_SCALE, maxScaleConfig } from '../../helpers/scale-config';
+import { CMK_CHECKS, expectSecureDefaults } from '../../helpers/security';
+import { runCheckov } from '../../../local/checkov';
 
 /**
  * The stack at the largest scale the README promises, packaged with `sls package`, against the
@@ -28,6 +30,7 @@ const WORST = { Partition: 'aws-us-gov', Region: 'ap-southeast-7', AccountId: '1
 
 let template: PackagedTemplate;
 let templateText: string;
+let templatePath: string;
 
 /** What a resource's ARN (GetAtt Arn) or Ref will be at deploy time; 256 characters when unknown. */
 function deployedValue(id: string, attribute: 'Arn' | 'Ref'): string {
@@ -84,9 +87,9 @@ describe('Packaged template at the maximum scale (sls package)', () => {
     await mkdir(join(projectRoot, '.build/scale-test-config'), { recursive: true });
     await writeFile(join(projectRoot, CONFIG_FILE), stringify(maxScaleConfig()));
     await rm(join(projectRoot, OUT_DIR), { recursive: true, force: true });
-    const path = await packageStage(STAGE, { outDir: OUT_DIR, configFile: CONFIG_FILE });
-    templateText = await readFile(path, 'utf8');
-    template = await readTemplate(path);
+    templatePath = await packageStage(STAGE, { outDir: OUT_DIR, configFile: CONFIG_FILE });
+    templateText = await readFile(templatePath, 'utf8');
+    template = await readTemplate(templatePath);
   }, 600_000);
 
   afterAll(async () => {
@@ -206,7 +209,7 @@ describe('Packaged template at the maximum scale (sls package)', () => {
     }
   });
 
-  it('retains the tables whose loss makes redeliveries act twice, and the alerts key', () => {
+  it('retains the tables whose loss makes redeliveries act twice, and the key they are encrypted with', () => {
     const retained = Object.entries(template.Resources)
       .filter(
         ([, r]) =>
@@ -216,6 +219,22 @@ describe('Packaged template at the maximum scale (sls package)', () => {
       .map(([id]) => id)
       .sort();
 
-    expect(retained).toEqual(['AlertsKey', 'AlertsStateTable', 'IdempotencyTable']);
+    expect(retained).toEqual(['AlertsStateTable', 'IdempotencyTable', 'StackKey']);
+  });
+
+  it('passes Checkov with encryption on: no unskipped failure, the customer-managed-key checks passing', async () => {
+    const checkov = await runCheckov(templatePath);
+
+    expect(checkov.encrypted).toBe(true);
+    expect(checkov.parsingErrors).toBe(0);
+    expect(checkov.failed, JSON.stringify(checkov.failed, null, 2)).toEqual([]);
+    expect(checkov.skipped.filter((s) => CMK_CHECKS.includes(s.id))).toEqual([]);
+    console.log(
+      `Checkov at ${JSON.stringify(MAX_SCALE)}: ${checkov.passed.length} passed, ${checkov.failed.length} failed, ${checkov.skipped.length} skipped`,
+    );
+  });
+
+  it('closes the gaps Checkov found: deployment bucket, point-in-time recovery, ListTasks scoped by cluster', () => {
+    expectSecureDefaults(template);
   });
 });

@@ -47,6 +47,21 @@ describe('Function: skipProblems', () => {
     ]);
   });
 
+  it('finds the README’s "Security review" listing exactly the skips of .checkov.yaml', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Security review'),
+      readme.indexOf('## Configuration reference'),
+    );
+    const listed = [...section.matchAll(/^\| (CKV_[A-Z0-9_]+) /gm)].map((m) => m[1]);
+
+    expect(listed.sort()).toEqual(
+      readSkips(readFileSync(CHECKOV_CONFIG, 'utf8'))
+        .map((s) => s.id)
+        .sort(),
+    );
+  });
+
   it('finds every skip in the project’s .checkov.yaml justified', () => {
     const skips = readSkips(readFileSync(CHECKOV_CONFIG, 'utf8'));
 

@@ -94,3 +94,21 @@ export const encryptionSchema = z.optional(z.union([z.literal('kms'), z.strictOb
 
 /** Point-in-time recovery (35 days of continuous backups) on the state tables; default on. */
 export const pointInTimeRecoverySchema = z._default(z.boolean(), true);
+
+/**
+ * SQS, DynamoDB, SNS, CloudWatch Logs and Lambda use only a key in their own Region: a key ARN of
+ * another Region than the stage's would fail the deploy.
+ */
+export function checkKeyRegion(config: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  const encryption = config.encryption as { kmsKeyArn?: unknown } | undefined;
+  const keyArn = typeof encryption === 'object' && encryption !== null ? encryption.kmsKeyArn : undefined;
+  if (typeof keyArn !== 'string') return;
+  const region = typeof config.region === 'string' ? config.region : 'us-east-1';
+  const keyRegion = keyArn.split(':')[3];
+  if (keyRegion && keyRegion !== region)
+    ctx.addIssue({
+      code: 'custom',
+      message: `the key is in ${keyRegion} but the stage deploys to ${region}: the services use keys of their own Region only`,
+      path: ['encryption', 'kmsKeyArn'],
+    });
+}

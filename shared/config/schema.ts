@@ -9,6 +9,7 @@ import { checkScaledServices, scalerSchema } from '../scaling/config.js';
 import { checkLegacyBuckets, uploadTriggerSchema } from '../uploads/config.js';
 import {
   alarmsSchema,
+  checkKeyRegion,
   encryptionSchema,
   logRetentionSchema,
   pointInTimeRecoverySchema,
@@ -157,6 +158,7 @@ export const configSchema = z
   .check(z.superRefine(checkUniqueNames, { when: () => true }))
   .check(z.superRefine(checkScaledServices, { when: () => true }))
   .check(z.superRefine(checkReservedConcurrency, { when: () => true }))
-  .check(z.superRefine(checkLegacyBuckets, { when: () => true }));
+  .check(z.superRefine(checkLegacyBuckets, { when: () => true }))
+  .check(z.superRefine(checkKeyRegion, { when: () => true }));
 
 export type Config = z.infer<typeof configSchema>;

@@ -213,9 +213,14 @@ describe('Function: buildStack (data at rest)', () => {
   type Resource = { Type: string; Properties: Record<string, unknown> };
   const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const STACK_KEY = { 'Fn::GetAtt': ['StackKey', 'Arn'] };
-  /** Every automation, with alarms to a topic of the stack's own. */
+  /** Every automation at the maximum scale, without encryption unless asked, with alarms to a topic of the stack's own. */
   const everything = (extra: Record<string, unknown> = {}) =>
-    parseConfig({ ...maxScaleConfig(), alarms: { emails: ['ops@example.com'] }, ...extra });
+    parseConfig({
+      ...maxScaleConfig(),
+      encryption: undefined,
+      alarms: { emails: ['ops@example.com'] },
+      ...extra,
+    });
   const ofType = (resources: Record<string, unknown>, type: string) =>
     Object.entries(resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -39,17 +39,37 @@ function findProjectRoot(): string {
 }
 
 const projectRoot = findProjectRoot();
-const venvDir = join(projectRoot, '.venv');
-const binDir = join(venvDir, 'bin');
-const stampFile = join(venvDir, '.ecs-pilot-requirements.sha256');
-const requirementsFile = join(projectRoot, 'local', 'requirements.txt');
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-// Outside .venv so a failed `venv --clear` cannot delete the lock out from under its owner.
-const lockFile = join(tmpdir(), `ecs-pilot-venv-${sha256(projectRoot).slice(0, 12)}.lock`);
 
-function run(cmd: string, args: string[]): Promise<RunResult> {
+/** A Python virtual environment of the project, built from one pinned requirements file. */
+interface PythonEnv {
+  dir: string;
+  requirementsFile: string;
+  /** What the install step announces, e.g. "moto and cfn-lint". */
+  installs: string;
+}
+
+/** moto (the emulator) and cfn-lint. */
+const MAIN_ENV: PythonEnv = {
+  dir: join(projectRoot, '.venv'),
+  requirementsFile: join(projectRoot, 'local', 'requirements.txt'),
+  installs: 'moto and cfn-lint',
+};
+
+/**
+ * Checkov, in a venv of its own inside .venv: it pins boto3/botocore to versions far older than the
+ * ones moto is released against, so sharing moto's venv would downgrade the emulator's AWS models.
+ */
+const CHECKOV_ENV: PythonEnv = {
+  dir: join(projectRoot, '.venv', 'checkov'),
+  requirementsFile: join(projectRoot, 'local', 'checkov-requirements.txt'),
+  installs: 'Checkov',
+};
+
+/** Runs a command to completion, collecting its output (`cwd` defaults to this process's). */
+export function run(cmd: string, args: string[], cwd?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -71,7 +91,9 @@ function isAlive(pid: number): boolean {
 }
 
 // Two test workers or a demo plus a test run may both find the venv missing; only one may build it.
-async function withLock<T>(fn: () => Promise<T>, log: Log): Promise<T> {
+// The lock is outside the venv so a failed `venv --clear` cannot delete it out from under its owner.
+async function withLock<T>(env: PythonEnv, fn: () => Promise<T>, log: Log): Promise<T> {
+  const lockFile = join(tmpdir(), `ecs-pilot-venv-${sha256(env.dir).slice(0, 12)}.lock`);
   const deadline = Date.now() + 10 * 60_000;
   for (let announced = false; ; announced = true) {
     try {
@@ -101,40 +123,72 @@ async function withLock<T>(fn: () => Promise<T>, log: Log): Promise<T> {
 }
 
 /** Creates `<projectRoot>/.venv` with local/requirements.txt installed; instant when already up to date. */
-export async function ensureVenv(opts: { log?: Log } = {}): Promise<{ python: string; binDir: string }> {
-  const log = opts.log ?? (() => {});
+export const ensureVenv = (opts: { log?: Log } = {}) => ensurePythonEnv(MAIN_ENV, opts.log);
+
+/**
+ * Creates `<projectRoot>/.venv/checkov` with local/checkov-requirements.txt installed; instant when up
+ * to date. The main venv comes first: creating it later (`venv --clear`) would delete this one.
+ */
+export async function ensureCheckovVenv(
+  opts: { log?: Log } = {},
+): Promise<{ python: string; binDir: string }> {
+  await ensureVenv(opts);
+  return ensurePythonEnv(CHECKOV_ENV, opts.log);
+}
+
+async function ensurePythonEnv(
+  env: PythonEnv,
+  log: Log = () => {},
+): Promise<{ python: string; binDir: string }> {
+  const venvDir = env.dir;
+  const binDir = join(venvDir, 'bin');
   const python = join(binDir, 'python');
-  const wanted = sha256(await readFile(requirementsFile));
+  const stampFile = join(venvDir, '.ecs-pilot-requirements.sha256');
+  const wanted = sha256(await readFile(env.requirementsFile));
   const upToDate = async (): Promise<boolean> =>
     existsSync(python) && (await readFile(stampFile, 'utf8').catch(() => '')).trim() === wanted;
   if (await upToDate()) return { python, binDir };
 
-  return withLock(async () => {
-    if (await upToDate()) return { python, binDir };
+  return withLock(
+    env,
+    async () => {
+      if (await upToDate()) return { python, binDir };
 
-    // A half-built venv (e.g. ensurepip missing) has python but no pip; rebuild it rather than patch it.
-    if (!existsSync(python) || !existsSync(join(binDir, 'pip'))) {
-      const probe = await run('python3', ['--version']).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') throw new Error(NO_PYTHON, { cause: err });
-        throw err;
-      });
-      if (probe.code !== 0) throw new Error(NO_PYTHON);
-      log(`Creating Python venv at ${venvDir}...`);
-      const made = await run('python3', ['-m', 'venv', '--clear', venvDir]);
-      if (made.code !== 0) {
-        const output = made.stdout + made.stderr;
-        if (/ensurepip|No module named venv|python3-venv/i.test(output)) throw new Error(NO_VENV);
-        throw new Error(`python3 -m venv failed:\n${lastLines(output)}`);
+      // A half-built venv (e.g. ensurepip missing) has python but no pip; rebuild it rather than patch it.
+      if (!existsSync(python) || !existsSync(join(binDir, 'pip'))) {
+        const probe = await run('python3', ['--version']).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') throw new Error(NO_PYTHON, { cause: err });
+          throw err;
+        });
+        if (probe.code !== 0) throw new Error(NO_PYTHON);
+        log(`Creating Python venv at ${venvDir}...`);
+        const made = await run('python3', ['-m', 'venv', '--clear', venvDir]);
+        if (made.code !== 0) {
+          const output = made.stdout + made.stderr;
+          if (/ensurepip|No module named venv|python3-venv/i.test(output)) throw new Error(NO_VENV);
+          throw new Error(`python3 -m venv failed:\n${lastLines(output)}`);
+        }
       }
-    }
 
-    log('Installing moto and cfn-lint into .venv (takes a minute the first time)...');
-    const pipArgs = ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', requirementsFile];
-    const pip = await run(python, pipArgs);
-    if (pip.code !== 0) throw new Error(`pip install failed:\n${lastLines(pip.stdout + pip.stderr)}`);
-    await writeFile(stampFile, `${wanted}\n`);
-    return { python, binDir };
-  }, log);
+      log(
+        `Installing ${env.installs} into ${relative(projectRoot, venvDir)} (takes a minute the first time)...`,
+      );
+      const pipArgs = [
+        '-m',
+        'pip',
+        'install',
+        '-q',
+        '--disable-pip-version-check',
+        '-r',
+        env.requirementsFile,
+      ];
+      const pip = await run(python, pipArgs);
+      if (pip.code !== 0) throw new Error(`pip install failed:\n${lastLines(pip.stdout + pip.stderr)}`);
+      await writeFile(stampFile, `${wanted}\n`);
+      return { python, binDir };
+    },
+    log,
+  );
 }
 
 function freePort(): Promise<number> {

@@ -10,6 +10,7 @@ import {
   type Statement,
 } from '../kernel/deploy/cfn.js';
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
+import { ACCOUNT_IAM_POLICIES_DECIDE, encryptionKey } from '../kernel/deploy/encryption.js';
 import { MAX_PATTERN_CHARS, patternSize } from '../kernel/deploy/patterns.js';
 import {
   bufferedFunction,
@@ -67,8 +68,10 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
   const dlqArn = arn('AlertsDeadLetterQueue');
   const ruleArn = arn('AlertsRule');
   const functionName = `${prefix}-${ALERTS_FUNCTION}`;
+  const key = encryptionKey(config.encryption);
 
-  const resources: Record<string, unknown> = {
+  // With config `encryption`, the topic uses that key (applied with the rest of the stack's data).
+  const topicKey: Record<string, unknown> = {
     AlertsKey: {
       Type: 'AWS::KMS::Key',
       ...RETAIN,
@@ -77,17 +80,7 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
         EnableKeyRotation: true,
         KeyPolicy: {
           Version: '2012-10-17',
-          Statement: [
-            {
-              // The default key policy: the account's IAM policies decide who uses the key (here,
-              // only the stopAlert role, through its own policy).
-              Sid: 'AccountIamPoliciesDecide',
-              Effect: 'Allow',
-              Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') },
-              Action: 'kms:*',
-              Resource: '*',
-            },
-          ],
+          Statement: [ACCOUNT_IAM_POLICIES_DECIDE],
         },
       },
     },
@@ -95,12 +88,15 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
       Type: 'AWS::KMS::Alias',
       Properties: { AliasName: `alias/${prefix}-alerts`, TargetKeyId: { Ref: 'AlertsKey' } },
     },
+  };
+  const resources: Record<string, unknown> = {
+    ...(key === undefined ? topicKey : {}),
     AlertsTopic: {
       Type: 'AWS::SNS::Topic',
       Properties: {
         TopicName: `${prefix}-alerts`,
         DisplayName: 'ecs-pilot alerts',
-        KmsMasterKeyId: { Ref: 'AlertsKey' },
+        ...(key === undefined ? { KmsMasterKeyId: { Ref: 'AlertsKey' } } : {}),
       },
     },
     ...bufferQueues('Alerts', `${prefix}-alerts`, config.delivery),
@@ -151,11 +147,11 @@ export function alertsStack(config: Config, names: { prefix: string; configFile:
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       Resource: [arn('AlertsStateTable')],
     },
-    ...alertPublishStatements(),
+    ...alertPublishStatements(key !== undefined),
     // Read-only, and without resource-level permissions: it must be "*".
     { Effect: 'Allow', Action: ['ecs:DescribeTaskDefinition'], Resource: ['*'] },
   ];
-  Object.assign(resources, lambdaRole('StopAlertRole', functionName, statements));
+  Object.assign(resources, lambdaRole('StopAlertRole', functionName, statements, key));
 
   const functions: Record<string, FunctionDefinition> = {
     [ALERTS_FUNCTION]: bufferedFunction({

@@ -77,3 +77,41 @@ export const stackTagsSchema = z._default(
     ),
   {},
 );
+
+const kmsKeyArn = z
+  .string()
+  .check(
+    z.regex(
+      /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]{1,128}$/,
+      'a KMS key ARN like arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    ),
+  );
+
+/**
+ * Customer managed encryption of everything the stack keeps at rest (queues, tables, topics, the
+ * functions' logs and environments); default none (SSE-SQS, DynamoDB's and Lambda's own keys, the
+ * stop-alerts topic's own key). `kms` creates one key in the stack; `{ kmsKeyArn }` uses yours,
+ * whose key policy must allow what README "Security review" lists.
+ */
+export const encryptionSchema = z.optional(z.union([z.literal('kms'), z.strictObject({ kmsKeyArn })]));
+
+/** Point-in-time recovery (35 days of continuous backups) on the state tables; default on. */
+export const pointInTimeRecoverySchema = z._default(z.boolean(), true);
+
+/**
+ * SQS, DynamoDB, SNS, CloudWatch Logs and Lambda use only a key in their own Region: a key ARN of
+ * another Region than the stage's would fail the deploy.
+ */
+export function checkKeyRegion(config: Record<string, unknown>, ctx: z.core.$RefinementCtx): void {
+  const encryption = config.encryption as { kmsKeyArn?: unknown } | undefined;
+  const keyArn = typeof encryption === 'object' && encryption !== null ? encryption.kmsKeyArn : undefined;
+  if (typeof keyArn !== 'string') return;
+  const region = typeof config.region === 'string' ? config.region : 'us-east-1';
+  const keyRegion = keyArn.split(':')[3];
+  if (keyRegion && keyRegion !== region)
+    ctx.addIssue({
+      code: 'custom',
+      message: `the key is in ${keyRegion} but the stage deploys to ${region}: the services use keys of their own Region only`,
+      path: ['encryption', 'kmsKeyArn'],
+    });
+}

@@ -7,7 +7,14 @@ import { imagesSchema } from '../images/config.js';
 import { scheduleSchema } from '../schedules/config.js';
 import { checkScaledServices, scalerSchema, TICK_MAX_CONCURRENCY } from '../scaling/config.js';
 import { checkLegacyBuckets, uploadTriggerSchema } from '../uploads/config.js';
-import { alarmsSchema, logRetentionSchema, stackTagsSchema } from './operations.js';
+import {
+  alarmsSchema,
+  checkKeyRegion,
+  encryptionSchema,
+  logRetentionSchema,
+  pointInTimeRecoverySchema,
+  stackTagsSchema,
+} from './operations.js';
 
 /**
  * The declarative config, one YAML file per stage: one section per automation (each in its own
@@ -152,10 +159,15 @@ export const configSchema = z
     logRetentionDays: logRetentionSchema,
     /** Tags on the stack and every taggable resource in it; default none. */
     tags: stackTagsSchema,
+    /** A customer managed KMS key for everything at rest: `kms` (the stack creates one) or `{ kmsKeyArn }`; default none. */
+    encryption: encryptionSchema,
+    /** Point-in-time recovery on the DynamoDB state tables; default true. */
+    pointInTimeRecovery: pointInTimeRecoverySchema,
   })
   .check(z.superRefine(checkUniqueNames, { when: () => true }))
   .check(z.superRefine(checkScaledServices, { when: () => true }))
   .check(z.superRefine(checkReservedConcurrency, { when: () => true }))
-  .check(z.superRefine(checkLegacyBuckets, { when: () => true }));
+  .check(z.superRefine(checkLegacyBuckets, { when: () => true }))
+  .check(z.superRefine(checkKeyRegion, { when: () => true }));
 
 export type Config = z.infer<typeof configSchema>;

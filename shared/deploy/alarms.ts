@@ -139,8 +139,9 @@ export function alarmsTopicResources(prefix: string, emails: readonly string[]):
   const resources: Record<string, unknown> = {
     [ALARMS_TOPIC_ID]: {
       Type: 'AWS::SNS::Topic',
-      // Not KMS-encrypted: CloudWatch cannot publish to a topic under the AWS-managed SNS key, and
-      // alarm messages carry names and counts only. With a customer key, use alarms.topicArn.
+      // Not KMS-encrypted by default: CloudWatch cannot publish to a topic under the AWS-managed SNS
+      // key, and alarm messages carry names and counts only. With config `encryption` it uses that
+      // key (the stack's key policy lets CloudWatch use it).
       Properties: { TopicName: `${prefix}-alarms`, DisplayName: 'ecs-pilot alarms' },
     },
     AlarmsTopicPolicy: {

@@ -13,6 +13,13 @@ import { schedulesStack } from '../schedules/deploy.js';
 import { uploadsStack } from '../uploads/deploy.js';
 import { alarmResources, alarmRoute, alarmsTopicResources, CLOUDWATCH_KEY_STATEMENT } from './alarms.js';
 import { dashboardResource, type DashboardInputs } from './dashboard.js';
+import {
+  applyAtRest,
+  encryptionKey,
+  logGroupId,
+  STACK_KEY_ID,
+  stackKeyResources,
+} from '../kernel/deploy/encryption.js';
 
 /** Everything serverless.yml takes from the config: one source, no pattern written twice. */
 export interface Stack {
@@ -30,7 +37,12 @@ export interface Stack {
   /** The namespace of the functions' EMF metrics: one per stage, so stages never mix. */
   metricsNamespace: string;
   functions: Record<string, FunctionDefinition>;
-  resources: { Resources: Record<string, unknown>; Outputs: Record<string, unknown> };
+  resources: {
+    Resources: Record<string, unknown>;
+    Outputs: Record<string, unknown>;
+    /** Properties osls merges into the resources it generates (the functions' log groups). */
+    extensions?: Record<string, { Properties: Record<string, unknown> }>;
+  };
 }
 
 /** The config file for a stage: ECS_PILOT_CONFIG when set, else config/<stage>.yml. */
@@ -58,12 +70,25 @@ export function buildStack(
     if (reserved !== undefined && functions[name])
       Object.assign(functions[name], { reservedConcurrency: reserved });
   }
-  const resources = Object.assign({}, ...parts.map((p) => p.resources)) as Record<string, unknown>;
+  const key = encryptionKey(config.encryption);
+  const resources = Object.assign(
+    config.encryption === 'kms' ? stackKeyResources(names.prefix) : {},
+    ...parts.map((p) => p.resources),
+  ) as Record<string, unknown>;
   const metricsNamespace = metricsNamespaceFor(options.stage);
   Object.assign(
     resources,
     operationsResources(config, names.prefix, resources, Object.keys(functions), metricsNamespace),
   );
+  // With a key, every function's environment and log group use it too.
+  const extensions: NonNullable<Stack['resources']['extensions']> = {};
+  if (key !== undefined) {
+    for (const [name, fn] of Object.entries(functions)) {
+      fn.kmsKeyArn = key;
+      extensions[logGroupId(name)] = { Properties: { KmsKeyId: key } };
+    }
+  }
+  const atRest = applyAtRest(resources, { key, pointInTimeRecovery: config.pointInTimeRecovery });
   return {
     region: config.region,
     logLevel: config.logLevel,
@@ -73,8 +98,9 @@ export function buildStack(
     metricsNamespace,
     functions,
     resources: {
-      Resources: resources,
+      Resources: atRest,
       Outputs: Object.assign({}, ...parts.map((p) => p.outputs ?? {})) as Record<string, unknown>,
+      ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
     },
   };
 }
@@ -97,10 +123,13 @@ function operationsResources(
     if (route.kind === 'stack-topic' && route.logicalId === 'AlarmsTopic') {
       Object.assign(added, alarmsTopicResources(prefix, config.alarms.emails));
     }
-    if (route.kind === 'stack-topic' && route.logicalId === 'AlertsTopic') {
-      // The stop-alerts topic is encrypted with the stack's key: CloudWatch must be allowed to use it.
-      const key = resources.AlertsKey as { Properties: { KeyPolicy: { Statement: unknown[] } } } | undefined;
-      key?.Properties.KeyPolicy.Statement.push(CLOUDWATCH_KEY_STATEMENT);
+    // A stack topic encrypted with a key of the stack (the stop-alerts topic's own, or the one of
+    // `encryption: kms` for either topic): CloudWatch must be allowed to use that key.
+    if (route.kind === 'stack-topic') {
+      const keyId = config.encryption === 'kms' ? STACK_KEY_ID : 'AlertsKey';
+      const key = resources[keyId] as { Properties: { KeyPolicy: { Statement: unknown[] } } } | undefined;
+      if (keyId === STACK_KEY_ID || route.logicalId === 'AlertsTopic')
+        key?.Properties.KeyPolicy.Statement.push(CLOUDWATCH_KEY_STATEMENT);
     }
     Object.assign(
       added,

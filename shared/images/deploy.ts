@@ -11,6 +11,7 @@ import {
   type Statement,
 } from '../kernel/deploy/cfn.js';
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
+import { encryptionKey } from '../kernel/deploy/encryption.js';
 import { clusterArn } from '../kernel/launch/deploy.js';
 import { clusterName, isClusterPattern } from './clusters.js';
 import { parseS3Uri } from './scan-file.js';
@@ -193,13 +194,18 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
   if (!images) return { functions: {}, resources: {} };
   const { prefix } = names;
   const functionName = `${prefix}-${IMAGES_FUNCTION}`;
+  const key = encryptionKey(config.encryption);
   const resources: Record<string, unknown> = {
     ImagesDeadLetterQueue: deadLetterQueue(`${prefix}-images-dlq`),
     // Scheduler's own role: invoke this one function, and dead-letter what it cannot deliver.
-    ImagesSchedulerRole: schedulerRole('invoke-enforce-images', [
-      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn(IMAGES_FUNCTION_ID)] },
-      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
-    ]),
+    ImagesSchedulerRole: schedulerRole(
+      'invoke-enforce-images',
+      [
+        { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn(IMAGES_FUNCTION_ID)] },
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
+      ],
+      key,
+    ),
     ImagesSchedule: {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
@@ -219,22 +225,27 @@ export function imagesStack(config: Config, names: { prefix: string; configFile:
         },
       },
     },
-    ...lambdaRole('EnforceImagesRole', functionName, [
-      ...imagesStatements(images),
-      // Failed async invocations go to the dead-letter queue through the function's own role.
-      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
-      ...(config.alerts
-        ? [
-            ...alertPublishStatements(),
-            // Broken references are alerted once, claimed in the alerts' state table.
-            {
-              Effect: 'Allow' as const,
-              Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
-              Resource: [arn('AlertsStateTable')],
-            },
-          ]
-        : []),
-    ]),
+    ...lambdaRole(
+      'EnforceImagesRole',
+      functionName,
+      [
+        ...imagesStatements(images),
+        // Failed async invocations go to the dead-letter queue through the function's own role.
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ImagesDeadLetterQueue')] },
+        ...(config.alerts
+          ? [
+              ...alertPublishStatements(key !== undefined),
+              // Broken references are alerted once, claimed in the alerts' state table.
+              {
+                Effect: 'Allow' as const,
+                Action: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+                Resource: [arn('AlertsStateTable')],
+              },
+            ]
+          : []),
+      ],
+      key,
+    ),
   };
   const fn: ImagesFunctionDefinition = {
     handler: 'functions/enforce-images.handler',

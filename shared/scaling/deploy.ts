@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { TICK_MAX_CONCURRENCY, type ScalerConfig } from './config.js';
 import { parseQueueReference, serviceIdentity } from './resources.js';
+import { encryptionKey } from '../kernel/deploy/encryption.js';
 import {
   arn,
   lambdaRole,
@@ -146,6 +147,7 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
   if (config.scalers.length === 0) return { functions: {}, resources: {} };
   const { prefix } = names;
   const functionName = `${prefix}-${SCALING_FUNCTION}`;
+  const key = encryptionKey(config.encryption);
   const resources: Record<string, unknown> = {
     ScalerStateTable: {
       // One item per scaler (its scale-in timer and version): tiny, read and written a few times a minute.
@@ -177,11 +179,15 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
     },
     // Invocations Scheduler could not deliver (function missing, throttled past the event age…).
     ScalingScheduleDeadLetterQueue: deadLetterQueue(`${prefix}-scaling-schedule-dlq`),
-    ScalingSchedulerRole: schedulerRole('invoke-scale-queues', [
-      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn(SCALING_FUNCTION_ID)] },
-      // Scheduler writes undeliverable invocations to the DLQ with this role.
-      { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ScalingScheduleDeadLetterQueue')] },
-    ]),
+    ScalingSchedulerRole: schedulerRole(
+      'invoke-scale-queues',
+      [
+        { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn(SCALING_FUNCTION_ID)] },
+        // Scheduler writes undeliverable invocations to the DLQ with this role.
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arn('ScalingScheduleDeadLetterQueue')] },
+      ],
+      key,
+    ),
     ScalingSchedule: {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
@@ -200,7 +206,7 @@ export function scalersStack(config: Config, names: { prefix: string; configFile
         },
       },
     },
-    ...lambdaRole('ScaleQueuesRole', functionName, scalingStatements(config.scalers)),
+    ...lambdaRole('ScaleQueuesRole', functionName, scalingStatements(config.scalers), key),
   };
   const fn: ScheduledFunction = {
     handler: 'functions/scale-queues.handler',

@@ -17,6 +17,7 @@ import {
   idempotencyTable,
 } from '../kernel/deploy/queues.js';
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
+import { encryptionKey } from '../kernel/deploy/encryption.js';
 import { clusterArn } from '../kernel/launch/deploy.js';
 import { launchStatements } from '../kernel/launch/deploy.js';
 import { slotWindowMinutes } from './slot.js';
@@ -138,17 +139,22 @@ export function schedulesStack(
 ): AutomationStack {
   if (config.schedules.length === 0) return { functions: {}, resources: {} };
   const { prefix } = names;
+  const key = encryptionKey(config.encryption);
   const resources: Record<string, unknown> = {
     ...bufferQueues('Schedules', `${prefix}-schedules`, config.delivery),
     ...idempotencyTable(prefix),
     // Scheduler's own role: it may only put slots on the schedules queue (and its DLQ).
-    SchedulerRole: schedulerRole('send-slots', [
-      {
-        Effect: 'Allow',
-        Action: ['sqs:SendMessage'],
-        Resource: [arn('SchedulesQueue'), arn('SchedulesDeadLetterQueue')],
-      },
-    ]),
+    SchedulerRole: schedulerRole(
+      'send-slots',
+      [
+        {
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: [arn('SchedulesQueue'), arn('SchedulesDeadLetterQueue')],
+        },
+      ],
+      key,
+    ),
   };
   for (const schedule of config.schedules)
     resources[scheduleId(schedule)] = scheduleResource(schedule, prefix);
@@ -157,13 +163,18 @@ export function schedulesStack(
   const functionName = `${prefix}-${SCHEDULES_FUNCTION}`;
   Object.assign(
     resources,
-    lambdaRole('RunScheduleRole', functionName, [
-      ...bufferStatements('Schedules'),
-      idempotencyStatement,
-      ...config.schedules.flatMap((s) => [...launchStatements(s.task), ...overlapStatements(s)]),
-      // A slot that finally cannot start is also mailed, when stop alerts are configured.
-      ...(config.alerts ? alertPublishStatements() : []),
-    ]),
+    lambdaRole(
+      'RunScheduleRole',
+      functionName,
+      [
+        ...bufferStatements('Schedules'),
+        idempotencyStatement,
+        ...config.schedules.flatMap((s) => [...launchStatements(s.task), ...overlapStatements(s)]),
+        // A slot that finally cannot start is also mailed, when stop alerts are configured.
+        ...(config.alerts ? alertPublishStatements(key !== undefined) : []),
+      ],
+      key,
+    ),
   );
   return {
     functions: {

@@ -23,6 +23,7 @@ import {
   idempotencyTable,
   ruleDeliveryPolicy,
 } from '../kernel/deploy/queues.js';
+import { encryptionKey } from '../kernel/deploy/encryption.js';
 
 /**
  * What the key lookup needs (see key.ts): HeadObject is s3:GetObject, or s3:GetObjectVersion with a
@@ -203,16 +204,21 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
   const functionName = `${prefix}-${UPLOADS_FUNCTION}`;
   Object.assign(
     resources,
-    lambdaRole('UploadToTaskRole', functionName, [
-      ...bufferStatements('Uploads'),
-      idempotencyStatement,
-      ...config.uploads.flatMap((t) => launchStatements(t.task)),
-      ...objectLookupStatements(config.uploads),
-      // Batches: writing manifests, nothing else in the bucket (the claims live in the idempotency table).
-      ...(gathering
-        ? [{ Effect: 'Allow' as const, Action: ['s3:PutObject'], Resource: [manifestObjects()] }]
-        : []),
-    ]),
+    lambdaRole(
+      'UploadToTaskRole',
+      functionName,
+      [
+        ...bufferStatements('Uploads'),
+        idempotencyStatement,
+        ...config.uploads.flatMap((t) => launchStatements(t.task)),
+        ...objectLookupStatements(config.uploads),
+        // Batches: writing manifests, nothing else in the bucket (the claims live in the idempotency table).
+        ...(gathering
+          ? [{ Effect: 'Allow' as const, Action: ['s3:PutObject'], Resource: [manifestObjects()] }]
+          : []),
+      ],
+      encryptionKey(config.encryption),
+    ),
   );
   const functions: Record<string, FunctionDefinition> = {
     [UPLOADS_FUNCTION]: bufferedFunction({

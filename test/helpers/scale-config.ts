@@ -5,7 +5,8 @@
  * automation names allow, every trigger has a prefix, a suffix and size bounds, and every launch has
  * a cap (which adds ListTasks grants) and a task size, every other trigger batches (the manifest
  * bucket and its policy), and every schedule a maximum runtime (which adds StopTask grants and the
- * sweep schedule).
+ * sweep schedule). Encryption is on (`encryption: kms`): it adds each role's grant on the key and
+ * the key's properties on every queue, table, topic and log group.
  */
 export const MAX_SCALE = { uploads: 50, schedules: 100, scalers: 25, clusters: 3, buckets: 3 } as const;
 
@@ -35,6 +36,7 @@ export function maxScaleConfig(): Record<string, unknown> {
   return {
     region: 'eu-west-1',
     logLevel: 'INFO',
+    encryption: 'kms',
     // 50 stack tags of the longest form: they must not multiply the template past 1 MB.
     tags: Object.fromEntries(
       Array.from({ length: 50 }, (_, i) => [pad(`tag-${String(i).padStart(2, '0')}-`, 128), 'v'.repeat(256)]),

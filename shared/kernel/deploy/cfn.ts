@@ -1,4 +1,4 @@
-import { packPolicies, policyDocument, type Statement } from './iam.js';
+import { keyStatement, packPolicies, policyDocument, type Statement } from './iam.js';
 
 /** A CloudFormation value: a literal or an intrinsic function. */
 export type Cfn = string | { 'Fn::Sub': string } | { Ref: string } | { 'Fn::GetAtt': [string, string] };
@@ -18,6 +18,8 @@ export interface FunctionDefinition {
   package: { patterns: string[] };
   environment: Record<string, unknown>;
   events: Record<string, unknown>[];
+  /** The key that encrypts the environment (config `encryption`); default Lambda's own. */
+  kmsKeyArn?: unknown;
 }
 
 /** What one automation adds to the service: its functions and CloudFormation resources and outputs. */
@@ -71,12 +73,14 @@ function role(
  * One role per function, trusted by Lambda only, writing only to its own log group: the resources
  * to add to the stack under `id`. Its statements are merged (same permissions, fewer characters) and
  * packed into its inline policy and, past IAM's 10,240 characters, customer-managed policies
- * (`<id>Policy2`, …) that the role references, so the role is never created without them.
+ * (`<id>Policy2`, …) that the role references, so the role is never created without them. With
+ * `key` (config `encryption`), it also gets what its statements need on that key (`keyStatement`).
  */
 export function lambdaRole(
   id: string,
   functionName: string,
   statements: Statement[],
+  key?: Cfn,
 ): Record<string, unknown> {
   const logs: Statement = {
     Effect: 'Allow',
@@ -87,7 +91,8 @@ export function lambdaRole(
       ),
     ],
   };
-  const { inline, managed } = packPolicies(id, [logs, ...statements]);
+  const onKey = keyStatement(statements, key, { functionRole: true });
+  const { inline, managed } = packPolicies(id, [logs, ...statements, ...(onKey ? [onKey] : [])]);
   const policyIds = managed.map((_, index) => `${id}Policy${index + 2}`);
   const resources: Record<string, unknown> = {
     [id]: role(
@@ -111,9 +116,15 @@ export function lambdaRole(
 
 /**
  * The role an EventBridge Scheduler schedule acts with: only Scheduler in this account may assume it,
- * and it may do only what `statements` allow (deliver to its one target and dead-letter queue).
+ * and it may do only what `statements` allow (deliver to its one target and dead-letter queue), plus
+ * what that needs on `key` when the queues are encrypted with it.
  */
-export function schedulerRole(policyName: string, statements: Statement[]): Record<string, unknown> {
+export function schedulerRole(
+  policyName: string,
+  statements: Statement[],
+  key?: Cfn,
+): Record<string, unknown> {
+  const onKey = keyStatement(statements, key, { functionRole: false });
   return role(
     {
       Effect: 'Allow',
@@ -122,6 +133,6 @@ export function schedulerRole(policyName: string, statements: Statement[]): Reco
       Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
     },
     policyName,
-    statements,
+    onKey ? [...statements, onKey] : statements,
   );
 }

@@ -204,3 +204,47 @@ export function packPolicies(role: string, statements: readonly Statement[]): Pa
   }
   return { inline: inline!, managed };
 }
+
+const isStackResource = (resource: unknown) =>
+  typeof resource === 'object' && resource !== null && ('Fn::GetAtt' in resource || 'Ref' in resource);
+
+/**
+ * What a role needs on the key for what its statements already do to this stack's queues, tables
+ * and topics (all encrypted with it), and for its function's environment:
+ * - SQS: a producer needs kms:GenerateDataKey and kms:Decrypt, a consumer kms:Decrypt (SQS
+ *   developer guide, "Key management");
+ * - SNS: a publisher needs kms:GenerateDataKey* and kms:Decrypt (SNS developer guide);
+ * - DynamoDB item reads and writes: what the AWS CDK grants for read/write on a CMK table
+ *   (kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:ReEncrypt*, kms:GenerateDataKey*);
+ * - a Lambda environment encrypted with the key: kms:Decrypt by the function's role.
+ * Undefined when there is no key or nothing needs it.
+ */
+export function keyStatement(
+  statements: readonly Statement[],
+  key: unknown,
+  options: { functionRole: boolean },
+): Statement | undefined {
+  if (key === undefined) return undefined;
+  const actions = new Set<string>(options.functionRole ? ['kms:Decrypt'] : []);
+  for (const statement of statements) {
+    if (!statement.Resource.some(isStackResource)) continue;
+    for (const action of statement.Action) {
+      if (action === 'sqs:SendMessage') ['kms:GenerateDataKey', 'kms:Decrypt'].forEach((a) => actions.add(a));
+      if (action === 'sqs:ReceiveMessage') actions.add('kms:Decrypt');
+      if (action === 'sns:Publish') ['kms:GenerateDataKey*', 'kms:Decrypt'].forEach((a) => actions.add(a));
+      if (
+        /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchGetItem|BatchWriteItem)$/.test(
+          action,
+        )
+      )
+        ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'].forEach(
+          (a) => actions.add(a),
+        );
+    }
+  }
+  if (actions.size === 0) return undefined;
+  // kms:GenerateDataKey* already grants kms:GenerateDataKey.
+  const wildcards = [...actions].filter((a) => a.endsWith('*')).map((a) => a.slice(0, -1));
+  const needed = [...actions].filter((a) => a.endsWith('*') || !wildcards.some((w) => a.startsWith(w)));
+  return { Effect: 'Allow', Action: needed.sort(), Resource: [key] };
+}

@@ -13,6 +13,8 @@ import {
   toArray,
 } from '../../helpers/template';
 import { MAX_SCALE, maxScaleConfig } from '../../helpers/scale-config';
+import { CMK_CHECKS, expectSecureDefaults } from '../../helpers/security';
+import { runCheckov, type CheckovReport } from '../../../local/checkov';
 
 /**
  * The stack at the largest scale the README promises, packaged with `sls package`, against the
@@ -28,6 +30,8 @@ const WORST = { Partition: 'aws-us-gov', Region: 'ap-southeast-7', AccountId: '1
 
 let template: PackagedTemplate;
 let templateText: string;
+let templatePath: string;
+let checkov: CheckovReport;
 
 /** What a resource's ARN (GetAtt Arn) or Ref will be at deploy time; 256 characters when unknown. */
 function deployedValue(id: string, attribute: 'Arn' | 'Ref'): string {
@@ -84,9 +88,11 @@ describe('Packaged template at the maximum scale (sls package)', () => {
     await mkdir(join(projectRoot, '.build/scale-test-config'), { recursive: true });
     await writeFile(join(projectRoot, CONFIG_FILE), stringify(maxScaleConfig()));
     await rm(join(projectRoot, OUT_DIR), { recursive: true, force: true });
-    const path = await packageStage(STAGE, { outDir: OUT_DIR, configFile: CONFIG_FILE });
-    templateText = await readFile(path, 'utf8');
-    template = await readTemplate(path);
+    templatePath = await packageStage(STAGE, { outDir: OUT_DIR, configFile: CONFIG_FILE });
+    templateText = await readFile(templatePath, 'utf8');
+    template = await readTemplate(templatePath);
+    // Here, not in its test: the first run installs Checkov (about a minute).
+    checkov = await runCheckov(templatePath);
   }, 600_000);
 
   afterAll(async () => {
@@ -206,7 +212,7 @@ describe('Packaged template at the maximum scale (sls package)', () => {
     }
   });
 
-  it('retains the tables whose loss makes redeliveries act twice, the alerts key and the manifest bucket', () => {
+  it('retains the tables whose loss makes redeliveries act twice, the key they are encrypted with and the manifest bucket', () => {
     const retained = Object.entries(template.Resources)
       .filter(
         ([, r]) =>
@@ -216,6 +222,20 @@ describe('Packaged template at the maximum scale (sls package)', () => {
       .map(([id]) => id)
       .sort();
 
-    expect(retained).toEqual(['AlertsKey', 'AlertsStateTable', 'IdempotencyTable', 'UploadsManifestBucket']);
+    expect(retained).toEqual(['AlertsStateTable', 'IdempotencyTable', 'StackKey', 'UploadsManifestBucket']);
+  });
+
+  it('passes Checkov with encryption on: no unskipped failure, the customer-managed-key checks passing', () => {
+    expect(checkov.encrypted).toBe(true);
+    expect(checkov.parsingErrors).toBe(0);
+    expect(checkov.failed, JSON.stringify(checkov.failed, null, 2)).toEqual([]);
+    expect(checkov.skipped.filter((s) => CMK_CHECKS.includes(s.id))).toEqual([]);
+    console.log(
+      `Checkov at ${JSON.stringify(MAX_SCALE)}: ${checkov.passed.length} passed, ${checkov.failed.length} failed, ${checkov.skipped.length} skipped`,
+    );
+  });
+
+  it('closes the gaps Checkov found: deployment bucket, point-in-time recovery, ListTasks scoped by cluster', () => {
+    expectSecureDefaults(template);
   });
 });

@@ -59,6 +59,7 @@ describe('Function: parseConfig', () => {
         scalers: [],
         alarms: { enabled: true, emails: [] },
         logRetentionDays: 30,
+        pointInTimeRecovery: true,
         tags: {},
       });
     });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../shared/kernel/errors.js';
 import { parseConfig } from '../../../../shared/config/load.js';
 
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
 const issuesOf = (raw: Record<string, unknown>): readonly string[] => {
   try {
     parseConfig(raw);
@@ -60,6 +62,36 @@ describe('Schema: operations (alarms, logRetentionDays, tags)', () => {
     ]);
     expect(issuesOf({ alarms: { email: ['a@b.co'] } })).toEqual([
       expect.stringMatching(/^alarms\.email: unknown key/),
+    ]);
+  });
+
+  it('defaults to no customer managed key and point-in-time recovery on', () => {
+    const config = parseConfig({});
+
+    expect(config.encryption).toBeUndefined();
+    expect(config.pointInTimeRecovery).toBe(true);
+  });
+
+  it.each([
+    ['kms', 'kms'],
+    ['a key ARN in the stage’s Region', { kmsKeyArn: `${KEY_ARN}` }],
+  ])('accepts encryption: %s', (_, encryption) => {
+    expect(issuesOf({ region: 'eu-west-1', encryption })).toEqual([]);
+  });
+
+  it('refuses an encryption that is neither kms nor a key ARN, naming the field', () => {
+    expect(issuesOf({ encryption: 'aes' })).toEqual([expect.stringMatching(/^encryption: /)]);
+    expect(issuesOf({ encryption: { kmsKeyArn: 'alias/mine' } })).toEqual([
+      expect.stringMatching(/^encryption\.kmsKeyArn: a KMS key ARN like/),
+    ]);
+    expect(issuesOf({ pointInTimeRecovery: 'yes' })).toEqual([
+      expect.stringMatching(/^pointInTimeRecovery: /),
+    ]);
+  });
+
+  it('refuses a key of another Region than the stage’s', () => {
+    expect(issuesOf({ region: 'us-east-1', encryption: { kmsKeyArn: KEY_ARN } })).toEqual([
+      'encryption.kmsKeyArn: the key is in eu-west-1 but the stage deploys to us-east-1: the services use keys of their own Region only',
     ]);
   });
 });

@@ -34,6 +34,7 @@ describe('Schema: configSchema', () => {
         scalers: [],
         alarms: { enabled: true, emails: [] },
         logRetentionDays: 30,
+        pointInTimeRecovery: true,
         tags: {},
       });
     });

@@ -77,6 +77,7 @@ describe('Function: parseConfigText', () => {
       scalers: [],
       alarms: { enabled: true, emails: [] },
       logRetentionDays: 30,
+      pointInTimeRecovery: true,
       tags: {},
     });
   });

@@ -6,6 +6,8 @@ import { buildStack, configFileFor, packagedConfigFile } from '../../../../share
 import { UPLOADS_FUNCTION } from '../../../../shared/uploads/deploy';
 import { bucketId } from '../../../../shared/uploads/rules';
 import { rawTrigger } from '../fixtures';
+import { IAM_LIMITS, policySize, type Statement } from '../../../../shared/kernel/deploy/iam';
+import { maxScaleConfig } from '../../../helpers/scale-config';
 
 const repoFile = (path: string) => fileURLToPath(new URL(`../../../../${path}`, import.meta.url));
 const OPTIONS = { service: 'ecs-pilot', stage: 'dev', configFile: '.build/config/dev.json' };
@@ -206,3 +208,197 @@ describe('Function: buildStack reserved concurrency', () => {
     expect(stack.functions[UPLOADS_FUNCTION]).toMatchObject({ reservedConcurrency: 5 });
   });
 });
+
+describe('Function: buildStack (data at rest)', () => {
+  type Resource = { Type: string; Properties: Record<string, unknown> };
+  const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const STACK_KEY = { 'Fn::GetAtt': ['StackKey', 'Arn'] };
+  /** Every automation at the maximum scale, without encryption unless asked, with alarms to a topic of the stack's own. */
+  const everything = (extra: Record<string, unknown> = {}) =>
+    parseConfig({
+      ...maxScaleConfig(),
+      encryption: undefined,
+      alarms: { emails: ['ops@example.com'] },
+      ...extra,
+    });
+  const ofType = (resources: Record<string, unknown>, type: string) =>
+    Object.entries(resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+
+  it('keeps the services’ own encryption by default, with point-in-time recovery on every table', () => {
+    // Act
+    const stack = buildStack(everything(), OPTIONS);
+
+    // Assess
+    const resources = stack.resources.Resources;
+    expect(resources).not.toHaveProperty('StackKey');
+    expect(stack.resources.extensions).toBeUndefined();
+    for (const [id, queue] of ofType(resources, 'AWS::SQS::Queue')) {
+      expect(queue.Properties.SqsManagedSseEnabled, id).toBe(true);
+      expect(queue.Properties.KmsMasterKeyId, id).toBeUndefined();
+    }
+    const tables = ofType(resources, 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id).sort()).toEqual([
+      'AlertsStateTable',
+      'IdempotencyTable',
+      'ScalerStateTable',
+    ]);
+    for (const [id, table] of tables) {
+      expect(table.Properties.SSESpecification, id).toEqual({ SSEEnabled: true });
+      expect(table.Properties.PointInTimeRecoverySpecification, id).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+    }
+    expect(props(resources.AlertsTopic).KmsMasterKeyId).toEqual({ Ref: 'AlertsKey' });
+    expect(props(resources.AlarmsTopic).KmsMasterKeyId).toBeUndefined();
+    for (const fn of Object.values(stack.functions)) expect(fn.kmsKeyArn).toBeUndefined();
+  });
+
+  it('turns point-in-time recovery off when the config says so', () => {
+    // Act
+    const stack = buildStack(everything({ pointInTimeRecovery: false }), OPTIONS);
+
+    // Assess
+    for (const [id, table] of ofType(stack.resources.Resources, 'AWS::DynamoDB::Table'))
+      expect(table.Properties.PointInTimeRecoverySpecification, id).toEqual({
+        PointInTimeRecoveryEnabled: false,
+      });
+  });
+
+  it.each([
+    ['kms', 'kms' as const, STACK_KEY],
+    ['kmsKeyArn', { kmsKeyArn: KEY_ARN }, KEY_ARN],
+  ])(
+    'puts every queue, table, topic, log group and environment on the key (encryption: %s)',
+    (_, encryption, key) => {
+      // Act
+      const stack = buildStack(everything({ encryption }), OPTIONS);
+
+      // Assess
+      const resources = stack.resources.Resources;
+      const queues = ofType(resources, 'AWS::SQS::Queue');
+      expect(queues.length).toBeGreaterThan(3);
+      for (const [id, queue] of queues) {
+        expect(queue.Properties.KmsMasterKeyId, id).toEqual(key);
+        expect(queue.Properties.SqsManagedSseEnabled, id).toBeUndefined();
+      }
+      for (const [id, table] of ofType(resources, 'AWS::DynamoDB::Table'))
+        expect(table.Properties.SSESpecification, id).toEqual({
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: key,
+        });
+      const topics = ofType(resources, 'AWS::SNS::Topic');
+      expect(topics.map(([id]) => id).sort()).toEqual(['AlarmsTopic', 'AlertsTopic']);
+      for (const [id, topic] of topics) expect(topic.Properties.KmsMasterKeyId, id).toEqual(key);
+      // The stop-alerts topic's own key is replaced by the one key.
+      expect(resources).not.toHaveProperty('AlertsKey');
+      const names = Object.keys(stack.functions);
+      expect(names.length).toBe(5);
+      for (const name of names) expect(stack.functions[name]!.kmsKeyArn, name).toEqual(key);
+      expect(Object.keys(stack.resources.extensions ?? {}).sort()).toEqual(
+        names.map((n) => `${n[0]!.toUpperCase()}${n.slice(1)}LogGroup`).sort(),
+      );
+      for (const extension of Object.values(stack.resources.extensions ?? {}))
+        expect(extension).toEqual({ Properties: { KmsKeyId: key } });
+      expect(resources.StackKey !== undefined).toBe(encryption === 'kms');
+    },
+  );
+
+  it('lets CloudWatch Logs, EventBridge and CloudWatch alarms use the key it creates, from this account only', () => {
+    // Act
+    const stack = buildStack(everything({ encryption: 'kms' }), OPTIONS);
+
+    // Assess
+    const key = stack.resources.Resources.StackKey as Resource & { DeletionPolicy: string };
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const statements = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+    const byPrincipal = new Map(statements.map((s) => [JSON.stringify(s.Principal), s]));
+    expect([...byPrincipal.keys()].sort()).toEqual(
+      [
+        { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+        { Service: 'cloudwatch.amazonaws.com' },
+        { Service: 'events.amazonaws.com' },
+        { Service: { 'Fn::Sub': 'logs.${AWS::Region}.amazonaws.com' } },
+      ]
+        .map((p) => JSON.stringify(p))
+        .sort(),
+    );
+    const logs = byPrincipal.get(
+      JSON.stringify({ Service: { 'Fn::Sub': 'logs.${AWS::Region}.amazonaws.com' } }),
+    )!;
+    expect(logs.Condition).toEqual({
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/ecs-pilot-dev-*',
+        },
+      },
+    });
+    for (const principal of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      const statement = byPrincipal.get(JSON.stringify({ Service: principal }))!;
+      expect(statement.Action, principal).toEqual(expect.arrayContaining(['kms:Decrypt']));
+      expect(statement.Condition, principal).toEqual({
+        StringEquals: { 'aws:SourceAccount': { 'Fn::Sub': '${AWS::AccountId}' } },
+      });
+    }
+  });
+
+  it('gives each role exactly the kms actions its work needs, on the key only', () => {
+    // Act
+    const stack = buildStack(everything({ encryption: 'kms' }), OPTIONS);
+
+    // Assess
+    const kmsOf = (roleId: string) => {
+      const role = stack.resources.Resources[roleId] as Resource;
+      const inline = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0]!;
+      const managed = ((role.Properties.ManagedPolicyArns as { Ref: string }[] | undefined) ?? []).flatMap(
+        (ref) =>
+          (
+            stack.resources.Resources[ref.Ref] as {
+              Properties: { PolicyDocument: { Statement: Statement[] } };
+            }
+          ).Properties.PolicyDocument.Statement,
+      );
+      const kms = [...inline.PolicyDocument.Statement, ...managed].filter((s) =>
+        s.Action.some((a) => a.startsWith('kms:')),
+      );
+      for (const s of kms) expect(s.Resource, roleId).toEqual([STACK_KEY]);
+      return kms.flatMap((s) => s.Action).sort();
+    };
+    const dynamodb = [
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+    ];
+    // Queue consumers and producers, table readers and writers, publishers to the alerts topic.
+    expect(kmsOf('UploadToTaskRole')).toEqual(dynamodb);
+    expect(kmsOf('RunScheduleRole')).toEqual(dynamodb);
+    expect(kmsOf('StopAlertRole')).toEqual(dynamodb);
+    expect(kmsOf('EnforceImagesRole')).toEqual(dynamodb);
+    expect(kmsOf('ScaleQueuesRole')).toEqual(dynamodb);
+    // Scheduler only sends to queues: a producer's two actions.
+    for (const role of ['SchedulerRole', 'ImagesSchedulerRole', 'ScalingSchedulerRole'])
+      expect(kmsOf(role), role).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+
+  it('keeps every role within IAM’s size limits at the maximum scale with encryption on', () => {
+    // Act
+    const stack = buildStack(everything({ encryption: 'kms' }), OPTIONS);
+
+    // Assess
+    for (const [id, role] of ofType(stack.resources.Resources, 'AWS::IAM::Role')) {
+      const inline = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[])[0]!;
+      expect(policySize(inline.PolicyDocument.Statement), id).toBeLessThanOrEqual(IAM_LIMITS.inlinePerRole);
+    }
+    for (const [id, policy] of ofType(stack.resources.Resources, 'AWS::IAM::ManagedPolicy'))
+      expect(
+        policySize((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement),
+        id,
+      ).toBeLessThanOrEqual(IAM_LIMITS.managedPolicy);
+  });
+});
+
+const props = (resource: unknown) => (resource as { Properties: Record<string, unknown> }).Properties;

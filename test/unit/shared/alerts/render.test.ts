@@ -377,7 +377,7 @@ describe('Function: renderAlert', () => {
         ),
         { numRuns: 200 },
       );
-    });
+    }, 60_000); // a property over 400-character binary strings: slow on a loaded 2-core machine, never stuck
   });
 });
 

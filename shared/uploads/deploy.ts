@@ -139,6 +139,9 @@ export function manifestBucket(triggers: readonly UploadTrigger[]): Record<strin
           RestrictPublicBuckets: true,
         },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        // Versioned, so an overwritten or deleted manifest can still be read back for an incident
+        // (Checkov CKV_AWS_21); old versions and delete markers go a day after they stop being current.
+        VersioningConfiguration: { Status: 'Enabled' },
         LifecycleConfiguration: {
           Rules: [
             {
@@ -146,7 +149,9 @@ export function manifestBucket(triggers: readonly UploadTrigger[]): Record<strin
               Status: 'Enabled',
               Prefix: MANIFEST_PREFIX,
               ExpirationInDays: MANIFEST_EXPIRATION_DAYS,
+              NoncurrentVersionExpiration: { NoncurrentDays: 1 },
             },
+            { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
           ],
         },
       },

@@ -85,10 +85,11 @@ describe('Packaged template for a security review (sls package, Checkov)', () =>
       expectSecureDefaults(get('securitytest').template);
     });
 
-    it('keeps the services’ own encryption: no key, SSE-SQS, DynamoDB’s key', () => {
+    it('keeps the services’ own encryption: no stack key, SSE-SQS, DynamoDB’s key', () => {
       const { template } = get('securitytest');
 
-      expect(resourcesOfType(template, 'AWS::KMS::Key')).toEqual([]);
+      // Only the stop-alerts topic's own key, as before `encryption` existed (SNS has no managed SSE that CloudWatch can use).
+      expect(resourcesOfType(template, 'AWS::KMS::Key').map(([id]) => id)).toEqual(['AlertsKey']);
       for (const [id, queue] of resourcesOfType(template, 'AWS::SQS::Queue'))
         expect(props<{ SqsManagedSseEnabled?: boolean }>(queue).SqsManagedSseEnabled, id).toBe(true);
       for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function'))
@@ -104,7 +105,7 @@ describe('Packaged template for a security review (sls package, Checkov)', () =>
       expect(checkov.failed, JSON.stringify(checkov.failed, null, 2)).toEqual([]);
       expect(checkov.skipped.filter((s) => CMK_CHECKS.includes(s.id))).toEqual([]);
       const passed = new Set(checkov.passed.map((p) => p.id));
-      // Queues, the table, the log group and the function's environment (this config has no topic).
+      // Queues, tables, log groups and the functions' environments.
       for (const id of ['CKV_AWS_27', 'CKV_AWS_119', 'CKV_AWS_158', 'CKV_AWS_173'])
         expect(passed, id).toContain(id);
     });
@@ -141,16 +142,25 @@ describe('Packaged template for a security review (sls package, Checkov)', () =>
       for (const [roleId, statements] of roleStatements(template)) {
         const kms = statements.filter((s) => s.Action.some((a) => a.startsWith('kms:')));
         for (const s of kms) expect(s.Resource, roleId).toEqual([STACK_KEY]);
-        const actions = kms.flatMap((s) => s.Action).sort();
-        // The uploads function consumes and re-queues (SQS), dead-letters, reads and writes
-        // idempotency records (DynamoDB) and decrypts its environment.
-        expect(actions, roleId).toEqual([
+        const actions = [...new Set(kms.flatMap((s) => s.Action))].sort();
+        // A function that reads and writes a table (DynamoDB's set) needs all of these; one that
+        // only sends to queues or topics needs Decrypt and GenerateDataKey.
+        const TABLE_USER = [
           'kms:Decrypt',
           'kms:DescribeKey',
           'kms:Encrypt',
           'kms:GenerateDataKey*',
           'kms:ReEncrypt*',
-        ]);
+        ];
+        const SENDER = ['kms:Decrypt', 'kms:GenerateDataKey'];
+        if (roleId === 'UploadToTaskRole') expect(actions, roleId).toEqual(TABLE_USER);
+        else if (roleId === 'SchedulerRole') expect(actions, roleId).toEqual(SENDER);
+        else
+          expect(
+            actions.every((a) => TABLE_USER.includes(a) || SENDER.includes(a)),
+            roleId,
+          ).toBe(true);
+        expect(actions, roleId).toContain('kms:Decrypt');
         expect(
           statements.some((s) => grants(s, 'kms:CreateGrant') || grants(s, 'kms:PutKeyPolicy')),
           roleId,
@@ -186,6 +196,8 @@ describe('Packaged template for a security review (sls package, Checkov)', () =>
       const bySid = new Map(statements.map((s) => [s.Sid as string, s]));
       expect([...bySid.keys()].sort()).toEqual([
         'AccountIamPoliciesDecide',
+        // The alarms publish to the alerts topic, which is on the stack key.
+        'CloudWatchAlarmsPublishToTheTopic',
         'CloudWatchLogsForThisStage',
         'EventBridgeDeliversToTheQueues',
       ]);

@@ -402,8 +402,15 @@ describe('Function: uploadsStack with batching', () => {
     ).toEqual({
       SSEAlgorithm: 'AES256',
     });
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
-      expect.objectContaining({ Status: 'Enabled', Prefix: 'manifests/', ExpirationInDays: 14 }),
+      expect.objectContaining({
+        Status: 'Enabled',
+        Prefix: 'manifests/',
+        ExpirationInDays: 14,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      }),
+      expect.objectContaining({ Status: 'Enabled', ExpiredObjectDeleteMarker: true }),
     ]);
   });
 

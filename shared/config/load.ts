@@ -8,18 +8,18 @@ import { didYouMean } from '../kernel/text/suggest.js';
 /** What a zod schema wraps, for walking it: defaults, optionals, pipes and the like hold one inner schema. */
 type Def = {
   type: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  options?: z.ZodType[];
-  valueType?: z.ZodType;
-  getter?: () => z.ZodType;
+  shape?: Record<string, z.core.$ZodType>;
+  element?: z.core.$ZodType;
+  innerType?: z.core.$ZodType;
+  in?: z.core.$ZodType;
+  options?: z.core.$ZodType[];
+  valueType?: z.core.$ZodType;
+  getter?: () => z.core.$ZodType;
 };
-const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
+const defOf = (schema: z.core.$ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The keys an object of the schema may have at `path` (empty when the path leads to no object). */
-export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+export function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
   const def = defOf(schema);
   const inner = def.innerType ?? def.in ?? def.getter?.();
   if (inner) return knownKeysAt(inner, path);

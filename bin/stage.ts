@@ -4,6 +4,8 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../shared/config/schema.js';
 import { configSource, stageFileProblem, type ConfigSource } from '../shared/config/stages.js';
@@ -65,6 +67,8 @@ export function stageClients(region: string) {
     lambda: new LambdaClient(settings),
     events: new EventBridgeClient(settings),
     applicationAutoScaling: new ApplicationAutoScalingClient(settings),
+    scheduler: new SchedulerClient(settings),
+    s3: new S3Client({ ...settings, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }),
   };
 }
 

@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../../shared/kernel/errors.js';
 import { parseScheduleExpression } from '../../shared/kernel/scheduler/expression.js';
 import { nextRuns } from '../../shared/schedules/next.js';
-import { scalingAdapters } from '../../shared/scaling/aws/adapters.js';
+import { QueueDepthReader } from '../../shared/scaling/aws/queue.js';
+import { ServiceScaler } from '../../shared/scaling/aws/service.js';
+import { ScalerStateStore } from '../../shared/scaling/aws/state.js';
 import {
   loadStage,
   physicalName,
@@ -72,13 +74,16 @@ async function scalerLines(stage: StageContext, clients: ReturnType<typeof stage
     out.log('  (none)');
     return 0;
   }
-  const adapters = scalingAdapters({ ...clients, stateTable });
+  // The readers scaleQueues itself uses; status calls none of their writes.
+  const queues = new QueueDepthReader(clients.sqs, { region: clients.region, clientFor: clients.sqsIn });
+  const services = new ServiceScaler(clients.ecs);
+  const state = new ScalerStateStore(clients.dynamodb, stateTable);
   for (const scaler of stage.config.scalers) {
     try {
       const [depth, counts, stored] = await Promise.all([
-        adapters.depth(scaler.queue),
-        adapters.describe({ cluster: scaler.cluster, service: scaler.service }),
-        adapters.readState(scaler.name),
+        queues.depth(scaler.queue),
+        services.describe({ cluster: scaler.cluster, service: scaler.service }),
+        state.read(scaler.name),
       ]);
       const wait = stored.state.lowSince
         ? `; low since ${stored.state.lowSince} (scale-in wait running)`

@@ -17,8 +17,8 @@ export interface Out {
 
 export const IMAGES_HELP = `Usage:
   ecs-pilot images plan [--stage S] [--repository NAME ...]
-  ecs-pilot images generate
-  ecs-pilot images scan --output FILE|s3://BUCKET/KEY
+  ecs-pilot images generate [--stage S]
+  ecs-pilot images scan --output FILE|s3://BUCKET/KEY [--stage S]
 
 plan runs the stage's image hygiene in preview, read-only, with your AWS credentials in the stage's
 region: the same scan of what is in use (ECS, Lambda, rules, Scheduler, other accounts' scan files)
@@ -179,6 +179,10 @@ export async function images(args: string[], out: Out): Promise<number> {
     out.error(`${why}\n\n${IMAGES_HELP}`);
     return 2;
   }
+  // generate and scan read the account through the shared clients: with --stage (or --config) they
+  // work in the stage's region, as every other command does; without, the SDK's own region chain.
+  if (stageValues.stage !== undefined || stageValues.config !== undefined)
+    process.env.AWS_REGION = loadStage(stageValues).config.region;
   if (verb === 'scan') return imagesScan(output!, out);
   if (verb === 'plan') return imagesPlan(loadStage(stageValues), repository, out);
   let repositories: string[];

@@ -11,6 +11,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The SDK's notice that it will need Node 22 next year is about this machine's Node, not the
+// command's result: eight lines on every run would bury the one line a command prints.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 register();
 const { main } = await import('./cli.ts');
 process.exitCode = await main(process.argv.slice(2));

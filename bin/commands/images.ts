@@ -6,6 +6,9 @@ import { listClusterArns } from '../../shared/images/aws/scan.js';
 import { clusterName } from '../../shared/images/clusters.js';
 import { IMAGES_DEFAULTS } from '../../shared/images/config.js';
 import { imagesScan } from './images-scan.js';
+import { imagesPlan } from './images-plan.js';
+import { didYouMean } from '../../shared/kernel/text/suggest.js';
+import { loadStage, STAGE_OPTIONS } from '../stage.js';
 
 export interface Out {
   log(line: string): void;
@@ -13,10 +16,17 @@ export interface Out {
 }
 
 export const IMAGES_HELP = `Usage:
-  ecs-pilot images generate
-  ecs-pilot images scan --output FILE|s3://BUCKET/KEY
+  ecs-pilot images plan [--stage S] [--repository NAME ...]
+  ecs-pilot images generate [--stage S]
+  ecs-pilot images scan --output FILE|s3://BUCKET/KEY [--stage S]
 
-Reads the account (DescribeRepositories, ListClusters; read-only, with your AWS credentials and
+plan runs the stage's image hygiene in preview, read-only, with your AWS credentials in the stage's
+region: the same scan of what is in use (ECS, Lambda, rules, Scheduler, other accounts' scan files)
+and the same plan as the deployed enforceImages, printed per image (DELETE or keep, with the reason)
+with the run's summary. Nothing is deleted, no policy is put, no scan is written. --repository
+narrows it to those repositories. Exit 1 when a scan fails (nothing would be deleted; it says why).
+
+generate reads the account (DescribeRepositories, ListClusters; read-only, with your AWS credentials and
 region, or AWS_ENDPOINT_URL for a local emulator) and prints an "images" config section to start
 from: the repositories found, grouped by prefix (team/* or app-*), in preview mode with a starting
 policy, and the clusters found. Review it, then paste it into the config.
@@ -118,20 +128,30 @@ export function generateImagesSection(repositories: readonly string[], clusters:
   return lines.join('\n');
 }
 
-/** `ecs-pilot images generate` and `ecs-pilot images scan`; returns the exit code. */
+/** `ecs-pilot images plan|generate|scan`; returns the exit code. */
 export async function images(args: string[], out: Out): Promise<number> {
   let positionals: string[];
   let help: boolean | undefined;
   let output: string | undefined;
+  let stageValues: { stage?: string | undefined; config?: string | undefined };
+  let repository: string[] | undefined;
   try {
+    let stage: string | undefined;
+    let config: string | undefined;
     ({
       positionals,
-      values: { help, output },
+      values: { help, output, stage, config, repository },
     } = parseArgs({
       args,
       allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' }, output: { type: 'string', short: 'o' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        output: { type: 'string', short: 'o' },
+        repository: { type: 'string', multiple: true },
+        ...STAGE_OPTIONS,
+      },
     }));
+    stageValues = { stage, config };
   } catch (error) {
     out.error(`${errorMessage(error)}\n\n${IMAGES_HELP}`);
     return 2;
@@ -143,21 +163,28 @@ export async function images(args: string[], out: Out): Promise<number> {
   const [verb, extra] = positionals;
   const why =
     verb === undefined
-      ? 'missing the subcommand "generate" or "scan"'
-      : verb !== 'generate' && verb !== 'scan'
-        ? `unknown subcommand "${verb}"`
+      ? 'missing the subcommand "plan", "generate" or "scan"'
+      : verb !== 'generate' && verb !== 'scan' && verb !== 'plan'
+        ? `unknown subcommand "${verb}"${didYouMean(verb, ['plan', 'generate', 'scan'])}`
         : extra !== undefined
           ? `unexpected argument "${extra}"`
           : verb === 'scan' && !output
             ? 'scan needs --output FILE or --output s3://BUCKET/KEY'
-            : verb === 'generate' && output !== undefined
+            : verb !== 'scan' && output !== undefined
               ? '--output is an option of scan only'
-              : undefined;
+              : verb !== 'plan' && repository !== undefined
+                ? '--repository is an option of plan only'
+                : undefined;
   if (why) {
     out.error(`${why}\n\n${IMAGES_HELP}`);
     return 2;
   }
+  // generate and scan read the account through the shared clients: with --stage (or --config) they
+  // work in the stage's region, as every other command does; without, the SDK's own region chain.
+  if (stageValues.stage !== undefined || stageValues.config !== undefined)
+    process.env.AWS_REGION = loadStage(stageValues).config.region;
   if (verb === 'scan') return imagesScan(output!, out);
+  if (verb === 'plan') return imagesPlan(loadStage(stageValues), repository, out);
   let repositories: string[];
   let clusters: string[];
   try {

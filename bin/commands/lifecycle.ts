@@ -10,7 +10,9 @@ import { planRepository, type RepositoryPlan } from '../../shared/images/plan.js
 import { mayBeReferrer } from '../../shared/images/referrers.js';
 import type { RegistryImage } from '../../shared/images/protect.js';
 import { BYTES_NOTE, formatBytes } from '../../shared/images/report.js';
-import { ecrClient } from '../../shared/kernel/aws/clients.js';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { clientConfig } from '../../shared/kernel/aws/clients.js';
+import { commandRegion, isMissingRegion, NO_REGION, STAGE_OPTIONS } from '../stage.js';
 
 export interface Out {
   log(line: string): void;
@@ -29,7 +31,8 @@ expired, evaluated as ECR does (rule priority, tag filters, counts, ages). Nothi
                   aws ecr describe-images --repository-name NAME --output json > images.json
                   ({"imageDetails": [...]}, or a bare list of the same objects)
   --repository NAME  read the images from this ECR repository instead (DescribeImages, read-only;
-                  your AWS credentials and region, or AWS_ENDPOINT_URL for a local emulator)
+                  your AWS credentials, or AWS_ENDPOINT_URL for a local emulator), in the region
+                  of --region R, else of --stage S's config (or --config FILE), else AWS_REGION
   --now TIME      evaluate at this time (default: now), e.g. 2026-03-28T12:00:00Z
   --json          print {"previewResults": [...], "summary": {...}}, the shape of
                   GetLifecyclePolicyPreview (expiring images, oldest first): what ECR's own
@@ -120,15 +123,17 @@ class RegistryReadError extends Error {}
  */
 async function readRepository(
   repository: string,
+  region: string | undefined,
 ): Promise<{ images: RegistryImage[]; subjects: Map<string, string | null> }> {
   try {
-    const client = ecrClient();
+    const client = new ECRClient({ ...clientConfig(), ...(region ? { region } : {}) });
     const images = await listImages(client, repository);
     const candidates = images.filter(mayBeReferrer).map((i) => i.imageDigest);
     const subjects =
       candidates.length > 0 ? await manifestSubjects(client, repository, candidates) : new Map();
     return { images, subjects };
   } catch (error) {
+    if (isMissingRegion(error)) throw new RegistryReadError(NO_REGION, { cause: error });
     throw new RegistryReadError(`cannot read the images of repository ${repository}: ${errorMessage(error)}`);
   }
 }
@@ -143,6 +148,8 @@ const parse = (args: string[]) =>
       now: { type: 'string' },
       json: { type: 'boolean', default: false },
       repository: { type: 'string' },
+      region: { type: 'string' },
+      ...STAGE_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -194,7 +201,7 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
     const policy = parseLifecyclePolicy(readText(values.policy, 'policy'), values.policy);
     const source = values.repository ?? values.images!;
     const read = values.repository
-      ? await readRepository(values.repository)
+      ? await readRepository(values.repository, commandRegion(values))
       : { images: parseImagesFile(readText(values.images!, 'images'), values.images!) };
     const images: LifecycleImage[] = read.images;
     if (values.json) {
@@ -224,7 +231,7 @@ export async function lifecycle(args: string[], out: Out): Promise<number> {
     }
     if (error instanceof RegistryReadError) {
       out.error(error.message);
-      return 1;
+      return error.message === NO_REGION ? 2 : 1;
     }
     if (error instanceof ImagesFileError) {
       printIssues(out, `invalid images file: ${error.source}`, error.issues);

@@ -3,11 +3,45 @@ import type { z } from 'zod';
 import { ConfigError, errorMessage } from '../kernel/errors.js';
 import { configSchema, type Config } from './schema.js';
 import { formatPath, unsafeKeys } from '../kernel/issues.js';
+import { didYouMean } from '../kernel/text/suggest.js';
+
+/** What a zod schema wraps, for walking it: defaults, optionals, pipes and the like hold one inner schema. */
+type Def = {
+  type: string;
+  shape?: Record<string, z.core.$ZodType>;
+  element?: z.core.$ZodType;
+  innerType?: z.core.$ZodType;
+  in?: z.core.$ZodType;
+  options?: z.core.$ZodType[];
+  valueType?: z.core.$ZodType;
+  getter?: () => z.core.$ZodType;
+};
+const defOf = (schema: z.core.$ZodType) => (schema as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The keys an object of the schema may have at `path` (empty when the path leads to no object). */
+export function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const def = defOf(schema);
+  const inner = def.innerType ?? def.in ?? def.getter?.();
+  if (inner) return knownKeysAt(inner, path);
+  if (def.type === 'union') return [...new Set((def.options ?? []).flatMap((o) => knownKeysAt(o, path)))];
+  if (path.length === 0) return def.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+  const [head, ...rest] = path;
+  if (def.type === 'object') {
+    const next = def.shape?.[String(head)];
+    return next ? knownKeysAt(next, rest) : [];
+  }
+  if (def.type === 'array' && def.element) return knownKeysAt(def.element, rest);
+  if (def.type === 'record' && def.valueType) return knownKeysAt(def.valueType, rest);
+  return [];
+}
 
 function formatIssue(issue: z.core.$ZodIssue): string[] {
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${where === '(root)' ? key : `${where}.${key}`}: unknown key`);
+    const known = knownKeysAt(configSchema, issue.path);
+    return issue.keys.map(
+      (key) => `${where === '(root)' ? key : `${where}.${key}`}: unknown key${didYouMean(key, known)}`,
+    );
   }
   if (issue.code === 'invalid_key') {
     // A record key failed its own schema: the reason is in the nested issues.

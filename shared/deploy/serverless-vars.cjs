@@ -20,9 +20,8 @@ function alive(pid) {
   }
 }
 
-function lockCheckout() {
+async function lockCheckout() {
   const deadline = Date.now() + WAIT_MS;
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
     try {
       mkdirSync(LOCK);
@@ -38,7 +37,9 @@ function lockCheckout() {
     } catch {
       // being created or removed right now: look again shortly
     }
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && !alive(holder)) {
+    // Held by this process already (osls resolves several variables from this file at once).
+    if (holder === process.pid) return;
+    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
       rmSync(LOCK, { recursive: true, force: true });
       continue;
     }
@@ -47,26 +48,30 @@ function lockCheckout() {
         `another packaging run (pid ${holder}) has held ${LOCK} for 15 minutes; remove it if stale`,
       );
     }
-    Atomics.wait(sleeper, 0, 0, 250);
+    // Asleep on the event loop, not blocking it: Ctrl-C or a SIGTERM still ends a waiting run.
+    await new Promise((resume) => setTimeout(resume, 250));
   }
 }
 
-let stack;
-module.exports = async ({ options, resolveVariable }) => {
-  if (!stack) {
-    lockCheckout();
-    const stage = options.stage || (await resolveVariable('sls:stage'));
-    const { stackForStage } = tsx.require('./stack.ts', __filename);
-    try {
-      stack = stackForStage('ecs-pilot', stage);
-    } catch (error) {
-      if (!error || error.name !== 'ConfigError') throw error;
-      // osls would print the error once per variable that reads this file, each with a stack trace.
-      // A config error is the user's to fix: print the same lines as `ecs-pilot validate`, once.
-      const { verdictLines } = tsx.require('../config/load.ts', __filename);
-      process.stderr.write(`${verdictLines(error).join('\n')}\n`);
-      process.exit(1);
-    }
+/** Builds the stack once per process; later variables of the same run get the same promise. */
+async function build({ options }) {
+  await lockCheckout();
+  // serverless.yml sets `stage: ${opt:stage, 'dev'}`. Asking osls for `sls:stage` here instead
+  // waits for provider.region, which is this very file: without --stage, packaging hung for good.
+  const stage = options.stage || 'dev';
+  const { stackForStage } = tsx.require('./stack.ts', __filename);
+  try {
+    return stackForStage('ecs-pilot', stage);
+  } catch (error) {
+    if (!error || error.name !== 'ConfigError') throw error;
+    // osls would print the error once per variable that reads this file, each with a stack trace.
+    // A config error is the user's to fix: print the same lines as `ecs-pilot validate`, once.
+    const { verdictLines } = tsx.require('../config/load.ts', __filename);
+    process.stderr.write(`${verdictLines(error).join('\n')}\n`);
+    process.exit(1);
   }
-  return stack;
-};
+}
+
+// osls resolves every `${file(...):x}` of serverless.yml, possibly at once: one build per process.
+let stack;
+module.exports = (context) => (stack ??= build(context));

@@ -4,6 +4,7 @@ import { judgeConfig } from '../config/load.js';
 import { ConfigError } from '../kernel/errors.js';
 import { stageProblems } from './names.js';
 import { readYamlFile } from '../config/yaml.js';
+import { stageFileProblem } from '../config/stages.js';
 import type { Config } from '../config/schema.js';
 import type { AutomationStack, FunctionDefinition } from '../kernel/deploy/cfn.js';
 import { alertsStack } from '../alerts/deploy.js';
@@ -213,6 +214,10 @@ export function deployableStack(
  */
 export function stackForStage(service: string, stage: string, env: NodeJS.ProcessEnv = process.env): Stack {
   const source = configFileFor(stage, env);
+  const missing = env.ECS_PILOT_CONFIG
+    ? undefined
+    : stageFileProblem({ file: source, stage, chosenBy: '--stage' });
+  if (missing) throw new ConfigError(source, [missing]);
   const raw = readYamlFile(source);
   const config = judgeConfig(raw, source);
   const configFile = packagedConfigFile(stage);

@@ -95,11 +95,36 @@ describe('Command: ecs-pilot validate', () => {
     const { code, out } = await run('validate', '--help');
 
     expect(code).toBe(0);
-    expect(out).toMatch(/^Usage: ecs-pilot validate <file>/);
+    expect(out).toMatch(/^Usage: ecs-pilot validate \[<file> \| --stage S\]/);
   });
 
-  it('exits 2 with usage when the file is missing', async () => {
-    expect((await run('validate')).code).toBe(2);
+  it('checks every config/*.yml when given no file', async () => {
+    const { code, out } = await run('validate');
+
+    expect(code).toBe(0);
+    expect(out).toContain('valid: config/example.yml');
+    expect(out).toContain('valid: config/local.yml');
+  });
+
+  it("checks the stage's config with --stage", async () => {
+    const { code, out } = await run('validate', '--stage', 'local');
+
+    expect(code).toBe(0);
+    expect(out).toMatch(/^valid: config\/local.yml/);
+  });
+
+  it('exits 2 naming the stages there are for a stage without a config', async () => {
+    const { code, out, err } = await run('validate', '--stage', 'prod');
+
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(
+      'no config for stage "prod": config/prod.yml does not exist (stages with a config: example, local; pick one with --stage example)',
+    );
+  });
+
+  it('exits 2 with usage for a file and --stage at once', async () => {
+    expect((await run('validate', 'config/local.yml', '--stage', 'local')).code).toBe(2);
   });
 });
 
@@ -108,7 +133,33 @@ describe('Command: ecs-pilot', () => {
     const { code, out } = await run('--help');
 
     expect(code).toBe(0);
-    expect(out).toContain('validate <file>');
+    expect(out).toContain('validate [file]');
+    for (const command of ['schedule run NAME', 'images plan', 'dlq list|redrive', 'status', '--version'])
+      expect(out).toContain(command);
+  });
+
+  it.each([['--version'], ['-v'], ['version']])('prints its version for %s', async (flag) => {
+    const { code, out } = await run(flag);
+
+    expect(code).toBe(0);
+    expect(out).toBe('ecs-pilot 0.1.0');
+  });
+
+  it('suggests the command a typo meant', async () => {
+    const { code, err } = await run('valdate', 'config/local.yml');
+
+    expect(code).toBe(2);
+    expect(err.split('\n')[0]).toBe('Unknown command "valdate" (did you mean "validate"?).');
+  });
+
+  it('exits 2 with the config lines, once and without a trace, when a command cannot use the config', async () => {
+    const { code, out, err } = await run('status', '--stage', 'prod');
+
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(
+      'invalid: config/prod.yml\n  - no config for stage "prod": config/prod.yml does not exist (stages with a config: example, local; pick one with --stage example)',
+    );
   });
 
   it('rejects an unknown command with exit code 2', async () => {

@@ -499,10 +499,14 @@ describe('Function: parseConfig', () => {
       [
         'unknown keys at the root',
         { regoin: 'eu-west-1', upload: [] },
-        ['regoin: unknown key', 'upload: unknown key'],
+        ['regoin: unknown key (did you mean "region"?)', 'upload: unknown key (did you mean "uploads"?)'],
       ],
       ['an unknown key in delivery', { delivery: { retries: 3 } }, ['delivery.retries: unknown key']],
-      ['an unknown key in a trigger', withUpload({ sufix: '.jpg' }), ['uploads[0].sufix: unknown key']],
+      [
+        'an unknown key in a trigger',
+        withUpload({ sufix: '.jpg' }),
+        ['uploads[0].sufix: unknown key (did you mean "suffix"?)'],
+      ],
       [
         'an unknown key in a task',
         withUpload({}, { memoryReservation: 512 }),

@@ -2,6 +2,7 @@
 // The config is judged here exactly as `ecs-pilot validate` and cold start judge it (judgeConfig).
 const { mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { setTimeout: sleep } = require('node:timers/promises');
 const tsx = require('tsx/cjs/api');
 
 // Two `sls package` runs in one checkout at once (a CI matrix over stages) lost a file: one
@@ -49,7 +50,7 @@ async function lockCheckout() {
       );
     }
     // Asleep on the event loop, not blocking it: Ctrl-C or a SIGTERM still ends a waiting run.
-    await new Promise((resume) => setTimeout(resume, 250));
+    await sleep(250);
   }
 }
 

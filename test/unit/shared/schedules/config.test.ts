@@ -262,7 +262,9 @@ describe('Config section: schedules', () => {
 
   describe('strictness', () => {
     it('refuses an unknown key, naming it', () => {
-      expect(issuesOfSchedule({ timeZone: 'Europe/Berlin' })).toEqual(['schedules[0].timeZone: unknown key']);
+      expect(issuesOfSchedule({ timeZone: 'Europe/Berlin' })).toEqual([
+        'schedules[0].timeZone: unknown key (did you mean "timezone"?)',
+      ]);
     });
 
     it('reports every problem of a schedule at once', () => {

@@ -39,7 +39,7 @@ const short = (digest: string) => digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]
 
 function printPlan(summary: RunSummary, decisions: readonly Decision[], out: Out): void {
   for (const repository of summary.repositories) {
-    const bytes = repository.bytes ? `; ${formatBytes(repository.bytes.expired)} would be freed` : '';
+    const bytes = repository.bytes ? ` ${formatBytes(repository.bytes.expired)} would be freed` : '';
     out.log(`${repository.repository}:${bytes}`);
     for (const d of decisions.filter((x) => x.repository === repository.repository)) {
       const tags = d.tags.length ? d.tags.join(', ') : '(untagged)';

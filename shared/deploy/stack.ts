@@ -4,7 +4,7 @@ import { judgeConfig } from '../config/load.js';
 import { ConfigError } from '../kernel/errors.js';
 import { stageProblems } from './names.js';
 import { readYamlFile } from '../config/yaml.js';
-import { stageFileProblem } from '../config/stages.js';
+import { configSource, stageFileProblem } from '../config/stages.js';
 import type { Config } from '../config/schema.js';
 import type { AutomationStack, FunctionDefinition } from '../kernel/deploy/cfn.js';
 import { alertsStack } from '../alerts/deploy.js';
@@ -48,7 +48,7 @@ export interface Stack {
 
 /** The config file for a stage: ECS_PILOT_CONFIG when set, else config/<stage>.yml. */
 export const configFileFor = (stage: string, env: NodeJS.ProcessEnv = process.env) =>
-  env.ECS_PILOT_CONFIG || `config/${stage}.yml`;
+  configSource({ stage }, env).file;
 
 /** Where packaging writes the JSON form of a stage's config, shipped inside each function. */
 export const packagedConfigFile = (stage: string) => `.build/config/${stage}.json`;
@@ -213,10 +213,9 @@ export function deployableStack(
  * JSON form for the functions to carry, and builds the stack.
  */
 export function stackForStage(service: string, stage: string, env: NodeJS.ProcessEnv = process.env): Stack {
-  const source = configFileFor(stage, env);
-  const missing = env.ECS_PILOT_CONFIG
-    ? undefined
-    : stageFileProblem({ file: source, stage, chosenBy: '--stage' });
+  const chosen = configSource({ stage }, env);
+  const source = chosen.file;
+  const missing = stageFileProblem(chosen);
   if (missing) throw new ConfigError(source, [missing]);
   const raw = readYamlFile(source);
   const config = judgeConfig(raw, source);

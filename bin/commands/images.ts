@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { errorMessage } from '../../shared/kernel/errors.js';
+import { commandArgs } from '../args.js';
 import { ecrClient, ecsClient } from '../../shared/kernel/aws/clients.js';
 import { listRepositories } from '../../shared/images/aws/ecr.js';
 import { listClusterArns } from '../../shared/images/aws/scan.js';
@@ -130,36 +130,23 @@ export function generateImagesSection(repositories: readonly string[], clusters:
 
 /** `ecs-pilot images plan|generate|scan`; returns the exit code. */
 export async function images(args: string[], out: Out): Promise<number> {
-  let positionals: string[];
-  let help: boolean | undefined;
-  let output: string | undefined;
-  let stageValues: { stage?: string | undefined; config?: string | undefined };
-  let repository: string[] | undefined;
-  try {
-    let stage: string | undefined;
-    let config: string | undefined;
-    ({
-      positionals,
-      values: { help, output, stage, config, repository },
-    } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        output: { type: 'string', short: 'o' },
-        repository: { type: 'string', multiple: true },
-        ...STAGE_OPTIONS,
-      },
-    }));
-    stageValues = { stage, config };
-  } catch (error) {
-    out.error(`${errorMessage(error)}\n\n${IMAGES_HELP}`);
-    return 2;
-  }
-  if (help) {
-    out.log(IMAGES_HELP);
-    return 0;
-  }
+  const parsed = commandArgs(
+    args,
+    {
+      help: { type: 'boolean', short: 'h' },
+      output: { type: 'string', short: 'o' },
+      repository: { type: 'string', multiple: true },
+      ...STAGE_OPTIONS,
+    },
+    IMAGES_HELP,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const {
+    positionals,
+    values: { output, repository, stage, config },
+  } = parsed;
+  const stageValues = { stage, config };
   const [verb, extra] = positionals;
   const why =
     verb === undefined
@@ -179,12 +166,12 @@ export async function images(args: string[], out: Out): Promise<number> {
     out.error(`${why}\n\n${IMAGES_HELP}`);
     return 2;
   }
+  if (verb === 'plan') return imagesPlan(loadStage(stageValues), repository, out);
   // generate and scan read the account through the shared clients: with --stage (or --config) they
   // work in the stage's region, as every other command does; without, the SDK's own region chain.
   if (stageValues.stage !== undefined || stageValues.config !== undefined)
     process.env.AWS_REGION = loadStage(stageValues).config.region;
   if (verb === 'scan') return imagesScan(output!, out);
-  if (verb === 'plan') return imagesPlan(loadStage(stageValues), repository, out);
   let repositories: string[];
   let clusters: string[];
   try {

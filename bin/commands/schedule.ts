@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { commandArgs } from '../args.js';
 import type { ScheduleConfig } from '../../shared/schedules/config.js';
-import { ConfigError, errorMessage } from '../../shared/kernel/errors.js';
-import { verdictLines } from '../../shared/config/load.js';
+import { errorMessage } from '../../shared/kernel/errors.js';
 import { didYouMean } from '../../shared/kernel/text/suggest.js';
 import {
   loadStage,
@@ -51,28 +50,13 @@ const OPTIONS = {
 } as const;
 
 export async function schedule(args: string[], out: Out): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    out.error(`${error instanceof Error ? error.message : String(error)}\n\n${SCHEDULE_HELP}`);
-    return 2;
-  }
+  const parsed = commandArgs(args, OPTIONS, SCHEDULE_HELP, out);
+  if (typeof parsed === 'number') return parsed;
   const { positionals, values } = parsed;
-  if (values.help) {
-    out.log(SCHEDULE_HELP);
-    return 0;
-  }
   const [verb, name, ...extra] = positionals;
-  if (verb === 'run' && name !== undefined && extra.length === 0 && values.expression === undefined) {
-    try {
-      return await runNow(loadStage(values), name, out);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      for (const line of verdictLines(error)) out.error(line);
-      return 2;
-    }
-  }
+  // A config that cannot be used (ConfigError) goes up to the CLI, which prints it once (exit 2).
+  if (verb === 'run' && name !== undefined && extra.length === 0 && values.expression === undefined)
+    return runNow(loadStage(values), name, out);
   if (verb !== 'next' || extra.length > 0 || (name !== undefined && values.expression !== undefined)) {
     const why =
       verb === undefined
@@ -133,11 +117,6 @@ export async function schedule(args: string[], out: Out): Promise<number> {
     if (error instanceof ScheduleExpressionError) {
       out.error(`invalid schedule expression: ${error.message}`);
       return 1;
-    }
-    if (error instanceof ConfigError) {
-      // The config cannot be used: a problem for the caller to fix, each line once (exit 2).
-      for (const line of verdictLines(error)) out.error(line);
-      return 2;
     }
     throw error;
   }

@@ -14,6 +14,14 @@ async function run(...args: string[]) {
   return { code, out, err: err.join('\n') };
 }
 
+/** The same through the CLI, which prints a config it cannot use (ConfigError) once, exit 2. */
+async function runCli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['schedule', ...args], { log: (l) => out.push(l), error: (l) => err.push(l) });
+  return { code, out, err: err.join('\n') };
+}
+
 /** The UTC column of the printed runs (the header line is left out). */
 const utcColumn = (out: string[]) => out.slice(1).map((line) => line.trim().split(/\s+/)[1]);
 
@@ -163,7 +171,7 @@ describe('Command: ecs-pilot schedule next', () => {
       writeFileSync(broken, CONFIG.replace('cron(30 1 * * ? *)', 'cron(30 25 * * ? *)'));
 
       // Act
-      const { code, err } = await run('next', 'nightly', '--config', broken);
+      const { code, err } = await runCli('next', 'nightly', '--config', broken);
 
       // Assess
       expect(code).toBe(2);
@@ -172,7 +180,7 @@ describe('Command: ecs-pilot schedule next', () => {
     });
 
     it('exits 2 when the config file cannot be read', async () => {
-      const { code, err } = await run('next', 'nightly', '--config', join(dir, 'missing.yml'));
+      const { code, err } = await runCli('next', 'nightly', '--config', join(dir, 'missing.yml'));
 
       expect(code).toBe(2);
       expect(err).toContain('cannot read the file (ENOENT)');

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ConfigError, errorMessage } from '../shared/kernel/errors.js';
 import { printable } from '../shared/kernel/text/escape.js';
 import { loadConfigFile } from '../shared/config/yaml.js';
@@ -27,6 +26,7 @@ import { didYouMean } from '../shared/kernel/text/suggest.js';
 import { dlq } from './commands/dlq.js';
 import { status } from './commands/status.js';
 import { STAGE_OPTIONS } from './stage.js';
+import { commandArgs } from './args.js';
 
 const HELP = `Usage: ecs-pilot <command> [options]
 
@@ -79,15 +79,14 @@ without either every config/*.yml (ECS_PILOT_CONFIG, when set, is the one file c
 Exit code 0 when valid, 1 when not, 2 usage error.`;
 
 function validate(args: string[], out: Out): number {
-  const { positionals, values } = parseArgs({
+  const parsed = commandArgs(
     args,
-    allowPositionals: true,
-    options: { stage: STAGE_OPTIONS.stage, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    out.log(VALIDATE_HELP);
-    return 0;
-  }
+    { stage: STAGE_OPTIONS.stage, help: { type: 'boolean', short: 'h' } },
+    VALIDATE_HELP,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { positionals, values } = parsed;
   if (positionals.length > 1 || (positionals.length === 1 && values.stage !== undefined)) {
     out.error(`give one file or --stage, not both\n\n${VALIDATE_HELP}`);
     return 2;

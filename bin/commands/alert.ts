@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { commandArgs } from '../args.js';
 import { ALERTS_DEFAULTS } from '../../shared/alerts/config.js';
 import { loadConfigFile } from '../../shared/config/yaml.js';
 import { ConfigError, EcsPilotError, errorMessage } from '../../shared/kernel/errors.js';
@@ -51,27 +51,19 @@ function rulesFrom(configFile: string | undefined): AlertRules {
 
 /** `ecs-pilot alert render FILE [--config FILE] [--task-definition FILE] [--json]`. Returns the exit code. */
 export async function alert(args: string[], out: Out): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean' },
-        config: { type: 'string' },
-        'task-definition': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    out.error(`${errorMessage(error)}\n\n${ALERT_HELP}`);
-    return 2;
-  }
+  const parsed = commandArgs(
+    args,
+    {
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      config: { type: 'string' },
+      'task-definition': { type: 'string' },
+    },
+    ALERT_HELP,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { positionals, values } = parsed;
-  if (values.help) {
-    out.log(ALERT_HELP);
-    return 0;
-  }
   const [subcommand, file, ...extra] = positionals;
   if (subcommand !== 'render' || !file || extra.length > 0) {
     out.error(ALERT_HELP);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
@@ -8,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { errorMessage } from '../../shared/kernel/errors.js';
 import { didYouMean } from '../../shared/kernel/text/suggest.js';
+import { commandArgs } from '../args.js';
 import { loadStage, STAGE_HELP, STAGE_OPTIONS, stageClients, type StageContext } from '../stage.js';
 
 export interface Out {
@@ -195,26 +195,14 @@ async function redrive(stage: StageContext, sqs: SQSClient, name: string, out: O
 
 /** `ecs-pilot dlq list|redrive …`; returns the exit code. */
 export async function dlq(args: string[], out: Out): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...STAGE_OPTIONS,
-        peek: { type: 'string', default: '5' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    out.error(`${(error as Error).message}\n\n${DLQ_HELP}`);
-    return 2;
-  }
+  const parsed = commandArgs(
+    args,
+    { ...STAGE_OPTIONS, peek: { type: 'string', default: '5' }, help: { type: 'boolean', short: 'h' } },
+    DLQ_HELP,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { positionals, values } = parsed;
-  if (values.help) {
-    out.log(DLQ_HELP);
-    return 0;
-  }
   const [verb, name, ...extra] = positionals;
   const peek = Number(values.peek);
   const usage =

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { commandArgs } from '../args.js';
 import { errorMessage } from '../../shared/kernel/errors.js';
 import { previewLifecycle, previewResponse } from '../../shared/images/engine.js';
 import { ImagesFileError, parseImagesFile, parseIsoTime } from '../../shared/images/images.js';
@@ -138,37 +138,22 @@ async function readRepository(
   }
 }
 
-const parse = (args: string[]) =>
-  parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      policy: { type: 'string' },
-      images: { type: 'string' },
-      now: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      repository: { type: 'string' },
-      region: { type: 'string' },
-      ...STAGE_OPTIONS,
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+const OPTIONS = {
+  policy: { type: 'string' },
+  images: { type: 'string' },
+  now: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  repository: { type: 'string' },
+  region: { type: 'string' },
+  ...STAGE_OPTIONS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** `ecs-pilot lifecycle preview …`; returns the exit code (0 ok, 1 invalid policy or images, 2 usage). */
 export async function lifecycle(args: string[], out: Out): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    // parseArgs explains unknown options and missing values itself.
-    out.error(`${(error as Error).message}\n\n${LIFECYCLE_HELP}`);
-    return 2;
-  }
+  const parsed = commandArgs(args, OPTIONS, LIFECYCLE_HELP, out);
+  if (typeof parsed === 'number') return parsed;
   const { positionals, values } = parsed;
-  if (values.help) {
-    out.log(LIFECYCLE_HELP);
-    return 0;
-  }
   const [verb, ...extra] = positionals;
   const sources = [values.images, values.repository].filter((v) => v !== undefined).length;
   if (verb !== 'preview' || extra.length > 0 || !values.policy || sources !== 1) {

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { commandArgs } from '../args.js';
 import { basename, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { scalerSchema, type ScalerConfig } from '../../shared/scaling/config.js';
 import { readYamlFile } from '../../shared/config/yaml.js';
@@ -102,37 +102,29 @@ function numberOption(
 
 /** `ecs-pilot scaling simulate …`; returns the exit code (0 ok, 1 bad trace or config, 2 usage). */
 export async function scaling(args: string[], out: Out): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        trace: { type: 'string' },
-        config: { type: 'string' },
-        scaler: { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'seconds-per-message': { type: 'string', default: String(DEFAULT_MODEL.secondsPerMessage) },
-        'startup-seconds': { type: 'string', default: String(DEFAULT_MODEL.startupSeconds) },
-        jitter: { type: 'string', default: String(DEFAULT_MODEL.jitter) },
-        seed: { type: 'string', default: String(DEFAULT_MODEL.seed) },
-        'tail-minutes': { type: 'string', default: '60' },
-        'visibility-timeout': { type: 'string' },
-        'task-protection': { type: 'boolean', default: false },
-        'tick-lag-seconds': { type: 'string', default: '0' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    out.error(`${error instanceof Error ? error.message : String(error)}\n\n${SCALING_HELP}`);
-    return 2;
-  }
+  const parsed = commandArgs(
+    args,
+    {
+      trace: { type: 'string' },
+      config: { type: 'string' },
+      scaler: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'seconds-per-message': { type: 'string', default: String(DEFAULT_MODEL.secondsPerMessage) },
+      'startup-seconds': { type: 'string', default: String(DEFAULT_MODEL.startupSeconds) },
+      jitter: { type: 'string', default: String(DEFAULT_MODEL.jitter) },
+      seed: { type: 'string', default: String(DEFAULT_MODEL.seed) },
+      'tail-minutes': { type: 'string', default: '60' },
+      'visibility-timeout': { type: 'string' },
+      'task-protection': { type: 'boolean', default: false },
+      'tick-lag-seconds': { type: 'string', default: '0' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    SCALING_HELP,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { positionals, values } = parsed;
-  if (values.help) {
-    out.log(SCALING_HELP);
-    return 0;
-  }
   if (positionals.length !== 1 || positionals[0] !== 'simulate' || values.trace === undefined) {
     out.error(SCALING_HELP);
     return 2;

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { errorMessage } from '../../shared/kernel/errors.js';
+import { commandArgs } from '../args.js';
 import { parseScheduleExpression } from '../../shared/kernel/scheduler/expression.js';
 import { nextRuns } from '../../shared/schedules/next.js';
 import { QueueDepthReader } from '../../shared/scaling/aws/queue.js';
@@ -105,19 +105,17 @@ async function scalerLines(stage: StageContext, clients: ReturnType<typeof stage
 
 /** `ecs-pilot status`: a read-only summary of a deployed stage; returns the exit code. */
 export async function status(args: string[], out: Out): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { ...STAGE_OPTIONS, now: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    out.error(`${(error as Error).message}\n\n${STATUS_HELP}`);
+  const parsed = commandArgs(
+    args,
+    { ...STAGE_OPTIONS, now: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    STATUS_HELP,
+    out,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { positionals, values } = parsed;
+  if (positionals.length > 0) {
+    out.error(`unexpected argument "${positionals[0]}": status takes options only\n\n${STATUS_HELP}`);
     return 2;
-  }
-  if (values.help) {
-    out.log(STATUS_HELP);
-    return 0;
   }
   const now = values.now === undefined ? new Date() : new Date(values.now);
   if (Number.isNaN(now.getTime())) {

@@ -152,6 +152,19 @@ describe('Command: ecs-pilot', () => {
     expect(err.split('\n')[0]).toBe('Unknown command "valdate" (did you mean "validate"?).');
   });
 
+  it.each([
+    ['validate', '--stag', 'local'],
+    ['status', 'local'],
+    ['dlq', 'list', '--peak', '1'],
+  ])('exits 2 with the command’s usage for a wrong argument: %s %s', async (...argv) => {
+    const { code, out, err } = await run(...argv);
+
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/\n\nUsage:/);
+    expect(err).toContain(`ecs-pilot ${argv[0]}`);
+  });
+
   it('exits 2 with the config lines, once and without a trace, when a command cannot use the config', async () => {
     const { code, out, err } = await run('status', '--stage', 'prod');
 

@@ -15,6 +15,7 @@
  *   npx tsx bench/batching.ts [--objects 10000] [--max-objects 50] [--startup 20] [--work 0.5] [--redeliver 0.05]
  */
 import { parseArgs } from 'node:util';
+import { s3ObjectCreatedEvent } from '../test/helpers/events.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { SQSRecord } from 'aws-lambda';
 import { parseConfig } from '../shared/config/load.js';
@@ -170,19 +171,17 @@ async function run(batch: boolean): Promise<RunResult> {
   };
 
   const bodies = Array.from({ length: OBJECTS }, (_, i) =>
-    JSON.stringify({
-      version: '0',
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      'detail-type': 'Object Created',
-      source: 'aws.s3',
-      time: '2026-12-07T12:00:00Z',
-      region: 'us-east-1',
-      detail: {
-        bucket: { name: 'media-ingest' },
-        object: { key: `small/${i}.png`, size: 4096, etag: `e${i}`, 'version-id': `v${i}`, sequencer: '0' },
-        reason: 'PutObject',
-      },
-    }),
+    JSON.stringify(
+      s3ObjectCreatedEvent({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        time: '2026-12-07T12:00:00Z',
+        key: `small/${i}.png`,
+        size: 4096,
+        etag: `e${i}`,
+        versionId: `v${i}`,
+        sequencer: '0',
+      }),
+    ),
   );
   let nextId = 0;
   let deliveries = 0;

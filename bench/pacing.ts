@@ -15,6 +15,7 @@
  *   npx tsx bench/pacing.ts [--objects 2000] [--speed 4]
  */
 import { parseArgs } from 'node:util';
+import { s3ObjectCreatedEvent } from '../test/helpers/events.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { SQSRecord } from 'aws-lambda';
 import { parseConfig } from '../shared/config/load.js';
@@ -182,19 +183,17 @@ async function run(otherWorkloadShare: number): Promise<RunResult> {
     queue.push({ id: `m-${nextId++}`, body, attributes, visibleAt: simNow() + delaySeconds, receives: 0 });
   for (let i = 0; i < OBJECTS; i += 1) {
     send(
-      JSON.stringify({
-        version: '0',
-        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-        'detail-type': 'Object Created',
-        source: 'aws.s3',
-        time: '2026-12-07T12:00:00Z',
-        region: 'us-east-1',
-        detail: {
-          bucket: { name: 'media-ingest' },
-          object: { key: `burst/${i}.jpg`, size: 1024, etag: `e${i}`, 'version-id': `v${i}`, sequencer: '0' },
-          reason: 'PutObject',
-        },
-      }),
+      JSON.stringify(
+        s3ObjectCreatedEvent({
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          time: '2026-12-07T12:00:00Z',
+          key: `burst/${i}.jpg`,
+          size: 1024,
+          etag: `e${i}`,
+          versionId: `v${i}`,
+          sequencer: '0',
+        }),
+      ),
       {},
       0,
     );

@@ -29,7 +29,7 @@ function plaintextSecrets(task: Pick<TaskSpec, 'environment' | 'container'>, whe
     .map(
       ([name]) =>
         `${where}.task.environment.${name}: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); ` +
-        `give it to container ${task.container} as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead`,
+        `give it to container ${task.container} in ${where}.task.secrets (from SSM Parameter Store or Secrets Manager, read at task start) instead`,
     );
 }
 

@@ -14,6 +14,7 @@ import { schedulesStack } from '../schedules/deploy.js';
 import { uploadsStack } from '../uploads/deploy.js';
 import { alarmResources, alarmRoute, alarmsTopicResources, CLOUDWATCH_KEY_STATEMENT } from './alarms.js';
 import { dashboardResource, type DashboardInputs } from './dashboard.js';
+import { secretGrantResources } from '../kernel/launch/deploy.js';
 import {
   applyAtRest,
   encryptionKey,
@@ -75,6 +76,11 @@ export function buildStack(
   const resources = Object.assign(
     config.encryption === 'kms' ? stackKeyResources(names.prefix) : {},
     ...parts.map((p) => p.resources),
+    // Uploads and schedules may share an execution role: its grant is written once, for both.
+    secretGrantResources(
+      [...config.uploads.map((t) => t.task), ...config.schedules.map((s) => s.task)],
+      names.prefix,
+    ),
   ) as Record<string, unknown>;
   const metricsNamespace = metricsNamespaceFor(options.stage);
   Object.assign(

@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 // English messages for zod's built-in checks: loaded once, with the issue formatting.
 import './issues.js';
 import { fargateSizeProblem, LARGE_CPU_MIN, platformRunsLargeTasks } from './fargate.js';
+import { secretsSchema } from './secrets.js';
 
 /** Building blocks shared by every automation's config section, and the launch spec of a task. */
 
@@ -135,6 +136,13 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
         ),
         {},
       ),
+      /**
+       * Variables for `container` that ECS reads at task start from SSM Parameter Store or Secrets
+       * Manager with the execution role (`roles.execution`, which the stack grants read access to
+       * exactly these); ecs-pilot runs a derived revision of the task definition that carries them.
+       * Default none.
+       */
+      secrets: z.optional(secretsSchema),
       /** Command override for `container`; values may use placeholders. Default: the image's command. */
       command: z.optional(z.array(templateString(placeholders)).check(z.minLength(1))),
       /**
@@ -180,6 +188,25 @@ export const taskSpecSchema = (placeholders: readonly string[]) =>
       }),
       z.superRefine((spec, ctx) => {
         for (const problem of sizeProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
+      }),
+      z.superRefine((spec, ctx) => {
+        const names = Object.keys(spec.secrets ?? {});
+        if (names.length === 0) return;
+        if (spec.roles.execution === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'required with secrets: ECS reads them with the task execution role, and the stack grants that role access to them',
+            path: ['roles', 'execution'],
+          });
+        }
+        for (const name of names.filter((n) => Object.hasOwn(spec.environment, n))) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${name} is in environment too; give each variable one source`,
+            path: ['secrets', name],
+          });
+        }
       }),
       z.superRefine((spec, ctx) => {
         const size = staticOverridesBytes(spec);

@@ -19,7 +19,7 @@ import {
 import { alertPublishStatements } from '../kernel/notify/deploy.js';
 import { encryptionKey } from '../kernel/deploy/encryption.js';
 import { clusterArn } from '../kernel/launch/deploy.js';
-import { launchStatements } from '../kernel/launch/deploy.js';
+import { hasSecrets, launchStatements } from '../kernel/launch/deploy.js';
 import { slotWindowMinutes } from './slot.js';
 import { SWEEP_MESSAGE } from './runtime.js';
 
@@ -169,7 +169,7 @@ export function schedulesStack(
       [
         ...bufferStatements('Schedules'),
         idempotencyStatement,
-        ...config.schedules.flatMap((s) => [...launchStatements(s.task), ...overlapStatements(s)]),
+        ...config.schedules.flatMap((s) => [...launchStatements(s.task, prefix), ...overlapStatements(s)]),
         // A slot that finally cannot start is also mailed, when stop alerts are configured.
         ...(config.alerts ? alertPublishStatements(key !== undefined) : []),
       ],
@@ -188,6 +188,8 @@ export function schedulesStack(
         environment: {
           IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
           ...(config.alerts ? { ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' } } : {}),
+          // The tag its derived task definitions carry (launch/derive.ts), when any schedule has secrets.
+          ...(config.schedules.some((s) => hasSecrets(s.task)) ? { ECS_PILOT_STACK: prefix } : {}),
         },
       }),
     },

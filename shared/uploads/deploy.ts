@@ -2,7 +2,7 @@ import type { Config, UploadTrigger } from '../config/schema.js';
 import { ConfigError } from '../kernel/errors.js';
 import { documentSize } from '../kernel/deploy/iam.js';
 import { planUploadRules, uploadRuleDescription } from './rules.js';
-import { launchStatements, roleArn as taskRoleArn } from '../kernel/launch/deploy.js';
+import { hasSecrets, launchStatements, roleArn as taskRoleArn } from '../kernel/launch/deploy.js';
 import { MANIFEST_PREFIX } from './batching.js';
 import {
   arn,
@@ -215,7 +215,7 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
       [
         ...bufferStatements('Uploads'),
         idempotencyStatement,
-        ...config.uploads.flatMap((t) => launchStatements(t.task)),
+        ...config.uploads.flatMap((t) => launchStatements(t.task, prefix)),
         ...objectLookupStatements(config.uploads),
         // Batches: writing manifests, nothing else in the bucket (the claims live in the idempotency table).
         ...(gathering
@@ -237,6 +237,8 @@ export function uploadsStack(config: Config, names: { prefix: string; configFile
       environment: {
         IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
         ...(gathering ? { UPLOADS_MANIFEST_BUCKET: { Ref: 'UploadsManifestBucket' } } : {}),
+        // The tag its derived task definitions carry (launch/derive.ts), when any trigger has secrets.
+        ...(config.uploads.some((t) => hasSecrets(t.task)) ? { ECS_PILOT_STACK: prefix } : {}),
       },
     }),
   };

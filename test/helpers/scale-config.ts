@@ -3,7 +3,7 @@
  * 25 scalers over 3 clusters, with stop alerts and image hygiene reading 50 scan files), shaped for the worst case of every
  * limit: no two entries share a task definition or a task role, every name has the longest form
  * automation names allow, every trigger has a prefix, a suffix and size bounds, and every launch has
- * a cap (which adds ListTasks grants) and a task size, every other trigger batches (the manifest
+ * a cap (which adds ListTasks grants), a task size and secrets, every other trigger batches (the manifest
  * bucket and its policy), and every schedule a maximum runtime (which adds StopTask grants and the
  * sweep schedule). Encryption is on (`encryption: kms`): it adds each role's grant on the key and
  * the key's properties on every queue, table, topic and log group.
@@ -26,6 +26,20 @@ function task(kind: string, index: number, placeholders: Record<string, string>)
     environment: placeholders,
     roles: { task: pad(`${kind}-${index}-task-role-`, 40), execution: 'ecsTaskExecutionRole' },
     tags: { team: `team-${index % 7}`, 'cost-center': `cc-${index % 5}` },
+    // Every launch reads a secret (a derived task definition each, one execution role reading them
+    // all), every fifth a second one from Secrets Manager with its own key.
+    secrets: {
+      DB_PASSWORD: `/${kind}-${index}/${pad('db-password-', 32)}`,
+      ...(index % 5 === 0
+        ? {
+            API_TOKEN: {
+              from: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:${pad(`${kind}-${index}-api-`, 48)}`,
+              jsonKey: 'token',
+              kmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+            },
+          }
+        : {}),
+    },
     maxRunning: 20,
     cpu: 16_384,
     memory: 122_880,

@@ -108,7 +108,13 @@ export function roleStatements(template: PackagedTemplate): Map<string, IamState
 export function allPolicyStatements(template: PackagedTemplate): IamStatement[] {
   const statements = [...roleStatements(template).values()].flat();
   for (const [id, resource] of Object.entries(template.Resources)) {
-    if (['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(resource.Type)) continue;
+    if (resource.Type === 'AWS::IAM::Role') continue;
+    // A policy attached to a role of this stack is in roleStatements already; one attached to a
+    // role the stack does not own (by name, such as a task execution role) is not.
+    if (['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(resource.Type)) {
+      const roles = toArray(props<{ Roles?: unknown[] }>(resource).Roles);
+      if (roles.length === 0 || roles.every((role) => refTarget(role))) continue;
+    }
     const document = resource.Properties?.PolicyDocument;
     if (document !== undefined) statements.push(...normaliseStatements(document, id));
   }
@@ -145,6 +151,24 @@ export function resolveSub(value: unknown, pseudo: Pseudo): unknown {
 }
 
 /**
+ * The one mutating action granted on "*", because IAM has no resource type for it:
+ * ecs:RegisterTaskDefinition (the derived task definitions of specs with secrets), and only when
+ * the request must tag the revision with the stack and with ecs-pilot's tags alone.
+ */
+function narrowedOnEverything(action: string, statement: IamStatement): boolean {
+  if (!actionMatches(action, 'ecs:RegisterTaskDefinition') || statement.Action.length !== 1) return false;
+  const condition = statement.Condition ?? {};
+  const stack = condition.StringEquals?.['aws:RequestTag/ecs-pilot:stack'];
+  const keys = condition['ForAllValues:StringEquals']?.['aws:TagKeys'];
+  return (
+    typeof stack === 'string' &&
+    stack.length > 0 &&
+    Array.isArray(keys) &&
+    keys.every((k) => String(k).startsWith('ecs-pilot:'))
+  );
+}
+
+/**
  * Allow statements that break least privilege, one line each: `NotAction`, `*` or `service:*`
  * actions, and actions not matched by `mutationFree` granted on every resource (Resource "*" or a
  * NotResource). Resource policies (with a Principal) apply to their own resource whatever Resource
@@ -161,7 +185,8 @@ export function wildcardGrantViolations(template: PackagedTemplate, mutationFree
     const onEverything = statement.NotResource.length > 0 || statement.Resource.includes('*');
     if (onEverything && statement.Principal === undefined) {
       for (const action of statement.Action) {
-        if (!mutationFree.test(action)) violations.push(`${where}: mutating ${action} on *`);
+        if (mutationFree.test(action) || narrowedOnEverything(action, statement)) continue;
+        violations.push(`${where}: mutating ${action} on *`);
       }
     }
   }

@@ -162,6 +162,52 @@ function splitToFit(statement: Statement, budget: number): Statement[] {
   ];
 }
 
+/**
+ * Splits a statement whose resource list is over `budget` into statements filled up to it in turn
+ * (halving, as splitToFit does, can leave every part half empty).
+ */
+function fillToFit(statement: Statement, budget: number): Statement[] {
+  if (policySize([statement]) <= budget) return [statement];
+  const parts: Statement[] = [];
+  let current: unknown[] = [];
+  for (const resource of statement.Resource) {
+    const next = [...current, resource];
+    if (current.length > 0 && policySize([{ ...statement, Resource: next }]) > budget) {
+      parts.push({ ...statement, Resource: current });
+      current = [resource];
+    } else current = next;
+  }
+  parts.push({ ...statement, Resource: current });
+  return parts;
+}
+
+/**
+ * Statements (merged first) packed into as few customer-managed policies as fit, each within IAM's
+ * 6,144 characters; undefined when that takes more than `max`.
+ */
+export function packManagedPolicies(
+  statements: readonly Statement[],
+  max: number,
+): Statement[][] | undefined {
+  const merged = mergeStatements(statements).flatMap((s) => fillToFit(s, IAM_LIMITS.managedPolicy));
+  const envelope = policySize([]);
+  const bins: { statements: Statement[]; size: number }[] = [];
+  for (const statement of merged) {
+    const added = policySize([statement]) - envelope + 1;
+    let bin = bins.find((b) => b.size + added <= IAM_LIMITS.managedPolicy);
+    if (!bin) {
+      bin = { statements: [], size: envelope };
+      bins.push(bin);
+    }
+    bin.statements.push(statement);
+    bin.size += added;
+  }
+  const policies = bins.map((b) => b.statements);
+  if (policies.length > max || policies.some((p) => policySize(p) > IAM_LIMITS.managedPolicy))
+    return undefined;
+  return policies;
+}
+
 export interface PackedPolicies {
   /** The role's one inline policy. */
   inline: Statement[];

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PermanentError } from '../errors.js';
 import { MAX_OVERRIDES_BYTES, MAX_TASK_TAGS, taskSizeOverrides, type TaskSpec } from '../config.js';
+import { containerSecrets } from '../secrets.js';
+import type { SecretsPlan } from './derive.js';
 
 /**
  * The RunTask request ecs-pilot sends, as plain data (structurally a RunTaskCommandInput), so it
@@ -34,6 +36,11 @@ export interface RunTaskRequest {
   };
   tags: { key: string; value: string }[];
   enableECSManagedTags: true;
+  /**
+   * Not a RunTask field: the spec's secrets, which the launcher turns into the derived task
+   * definition it passes as `taskDefinition` (derive.ts), and leaves out of the call.
+   */
+  secrets?: SecretsPlan;
 }
 
 /** ECS limits worth checking before the call rather than learning from a failed one. */
@@ -143,5 +150,14 @@ export function buildRunTaskRequest(spec: TaskSpec, input: LaunchInput): RunTask
       .sort()
       .map((key) => ({ key, value: tags[key] ?? '' })),
     enableECSManagedTags: true,
+    ...secretsPlan(spec),
   };
+}
+
+/** The launch's secrets, when the spec has any (config validation requires roles.execution then). */
+function secretsPlan(spec: TaskSpec): { secrets?: SecretsPlan } {
+  const secrets = containerSecrets(spec.secrets ?? {});
+  if (secrets.length === 0) return {};
+  if (!spec.roles.execution) throw new PermanentError('secrets need roles.execution');
+  return { secrets: { container: spec.container, secrets, executionRole: spec.roles.execution } };
 }

@@ -77,6 +77,27 @@ const IAM_CONFIG = {
       },
     },
     {
+      name: 'vaulted',
+      bucket: 'reports-inbox',
+      prefix: 'vaulted/',
+      task: {
+        cluster: `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/batch`,
+        taskDefinition: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/vault-reader:4`,
+        container: 'reader',
+        subnets: [SUBNET],
+        securityGroups: [SECURITY_GROUP],
+        roles: { execution: `arn:aws:iam::${ACCOUNT}:role/service/report-exec` },
+        secrets: {
+          DB_PASSWORD: '/reports/db-password',
+          API_TOKEN: {
+            from: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:reports/api`,
+            jsonKey: 'token',
+            kmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+          },
+        },
+      },
+    },
+    {
       name: 'archives',
       bucket: 'pinned-bucket',
       prefix: 'raw*/',
@@ -338,6 +359,48 @@ describe('Packaged template (sls package)', () => {
         expect(violations).toEqual([]);
       });
 
+      it('counts RegisterTaskDefinition on "*" as a violation unless the request must carry the stack tag', () => {
+        const role = (statement: Record<string, unknown>) =>
+          ({
+            Resources: {
+              Role: {
+                Type: 'AWS::IAM::Role',
+                Properties: {
+                  Policies: [
+                    { PolicyDocument: { Statement: [{ Effect: 'Allow', Resource: '*', ...statement }] } },
+                  ],
+                },
+              },
+            },
+          }) as unknown as PackagedTemplate;
+        const tagged = {
+          StringEquals: { 'aws:RequestTag/ecs-pilot:stack': `ecs-pilot-${stage}` },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['ecs-pilot:stack', 'ecs-pilot:derived-from'] },
+        };
+
+        expect(
+          wildcardGrantViolations(
+            role({ Action: 'ecs:RegisterTaskDefinition', Condition: tagged }),
+            MUTATION_FREE,
+          ),
+        ).toEqual([]);
+        expect(
+          wildcardGrantViolations(role({ Action: 'ecs:RegisterTaskDefinition' }), MUTATION_FREE),
+        ).toHaveLength(1);
+        expect(
+          wildcardGrantViolations(
+            role({ Action: 'ecs:RegisterTaskDefinition', Condition: { StringEquals: tagged.StringEquals } }),
+            MUTATION_FREE,
+          ),
+        ).toHaveLength(1);
+        expect(
+          wildcardGrantViolations(
+            role({ Action: ['ecs:RegisterTaskDefinition', 'ecs:RunTask'], Condition: tagged }),
+            MUTATION_FREE,
+          ),
+        ).toHaveLength(2);
+      });
+
       it('allows ecs:RunTask only on the configured task definitions, each conditioned on its cluster', () => {
         const { template, config, pseudo } = get(stage);
         const runTask = functionStatements(template).filter((s) => grants(s, 'ecs:RunTask'));
@@ -346,9 +409,13 @@ describe('Packaged template (sls package)', () => {
           const clusters = conditionValues(s, 'ArnEquals', 'ecs:cluster', pseudo);
           return s.Resource.map((r) => `${json(resolveSub(r, pseudo))} in ${json(clusters)}`);
         });
+        // A trigger with secrets runs its derived task definitions (`<family>-ecs-pilot-*`) only.
+        const runs = (task: TaskSpec) =>
+          Object.keys(task.secrets ?? {}).length > 0
+            ? `arn:aws:ecs:${pseudo.Region}:${ACCOUNT}:task-definition/${task.taskDefinition.split('/').pop()!.replace(/:\d+$/, '')}-ecs-pilot-*:*`
+            : taskDefinitionArn(task.taskDefinition, pseudo);
         const expected = config.uploads.map(
-          ({ task }) =>
-            `${json(taskDefinitionArn(task.taskDefinition, pseudo))} in ${json([clusterArn(task.cluster, pseudo)])}`,
+          ({ task }) => `${json(runs(task))} in ${json([clusterArn(task.cluster, pseudo)])}`,
         );
 
         expect(runTask.length).toBeGreaterThan(0);
@@ -371,7 +438,11 @@ describe('Packaged template (sls package)', () => {
 
       it('allows ecs:TagResource only on task/<cluster>/* and only while RunTask creates them', () => {
         const { template, config, pseudo } = get(stage);
-        const tag = functionStatements(template).filter((s) => grants(s, 'ecs:TagResource'));
+        const tag = functionStatements(template).filter(
+          (s) =>
+            grants(s, 'ecs:TagResource') &&
+            s.Condition?.StringEquals?.['ecs:CreateAction'] !== 'RegisterTaskDefinition',
+        );
 
         const resources = tag.flatMap((s) => s.Resource.map((r) => resolveSub(r, pseudo)));
         const expected = config.uploads.map(({ task }) => taskArnPattern(task.cluster, pseudo));
@@ -381,6 +452,67 @@ describe('Packaged template (sls package)', () => {
           expect(statement.Condition?.StringEquals?.['ecs:CreateAction']).toBe('RunTask');
         }
         expect(sorted(resources)).toEqual(sorted(expected));
+      });
+
+      it('registers task definitions only for triggers with secrets, tagged with this stack, tagging only their derived families', () => {
+        const { template, config, pseudo } = get(stage);
+        const statements = functionStatements(template);
+        const register = statements.filter((s) => grants(s, 'ecs:RegisterTaskDefinition'));
+        const tagDerived = statements.filter(
+          (s) =>
+            grants(s, 'ecs:TagResource') &&
+            s.Condition?.StringEquals?.['ecs:CreateAction'] === 'RegisterTaskDefinition',
+        );
+        const withSecrets = config.uploads.filter(({ task }) => Object.keys(task.secrets ?? {}).length > 0);
+
+        if (withSecrets.length === 0) {
+          expect(register).toEqual([]);
+          expect(tagDerived).toEqual([]);
+          return;
+        }
+        for (const statement of register) {
+          expect(statement.Action).toEqual(['ecs:RegisterTaskDefinition']);
+          expect(statement.Condition?.StringEquals?.['aws:RequestTag/ecs-pilot:stack']).toBe(
+            `ecs-pilot-${stage}`,
+          );
+          expect(statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual([
+            'ecs-pilot:stack',
+            'ecs-pilot:derived-from',
+          ]);
+        }
+        const families = withSecrets.map(({ task }) =>
+          task.taskDefinition.split('/').pop()!.replace(/:\d+$/, ''),
+        );
+        expect(sorted(tagDerived.flatMap((s) => s.Resource.map((r) => resolveSub(r, pseudo))))).toEqual(
+          sorted(
+            families.map(
+              (family) => `arn:aws:ecs:${pseudo.Region}:${ACCOUNT}:task-definition/${family}-ecs-pilot-*`,
+            ),
+          ),
+        );
+        expect(register.length).toBeGreaterThan(0);
+      });
+
+      it("grants each execution role read access to exactly its triggers' secrets, in a managed policy attached to it", () => {
+        const { template, config } = get(stage);
+        const grantsByRole = resourcesOfType(template, 'AWS::IAM::ManagedPolicy')
+          .map(([, policy]) =>
+            props<{ Roles: unknown[]; PolicyDocument: { Statement: IamStatement[] } }>(policy),
+          )
+          .filter((policy) => policy.Roles.every((role) => typeof role === 'string'));
+        const withSecrets = config.uploads.filter(({ task }) => Object.keys(task.secrets ?? {}).length > 0);
+
+        expect(grantsByRole.map((p) => p.Roles).flat()).toEqual([
+          ...new Set(withSecrets.map(({ task }) => task.roles.execution!.split('/').pop()!)),
+        ]);
+        for (const policy of grantsByRole) {
+          const actions = policy.PolicyDocument.Statement.flatMap((s) => toArray(s.Action));
+          expect(sorted(actions)).toEqual(
+            sorted(['kms:Decrypt', 'secretsmanager:GetSecretValue', 'ssm:GetParameters']),
+          );
+          for (const statement of policy.PolicyDocument.Statement)
+            expect(toArray(statement.Resource)).not.toContain('*');
+        }
       });
 
       it('allows ecs:ListTasks only in clusters of triggers with maxRunning, conditioned on ecs:cluster', () => {
@@ -544,7 +676,7 @@ describe('Packaged template (sls package)', () => {
   });
 
   describe('stage iamtest specifics', () => {
-    it('scopes RunTask to the ARN with revision as given, family:3 exactly and a bare family to all its revisions', () => {
+    it('scopes RunTask to the ARN with revision as given, family:3 exactly, a bare family to all its revisions and a trigger with secrets to its derived families', () => {
       const { template, pseudo } = get('iamtest');
       const resources = functionStatements(template)
         .filter((s) => grants(s, 'ecs:RunTask'))
@@ -555,6 +687,8 @@ describe('Packaged template (sls package)', () => {
           `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/report-builder:12`,
           `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/csv-loader:3`,
           `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/unpacker:*`,
+          // The trigger with secrets: its derived revisions only.
+          `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/vault-reader-ecs-pilot-*:*`,
         ]),
       );
     });

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DescribeTasksCommand, paginateListTasks, type Task } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTaskDefinitionsCommand,
+  paginateListTasks,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   GetQueueAttributesCommand,
@@ -106,6 +112,47 @@ describe('Function: uploadToTask (against the emulator)', () => {
       'ecs-pilot:bucket': bucket,
       'ecs-pilot:key-sha256': sha256(key),
     });
+  });
+
+  it('runs a trigger with secrets on one derived task definition carrying them, and starts no second task on redelivery', async () => {
+    // Prepare
+    await put('secret/one.jpg');
+    await put('secret/two.jpg');
+
+    // Act: every event delivered, then each delivered again
+    const bodies: string[] = [];
+    await local.drain({ onInvoke: (event) => bodies.push(...event.Records.map((r) => r.body)) });
+    for (const body of bodies.filter((b) => b.includes('secret/'))) {
+      await local.clients.sqs.send(new SendMessageCommand({ QueueUrl: local.queueUrl, MessageBody: body }));
+    }
+    await local.drain();
+
+    // Assess
+    const tasks = await tasksOf('with-secrets');
+    expect(tasks.map((t) => envOf(t).INPUT_KEY).sort()).toEqual(['secret/one.jpg', 'secret/two.jpg']);
+    const definitions = new Set(tasks.map((t) => t.taskDefinitionArn));
+    expect(definitions.size).toBe(1);
+    const [arn] = [...definitions];
+    expect(arn).toMatch(/:task-definition\/thumbnailer-ecs-pilot-[0-9a-f]{16}:1$/);
+    const { taskDefinition } = await local.clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: arn }),
+    );
+    expect(taskDefinition?.executionRoleArn).toMatch(/:role\/ecsTaskExecutionRole$/);
+    expect(taskDefinition?.containerDefinitions?.find((c) => c.name === 'app')?.secrets).toEqual([
+      {
+        name: 'API_TOKEN',
+        valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:itest/api:token::',
+      },
+      { name: 'DB_PASSWORD', valueFrom: '/itest/db-password' },
+    ]);
+    const family = taskDefinition!.family!;
+    const { taskDefinitionArns } = await local.clients.ecs.send(
+      new ListTaskDefinitionsCommand({ familyPrefix: family }),
+    );
+    expect(taskDefinitionArns).toEqual([arn]);
+    // Tasks of the trigger without secrets still run the task definition as configured.
+    const plain = await tasksOf('thumbnails');
+    for (const task of plain) expect(task.taskDefinitionArn).toMatch(/:task-definition\/thumbnailer:\d+$/);
   });
 
   it.each([

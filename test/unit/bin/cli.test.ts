@@ -81,7 +81,7 @@ describe('Command: ecs-pilot validate', () => {
     expect(err).toContain(
       'warning: schedules[0].task.environment.DB_PASSWORD: looks like a secret in plaintext',
     );
-    expect(err).toContain('as a task definition secret (containerDefinitions[].secrets');
+    expect(err).toContain('.task.secrets (from SSM Parameter Store or Secrets Manager');
   });
 
   it('says a missing file cannot be read', async () => {

@@ -15,6 +15,7 @@ import { dynamoDbClient } from '../../aws/clients.js';
 import type { RunTaskRequest } from '../launch.js';
 import { LaunchPacer, paceSettings } from '../pace.js';
 import type { Delivery } from '../../delivery/config.js';
+import { DerivedTaskDefinitions } from './task-definitions.js';
 
 /** The automation's cap on concurrently running tasks is reached; retry later without counting an attempt. */
 export class CapReachedError extends DeferError {}
@@ -75,9 +76,11 @@ export async function countActiveTasks(
  * retryable failure, not a success.
  */
 export async function runTask(ecs: ECSClient, request: RunTaskRequest): Promise<string> {
+  // `secrets` is ecs-pilot's own field, already turned into the task definition.
+  const { secrets: _secrets, ...input } = request;
   let response;
   try {
-    response = await ecs.send(new RunTaskCommand(request));
+    response = await ecs.send(new RunTaskCommand(input));
   } catch (error) {
     if (error instanceof Error && THROTTLE_ERRORS.has(error.name)) {
       throw new LaunchThrottledError(`RunTask throttled: ${errorMessage(error)}`, { cause: error });
@@ -101,6 +104,8 @@ export interface LauncherOptions {
   pacing?: { pacer: LaunchPacer; maxWaitMs: number; sleep?: (ms: number) => Promise<void> };
   /** DynamoDB table for the idempotency records; omitted → clientToken is the only duplicate guard. */
   idempotency?: { client: DynamoDBClient; tableName: string; expiresAfterSeconds: number };
+  /** Resolves the derived task definition of a launch with secrets; required for such launches. */
+  taskDefinitions?: DerivedTaskDefinitions;
 }
 
 /**
@@ -113,6 +118,7 @@ export class TaskLauncher {
   private readonly config: IdempotencyConfig | undefined;
   private readonly startOnce: (input: LaunchInput) => Promise<LaunchResult>;
   private readonly pacing: LauncherOptions['pacing'];
+  private readonly taskDefinitions: DerivedTaskDefinitions | undefined;
   /** Per startedBy, the tail of the count-then-launch chain (see startUnguarded). */
   private readonly capTurns = new Map<string, Promise<unknown>>();
   /** Launches under way in this instance, by clientToken. */
@@ -121,6 +127,7 @@ export class TaskLauncher {
   constructor(options: LauncherOptions) {
     this.ecs = options.ecs;
     this.pacing = options.pacing;
+    this.taskDefinitions = options.taskDefinitions;
     const start = (input: LaunchInput) => this.startUnguarded(input);
     if (options.idempotency) {
       this.config = new IdempotencyConfig({
@@ -191,20 +198,21 @@ export class TaskLauncher {
     return turn;
   }
 
-  private async launch({ request, maxRunning }: LaunchInput): Promise<LaunchResult> {
+  private async launch({ request: planned, maxRunning }: LaunchInput): Promise<LaunchResult> {
     if (maxRunning !== undefined) {
       let active: number;
       try {
-        active = await countActiveTasks(this.ecs, request.cluster, request.startedBy, maxRunning);
+        active = await countActiveTasks(this.ecs, planned.cluster, planned.startedBy, maxRunning);
       } catch (error) {
         throw classifyEcsError(error, 'ListTasks');
       }
       if (active >= maxRunning) {
         throw new CapReachedError(
-          `maxRunning ${maxRunning} reached (${active} tasks active for ${request.startedBy})`,
+          `maxRunning ${maxRunning} reached (${active} tasks active for ${planned.startedBy})`,
         );
       }
     }
+    const request = await this.withTaskDefinition(planned);
     const pacing = this.pacing;
     if (!pacing) return { status: 'started', taskArn: await runTask(this.ecs, request) };
     const wait = pacing.pacer.reserve(pacing.maxWaitMs);
@@ -223,6 +231,14 @@ export class TaskLauncher {
       if (error instanceof LaunchThrottledError) pacing.pacer.throttled();
       throw error;
     }
+  }
+
+  /** The request with its derived task definition when it has secrets (the request is unchanged otherwise). */
+  private async withTaskDefinition(request: RunTaskRequest): Promise<RunTaskRequest> {
+    if (!request.secrets) return request;
+    if (!this.taskDefinitions) throw new PermanentError('this launcher cannot run a task with secrets');
+    const { secrets, ...rest } = request;
+    return { ...rest, taskDefinition: await this.taskDefinitions.resolve(request.taskDefinition, secrets) };
   }
 }
 
@@ -262,5 +278,9 @@ export function deployedLauncher(
       tableName: requiredEnv('IDEMPOTENCY_TABLE'),
       expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
     },
+    // Set by the stack only when a task spec of this function has secrets.
+    ...(process.env.ECS_PILOT_STACK
+      ? { taskDefinitions: new DerivedTaskDefinitions(ecs, { stack: process.env.ECS_PILOT_STACK }) }
+      : {}),
   });
 }

@@ -34,8 +34,8 @@ describe('Function: configWarnings', () => {
 
   it('warns on a fixed value under a secret-like name, per automation, pointing at task definition secrets', () => {
     expect(configWarnings(config({ DB_PASSWORD: 'hunter2', REGION: 'eu-west-1' }))).toStrictEqual([
-      'uploads[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead',
-      'schedules[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app as a task definition secret (containerDefinitions[].secrets, from SSM Parameter Store or Secrets Manager) instead',
+      'uploads[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app in uploads[0].task.secrets (from SSM Parameter Store or Secrets Manager, read at task start) instead',
+      'schedules[0].task.environment.DB_PASSWORD: looks like a secret in plaintext (in the config, the packaged stack and every RunTask request); give it to container app in schedules[0].task.secrets (from SSM Parameter Store or Secrets Manager, read at task start) instead',
     ]);
   });
 

@@ -355,3 +355,74 @@ describe('Function: taskSpecSchema cpu and memory', () => {
     ]);
   });
 });
+
+const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db';
+
+describe('Function: taskSpecSchema secrets', () => {
+  const schema = taskSpecSchema([]);
+  const withSecrets = (secrets: unknown, extra: Record<string, unknown> = {}) => ({
+    ...rawTask,
+    roles: { execution: 'app-execution' },
+    secrets,
+    ...extra,
+  });
+
+  it('accepts parameters by name and ARN and secrets with a JSON key and a customer managed key', () => {
+    expect(
+      issuesOf(
+        schema,
+        withSecrets({
+          DB_PASSWORD: '/prod/db/password',
+          API_TOKEN: 'arn:aws:ssm:eu-west-1:123456789012:parameter/prod/api',
+          DB_URL: {
+            from: SECRET,
+            jsonKey: 'url',
+            kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          },
+        }),
+      ),
+    ).toStrictEqual([]);
+  });
+
+  it('refuses a reference that is neither form, naming both', () => {
+    expect(issuesOf(schema, withSecrets({ A: 'arn:aws:s3:::bucket/key' }))).toStrictEqual([
+      'secrets.A: an SSM parameter name (/app/db-password) or ARN, or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+    ]);
+    expect(issuesOf(schema, withSecrets({ A: { from: 'a b' } }))).toStrictEqual([
+      'secrets.A.from: an SSM parameter name (/app/db-password) or ARN, or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+    ]);
+  });
+
+  it('refuses a JSON key or version on an SSM parameter, and a version stage with a version id', () => {
+    expect(issuesOf(schema, withSecrets({ A: { from: '/p', jsonKey: 'k' } }))).toStrictEqual([
+      'secrets.A.jsonKey: jsonKey applies to Secrets Manager secrets only; an SSM parameter is read whole',
+    ]);
+    expect(
+      issuesOf(schema, withSecrets({ A: { from: SECRET, versionStage: 'AWSCURRENT', versionId: 'v' } })),
+    ).toStrictEqual(['secrets.A.versionId: give versionStage or versionId, not both (ECS takes one)']);
+  });
+
+  it('refuses a JSON key with a colon, which would shift the parts of valueFrom', () => {
+    expect(issuesOf(schema, withSecrets({ A: { from: SECRET, jsonKey: 'a:b' } }))).toStrictEqual([
+      'secrets.A.jsonKey: letters, digits and _ . + = @ / - (no colon)',
+    ]);
+  });
+
+  it('requires roles.execution, which reads them', () => {
+    expect(issuesOf(schema, { ...rawTask, secrets: { A: '/p' } })).toStrictEqual([
+      'roles.execution: required with secrets: ECS reads them with the task execution role, and the stack grants that role access to them',
+    ]);
+  });
+
+  it('refuses a variable given both in environment and in secrets', () => {
+    expect(issuesOf(schema, withSecrets({ A: '/p' }, { environment: { A: 'x' } }))).toStrictEqual([
+      'secrets.A: A is in environment too; give each variable one source',
+    ]);
+  });
+
+  it('refuses a variable name ECS would not take', () => {
+    expect(issuesOf(schema, withSecrets({ '1A': '/p' }))).toStrictEqual([
+      'secrets.1A: key a variable name of letters, digits and _ (not starting with a digit)',
+    ]);
+  });
+});

@@ -382,6 +382,31 @@ describe('Function: schedulesStack', () => {
   });
 
   describe('runSchedule function', () => {
+    it('is told the stack name its derived task definitions are tagged with only when a schedule has secrets', () => {
+      const plain = schedulesStack(configWith([rawSchedule()]), NAMES).functions.runSchedule!;
+      const withSecrets = schedulesStack(
+        configWith([
+          rawSchedule(
+            {},
+            { roles: { execution: 'report-execution' }, secrets: { DB_PASSWORD: '/reports/db' } },
+          ),
+        ]),
+        NAMES,
+      );
+
+      expect(plain.environment).not.toHaveProperty('ECS_PILOT_STACK');
+      expect(withSecrets.functions.runSchedule!.environment.ECS_PILOT_STACK).toBe('ecs-pilot-dev');
+      const register = statementsOf(withSecrets.resources.RunScheduleRole).filter((s) =>
+        s.Action.includes('ecs:RegisterTaskDefinition'),
+      );
+      expect(register.map((s) => s.Condition)).toEqual([
+        {
+          StringEquals: { 'aws:RequestTag/ecs-pilot:stack': 'ecs-pilot-dev' },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['ecs-pilot:stack', 'ecs-pilot:derived-from'] },
+        },
+      ]);
+    });
+
     it('drains the schedules queue with the delivery settings, reporting batch item failures', () => {
       // Prepare
       const config = configWith([rawSchedule()], { delivery: { batchSize: 5, maxConcurrency: 3 } });

@@ -909,3 +909,58 @@ describe('Class: TaskLauncher, under AWS rate limits', () => {
     }
   });
 });
+
+describe('Class: TaskLauncher with secrets', () => {
+  const withSecrets = (): RunTaskRequest =>
+    planUploadTask(
+      uploadTrigger({
+        name: 'thumbnails',
+        task: { secrets: { DB_PASSWORD: '/prod/db' }, roles: { execution: 'app-execution' } },
+      }),
+      parseObjectCreated(s3ObjectCreatedEvent({ key: 'incoming/photo.jpg' })),
+    ).request;
+  const DERIVED =
+    'arn:aws:ecs:us-east-1:123456789012:task-definition/thumbnailer-ecs-pilot-0123456789abcdef:1';
+
+  it('runs the derived task definition and sends RunTask no field of its own', async () => {
+    // Prepare
+    const request = withSecrets();
+    ecsMock.on(RunTaskCommand).resolves(started());
+    const resolve = vi.fn().mockResolvedValue(DERIVED);
+    const launcher = new TaskLauncher({ ecs: newEcs(), taskDefinitions: { resolve } as never });
+
+    // Act
+    await launcher.start(request, undefined);
+
+    // Assess
+    expect(resolve).toHaveBeenCalledWith(request.taskDefinition, {
+      container: request.overrides.containerOverrides[0]!.name,
+      secrets: [{ name: 'DB_PASSWORD', valueFrom: '/prod/db' }],
+      executionRole: 'app-execution',
+    });
+    const input = ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input;
+    expect(input.taskDefinition).toBe(DERIVED);
+    expect(input).not.toHaveProperty('secrets');
+    expect(input.clientToken).toBe(request.clientToken);
+  });
+
+  it('sends RunTask no secrets field for a request without secrets either', async () => {
+    ecsMock.on(RunTaskCommand).resolves(started());
+
+    await runTask(newEcs(), {
+      ...plannedRequest(),
+      secrets: { container: 'app', secrets: [], executionRole: 'r' },
+    });
+
+    expect(ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input).not.toHaveProperty('secrets');
+  });
+
+  it('starts nothing and fails permanently when it has no way to derive the task definition', async () => {
+    ecsMock.on(RunTaskCommand).resolves(started());
+
+    await expect(new TaskLauncher({ ecs: newEcs() }).start(withSecrets(), undefined)).rejects.toBeInstanceOf(
+      PermanentError,
+    );
+    expect(ecsMock.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+});

@@ -127,23 +127,23 @@ describe('Packaged template at the maximum scale (sls package)', () => {
   });
 
   it('still grants every schedule and trigger RunTask on its task definition in its cluster', () => {
-    const config = maxScaleConfig() as {
-      uploads: { task: { cluster: string; taskDefinition: string } }[];
-      schedules: { task: { cluster: string; taskDefinition: string } }[];
-    };
+    type Task = { cluster: string; taskDefinition: string; secrets?: Record<string, unknown> };
+    const config = maxScaleConfig() as { uploads: { task: Task }[]; schedules: { task: Task }[] };
     const roles = roleStatements(template);
-    const check = (roleId: string, tasks: { cluster: string; taskDefinition: string }[]) => {
+    const check = (roleId: string, tasks: Task[]) => {
       const statements = roles.get(roleId)!.filter((s) => grants(s, 'ecs:RunTask'));
-      for (const { cluster, taskDefinition } of tasks) {
+      for (const { cluster, taskDefinition, secrets } of tasks) {
+        // A launch with secrets runs only its derived families (`<family>-ecs-pilot-<hash>`).
+        const family = secrets ? `${taskDefinition}-ecs-pilot-*` : taskDefinition;
         const granted = statements.some((s) => {
           const resources = (deployed(s.Resource) as string[]).map(String);
           const clusters = JSON.stringify(deployed(s.Condition ?? {}));
           return (
-            resources.some((r) => r.endsWith(`:task-definition/${taskDefinition}:*`)) &&
+            resources.some((r) => r.endsWith(`:task-definition/${family}:*`)) &&
             clusters.includes(`:cluster/${cluster}"`)
           );
         });
-        expect(granted, `${roleId}: ${taskDefinition} in ${cluster}`).toBe(true);
+        expect(granted, `${roleId}: ${family} in ${cluster}`).toBe(true);
       }
     };
     check(

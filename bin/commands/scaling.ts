@@ -32,7 +32,7 @@ stopped the task that held them:
   cdk-default-steps  aws-cdk-lib QueueProcessingFargateService default steps on visible messages
   keda-sqs           KEDA aws-sqs-queue (in-flight counted, active at one message) driving an HPA
   target-tracking    ECS target tracking on visible messages per running task
-  clairvoyant        knows the arrivals one start-up ahead (a reference point, not a policy)
+  clairvoyant        knows the arrivals: the waits of max tasks throughout, for less (a reference)
 
 Every reference takes the scaler's min and max, and its messagesPerTask as target where it has one.
 The work floor (the messages' own processing time in task-minutes) is printed below the table.

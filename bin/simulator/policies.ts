@@ -51,6 +51,12 @@ export interface ScalingPolicy {
 export interface RunContext {
   trace: Trace;
   model: { startupSeconds: number; tickLagSeconds?: number };
+  /**
+   * Tasks busy each second (after the receipts of that second) when the same trace is replayed
+   * with the same model and `max` tasks desired from second 0 on (fullCapacityPolicy): what the
+   * clairvoyant reference must match. Computed on first call.
+   */
+  busyAtFullCapacity?: () => Int32Array;
 }
 
 export interface PolicyDefinition {
@@ -400,43 +406,57 @@ export function targetTracking(options: Partial<TargetTrackingOptions> = {}): Po
 }
 
 /**
- * The clairvoyant reference: the same sizing rule and bounds as the scaler, but it knows the
- * arrivals in advance. Every second it sizes for the backlog plus the messages that arrive within
- * one start-up time, so a task it starts is ready when they come; it scales in as soon as no message
- * waits or is due within a start-up time, stopping idle tasks only. No metric or evaluation delay. A reference point, not a proven optimum.
+ * `max` tasks desired from the first second to the last: with FIFO receipts and processing times
+ * fixed per message, no policy within the bounds starts any message earlier (a task cannot be
+ * ready before one start-up time after second 0, and more ready tasks never delay a receipt), so
+ * its waits are the floor for every percentile. The most expensive policy there is; a yardstick.
+ */
+export const fullCapacityPolicy: PolicyDefinition = {
+  name: 'full-capacity',
+  protectsBusyTasks: true,
+  describe: (s) => `${s.max} tasks from the first second to the last`,
+  create: (scaler) => ({
+    evaluate: (input) =>
+      input.desired === scaler.max ? undefined : { desired: scaler.max, reason: `${scaler.max} throughout` },
+  }),
+};
+
+/**
+ * The clairvoyant reference of issue 13: "it knows arrivals in advance and starts tasks one
+ * start-up time ahead, same bounds". It reaches the p95 floor within the bounds, at far less
+ * cost than keeping `max` tasks: it replays the trace at full capacity (fullCapacityPolicy) to
+ * learn b(t), the tasks busy at each second there, and keeps desired(t) = max of b over
+ * [t, t + lead], clamped to min..max, with lead = the start-up (at least 1 s: a task launched at
+ * second t receives messages from t + startupSeconds, and from t + 1 at the earliest). So every
+ * task the full-capacity replay keeps busy at a second u was launched by u − lead and never
+ * stopped before u, and every message is received at the same second as there: same waits, every
+ * percentile. It stops only idle tasks (newest first, as the service does), never a busy one.
+ * Its cost is not a proven minimum: it keeps a task through any lull shorter than the start-up and
+ * relaunches after a longer one, whatever the lull's length against a restart's price.
  */
 export const clairvoyantPolicy: PolicyDefinition = {
   name: 'clairvoyant',
   protectsBusyTasks: true,
   describe: (s) =>
-    `knows arrivals one start-up ahead: ceil((backlog + arrivals within start-up)/${s.messagesPerTask}) every second; in when nothing waits`,
+    `knows arrivals: keeps the tasks a ${s.max}-task replay has busy within the next start-up, ` +
+    `launched one start-up ahead; same waits as ${s.max} tasks throughout`,
   create(scaler, run) {
-    if (!run) throw new Error('the clairvoyant reference needs the trace it runs on');
-    const horizon = run.trace.lastArrival + 1;
-    // arrivedBy[t]: messages that arrived at seconds ≤ t.
-    const arrivedBy = new Float64Array(horizon + 1);
-    for (const row of run.trace.rows) arrivedBy[row.at + 1] = arrivedBy[row.at + 1]! + row.messages;
-    for (let t = 1; t <= horizon; t++) arrivedBy[t] = arrivedBy[t]! + arrivedBy[t - 1]!;
-    const upTo = (t: number) => arrivedBy[Math.min(horizon, Math.max(0, t + 1))]!;
-    const lead = run.model.startupSeconds;
+    if (!run?.busyAtFullCapacity) throw new Error('the clairvoyant reference needs the trace it runs on');
+    const busy = run.busyAtFullCapacity();
+    const lead = Math.max(1, run.model.startupSeconds);
+    // need[t] = max of busy over [t, t + lead]: the window of seconds a task launched or kept at t serves.
+    const need = new Int32Array(busy.length);
+    for (let t = 0; t < busy.length; t++) {
+      let peak = 0;
+      for (let u = t; u <= Math.min(busy.length - 1, t + lead); u++) peak = Math.max(peak, busy[u]!);
+      need[t] = clamp(peak, scaler);
+    }
     return {
       evaluate(input) {
-        const coming = upTo(input.t + lead) - upTo(input.t);
-        const need = clamp(
-          Math.ceil((input.visible + input.inFlight + coming) / scaler.messagesPerTask),
-          scaler,
-        );
-        // Stopping a task while messages wait, or will arrive before a new one could start, only
-        // delays them: it scales in once there is nothing to wait for, down to the busy tasks.
-        const waiting = input.visible + coming > 0;
-        const desired =
-          need >= input.desired ? need : waiting ? input.desired : clamp(input.inFlight, scaler);
+        const desired = need[input.t] ?? scaler.min;
         return desired === input.desired
           ? undefined
-          : {
-              desired,
-              reason: `backlog ${input.visible + input.inFlight} + ${coming} arriving within ${lead} s`,
-            };
+          : { desired, reason: `${desired} busy at full capacity within ${lead} s` };
       },
     };
   },

@@ -24,7 +24,12 @@
 import { scalerSchema, type ScalerConfig } from '../../shared/scaling/config.js';
 import { PermanentError } from '../../shared/kernel/errors.js';
 import { figuresOf, random, RecordedMetrics, type PolicyFigures } from './measure.js';
-import { SIMULATED_POLICIES, type PolicyDefinition, type QueueMetric } from './policies.js';
+import {
+  fullCapacityPolicy,
+  SIMULATED_POLICIES,
+  type PolicyDefinition,
+  type QueueMetric,
+} from './policies.js';
 import type { Trace } from './trace.js';
 
 /** How tasks process messages. */
@@ -119,6 +124,8 @@ export interface PolicyRun {
   figures: PolicyFigures;
   samples: Sample[];
   actions: ActionRecord[];
+  /** Tasks busy at each second, after that second's receipts. */
+  busy: Int32Array;
 }
 
 export interface Comparison {
@@ -223,7 +230,12 @@ export function simulatePolicy(
     running: new Int32Array(horizon),
   };
   const cloudWatch = new RecordedMetrics(history, delay);
-  const policy = definition.create(scaler, { trace, model });
+  const policy = definition.create(scaler, {
+    trace,
+    model,
+    busyAtFullCapacity: () => simulatePolicy(trace, scaler, fullCapacityPolicy, options).busy,
+  });
+  const busySeconds = new Int32Array(horizon);
 
   // The service starts settled at min, its tasks already running.
   let tasks: Task[] = Array.from({ length: scaler.min }, () => ({
@@ -280,6 +292,7 @@ export function simulatePolicy(
       if (task.message >= 0) busyTasks++;
     }
     // SQS counts a stopped task's message as in flight until its visibility timeout ends.
+    busySeconds[t] = busyTasks;
     const inFlight = busyTasks + orphans.length;
     const visible = arrived - head + returned.length;
     history.visible[t] = visible;
@@ -359,6 +372,7 @@ export function simulatePolicy(
     ),
     samples,
     actions,
+    busy: busySeconds,
   };
 }
 

@@ -90,7 +90,7 @@ describe('Policy: the reference defaults', () => {
       'CDK QueueProcessingFargateService steps on max visible over 5 min: ≤ 0 → -1, ≥ 100 → +1, ≥ 500 → +5; cooldown 300 s',
       'KEDA aws-sqs-queue + HPA: ceil((visible + in flight)/10), active above 0; HPA every 15 s, ±10 %, down window 300 s; to 0 after 300 s idle',
       'target tracking, 10 visible messages per running task; out after 3 min above, in after 15 min below 90 %; cooldowns 300/300 s',
-      'knows arrivals one start-up ahead: ceil((backlog + arrivals within start-up)/10) every second; in when nothing waits',
+      'knows arrivals: keeps the tasks a 40-task replay has busy within the next start-up, launched one start-up ahead; same waits as 40 tasks throughout',
     ]);
   });
 });
@@ -319,28 +319,37 @@ describe('Policy: target tracking on backlog per task', () => {
 });
 
 describe('Policy: the clairvoyant reference', () => {
-  // 30 messages at t=100, 60 s start-up.
-  const run = { trace: parseTrace('100,30'), model: { startupSeconds: 60 } };
+  // At full capacity: 3 tasks busy over [160, 190), 1 over [300, 330); 60 s start-up.
+  const busy = new Int32Array(400);
+  busy.fill(3, 160, 190);
+  busy.fill(1, 300, 330);
+  const run = { trace: parseTrace('160,3'), model: { startupSeconds: 60 }, busyAtFullCapacity: () => busy };
   const policy = () => clairvoyantPolicy.create(scaler(), run);
 
-  it('starts the tasks for coming messages one start-up time ahead, not earlier', () => {
+  it('launches the tasks the full-capacity replay keeps busy one start-up time ahead, not earlier', () => {
     const p = policy();
 
-    expect(p.evaluate(input({ t: 39 }))).toBeUndefined();
-    expect(p.evaluate(input({ t: 40 }))).toMatchObject({
+    expect(p.evaluate(input({ t: 99 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 100 }))).toMatchObject({
       desired: 3,
-      reason: 'backlog 0 + 30 arriving within 60 s',
+      reason: '3 busy at full capacity within 60 s',
     });
   });
 
-  it('keeps its tasks while messages wait, and scales in to the busy tasks once none do', () => {
+  it('keeps tasks through a lull shorter than a start-up and lets the rest go when they are idle', () => {
     const p = policy();
 
-    expect(p.evaluate(input({ t: 120, visible: 5, inFlight: 3, running: 3, desired: 3 }))).toBeUndefined();
-    expect(p.evaluate(input({ t: 130, visible: 1, inFlight: 3, running: 3, desired: 3 }))).toBeUndefined();
-    expect(p.evaluate(input({ t: 140, visible: 0, inFlight: 2, running: 3, desired: 3 }))).toMatchObject({
-      desired: 2,
-    });
+    // [189, 249] still sees the 3 busy at 189; from 190 the window reaches 1 at 300 only at 240.
+    expect(p.evaluate(input({ t: 189, desired: 3 }))).toBeUndefined();
+    expect(p.evaluate(input({ t: 190, desired: 3 }))).toMatchObject({ desired: 0 });
+    expect(p.evaluate(input({ t: 240, desired: 0 }))).toMatchObject({ desired: 1 });
+  });
+
+  it('keeps the scaler bounds', () => {
+    const p = clairvoyantPolicy.create(scaler({ min: 2, max: 2 }), run);
+
+    expect(p.evaluate(input({ t: 0 }))).toMatchObject({ desired: 2 });
+    expect(p.evaluate(input({ t: 100, desired: 2 }))).toBeUndefined();
   });
 
   it('stops only idle tasks, whatever the processing model says', () => {

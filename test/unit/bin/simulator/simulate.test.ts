@@ -5,7 +5,9 @@ import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/conf
 import { PermanentError } from '../../../../shared/kernel/errors';
 import {
   cdkStepScaling,
+  clairvoyantPolicy,
   ecsPilotPolicy,
+  fullCapacityPolicy,
   kedaSqs,
   targetTracking,
   type PolicyDefinition,
@@ -292,6 +294,43 @@ describe('Function: comparePolicies', () => {
     expect(figures['ecs-pilot']!.p95WaitSeconds).toBeLessThan(figures['cdk-default-steps']!.p95WaitSeconds);
     expect(figures['ecs-pilot']!.taskMinutes).toBeLessThan(figures['keda-sqs']!.taskMinutes);
     expect(comparison.runs.every((r) => r.figures.unprocessed === 0)).toBe(true);
+  });
+});
+
+describe('Policy: the clairvoyant reference in the simulator', () => {
+  const TRACES = ['steady', 'bursty', 'idle-spikes', 'diurnal-ramp', 'heavy-tailed-gaps', 'spike-after-idle'];
+  const MODELS = [
+    { secondsPerMessage: 30, startupSeconds: 60 },
+    { secondsPerMessage: 10, startupSeconds: 60 },
+    // Processing times that differ per message, and a shorter start-up: the argument needs neither.
+    { secondsPerMessage: 30, startupSeconds: 20, jitter: 0.5, seed: 7 },
+  ];
+  const cases = TRACES.flatMap((name) => MODELS.map((model) => [name, model] as const));
+
+  it.each(cases)(
+    'on %s with %o waits exactly as max tasks throughout, for a fraction of their task-minutes',
+    (name, model) => {
+      const trace = parseTrace(readFileSync(`bench/traces/${name}.csv`, 'utf8'));
+
+      const clairvoyant = simulatePolicy(trace, DEFAULT_SIMULATION_SCALER, clairvoyantPolicy, { model });
+      const full = simulatePolicy(trace, DEFAULT_SIMULATION_SCALER, fullCapacityPolicy, { model });
+
+      const waits = (f: typeof full.figures) => [f.p50WaitSeconds, f.p95WaitSeconds, f.maxWaitSeconds];
+      expect(waits(clairvoyant.figures)).toEqual(waits(full.figures));
+      expect(clairvoyant.figures.unprocessed).toBe(0);
+      expect(clairvoyant.figures.taskMinutes).toBeLessThan(0.25 * full.figures.taskMinutes);
+    },
+  );
+
+  it('keeps the p95 floor with a warm minimum, which the full-capacity replay starts with too', () => {
+    const trace = parseTrace(readFileSync('bench/traces/spike-after-idle.csv', 'utf8'));
+    const warm = scaler({ min: 3, max: 12 });
+
+    const clairvoyant = simulatePolicy(trace, warm, clairvoyantPolicy, options);
+    const full = simulatePolicy(trace, warm, fullCapacityPolicy, options);
+
+    expect(clairvoyant.figures.p95WaitSeconds).toBe(full.figures.p95WaitSeconds);
+    expect(clairvoyant.figures.taskMinutes).toBeLessThan(full.figures.taskMinutes);
   });
 });
 

@@ -165,7 +165,7 @@ function checkModel(model: ProcessingModel): void {
 }
 
 /** Per-message processing seconds (whole, at least 1), the same for every policy. */
-function processingTimes(count: number, model: ProcessingModel): Int32Array {
+export function processingTimes(count: number, model: ProcessingModel): Int32Array {
   const times = new Int32Array(count);
   const next = random(model.seed);
   for (let i = 0; i < count; i++) {

@@ -15,6 +15,12 @@ const COLORS: Record<string, string> = {
   clairvoyant: '#444444',
 };
 
+/** The cost lower bound at one p95 target. */
+export interface CostBoundPoint {
+  p95Seconds: number;
+  taskMinutes: number;
+}
+
 const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fixed = (n: number) => (Math.round(n * 10) / 10).toString();
@@ -23,8 +29,14 @@ const fixed = (n: number) => (Math.round(n * 10) / 10).toString();
  * An SVG of the cost/wait frontier of one comparison: each policy's (p95 wait, task-minutes) point,
  * the clairvoyant reference's p95 as a vertical line and the work floor as a horizontal one. Lower
  * left is better. A policy that left messages unprocessed is drawn hollow at its lower-bound p95.
+ * With `costBound` (floors.ts at several p95 targets), the proven cost bound is drawn as a step
+ * line: no policy has a point below it.
  */
-export function renderFrontier(title: string, comparison: Comparison): string {
+export function renderFrontier(
+  title: string,
+  comparison: Comparison,
+  costBound: readonly CostBoundPoint[] = [],
+): string {
   const points = comparison.runs.map((run) => ({
     policy: run.policy,
     p95: run.figures.p95WaitSeconds,
@@ -66,6 +78,27 @@ export function renderFrontier(title: string, comparison: Comparison): string {
     `<line x1="${LEFT}" x2="${LEFT + plotW}" y1="${fixed(y(floor))}" y2="${fixed(y(floor))}" stroke="#444" stroke-dasharray="5 4"/>`,
     `<text x="${LEFT + plotW - 4}" y="${fixed(y(floor) - 4)}" text-anchor="end" fill="#444">work floor ${floor.toFixed(0)}</text>`,
   );
+  // Any bound at a looser target is also a bound at a tighter one (the fewest task-minutes can only
+  // rise as the target tightens): the line keeps, at each target, the highest bound from there on.
+  const steps = [...costBound]
+    .filter((b) => b.p95Seconds >= 0 && b.p95Seconds <= xTop && Number.isFinite(b.taskMinutes))
+    .sort((a, b) => a.p95Seconds - b.p95Seconds);
+  for (let i = steps.length - 2; i >= 0; i--) {
+    steps[i] = { ...steps[i]!, taskMinutes: Math.max(steps[i]!.taskMinutes, steps[i + 1]!.taskMinutes) };
+  }
+  if (steps.length > 0) {
+    const path = steps.flatMap((b, i) => {
+      const right = steps[i + 1]?.p95Seconds ?? xTop;
+      const level = fixed(y(Math.min(b.taskMinutes, yTop)));
+      return [`${fixed(x(b.p95Seconds))},${level}`, `${fixed(x(right))},${level}`];
+    });
+    out.push(
+      `<polyline points="${path.join(' ')}" fill="none" stroke="#b2182b" stroke-width="1.5"/>`,
+      // In the legend, below the policies.
+      `<line x1="${WIDTH - RIGHT + 10}" x2="${WIDTH - RIGHT + 22}" y1="${TOP + 8 + points.length * 18}" y2="${TOP + 8 + points.length * 18}" stroke="#b2182b" stroke-width="1.5"/>`,
+      `<text x="${WIDTH - RIGHT + 26}" y="${TOP + 12 + points.length * 18}">cost bound (any policy)</text>`,
+    );
+  }
   const clairvoyant = points.find((p) => p.policy === 'clairvoyant');
   if (clairvoyant) {
     out.push(

@@ -4,7 +4,9 @@
  * steps; on the bursty trace its p95 is within 1.3× of the clairvoyant reference and its
  * task-minutes within 1.15× of the work floor.
  */
+import { costLowerBound, type CostBound } from './floors.js';
 import type { Comparison } from './simulate.js';
+import type { Trace } from './trace.js';
 
 export interface GoalCheck {
   /** What is compared, e.g. "p95 ≤ keda-sqs". */
@@ -64,4 +66,34 @@ export function goalChecks(comparison: Comparison, options: { bursty: boolean })
     );
   }
   return checks;
+}
+
+/** Whether any policy at all can meet the bursty floors condition (both of its checks at once). */
+export interface FloorsFeasibility {
+  /** BURSTY_P95_FACTOR × the clairvoyant p95: the p95 the condition allows. */
+  p95Limit: number;
+  /** The fewest task-minutes any policy within the bounds needs for a p95 ≤ p95Limit (floors.ts). */
+  bound: CostBound;
+  /** BURSTY_COST_FACTOR × the work floor: the task-minutes the condition allows. */
+  costLimit: number;
+  /** false: no policy can meet both checks, since reaching the p95 costs more than the cost check allows. */
+  feasible: boolean;
+}
+
+/**
+ * The floors condition against the proven cost bound, on the comparison's own model, bounds and
+ * horizon. The clairvoyant p95 is the p95 floor within the bounds, so 1.3 × it is a real target;
+ * when even the cheapest policy that reaches it needs more than 1.15 × the work floor, the
+ * condition cannot be met by any policy, reactive or not.
+ */
+export function floorsFeasibility(trace: Trace, comparison: Comparison): FloorsFeasibility {
+  const p95Limit = BURSTY_P95_FACTOR * figures(comparison, 'clairvoyant').p95WaitSeconds;
+  const bound = costLowerBound(trace, {
+    p95Seconds: p95Limit,
+    model: comparison.model,
+    scaler: comparison.scaler,
+    horizonSeconds: comparison.horizonSeconds,
+  });
+  const costLimit = BURSTY_COST_FACTOR * comparison.workFloorTaskMinutes;
+  return { p95Limit, bound, costLimit, feasible: bound.taskMinutes <= costLimit };
 }

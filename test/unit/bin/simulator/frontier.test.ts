@@ -25,4 +25,24 @@ describe('Function: renderFrontier', () => {
     expect(svg.match(/fill="white" stroke="#e7298a"/g)).toHaveLength(2);
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
   });
+
+  it('draws the cost bound as a step line that never falls as the p95 target tightens', () => {
+    const comparison = comparePolicies(parseTrace('0,1'), DEFAULT_SIMULATION_SCALER, undefined, {
+      tailSeconds: 600,
+    });
+
+    const svg = renderFrontier('bound', comparison, [
+      { p95Seconds: 100, taskMinutes: 1 },
+      { p95Seconds: 0, taskMinutes: 0.5 },
+      { p95Seconds: 50, taskMinutes: Number.POSITIVE_INFINITY },
+    ]);
+
+    const polyline = /<polyline points="([^"]+)"/.exec(svg)?.[1]?.split(' ') ?? [];
+    // Two finite targets, two points each; at 0 s the bound is lifted to the 1 task-minute of 100 s.
+    expect(polyline).toHaveLength(4);
+    const levels = polyline.map((point) => point.split(',')[1]);
+    expect(new Set(levels).size).toBe(1);
+    expect(svg).toContain('cost bound (any policy)');
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+  });
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { goalChecks } from '../../../../bin/simulator/goal';
+import { readFileSync } from 'node:fs';
+import { floorsFeasibility, goalChecks } from '../../../../bin/simulator/goal';
+import { comparePolicies, DEFAULT_SIMULATION_SCALER } from '../../../../bin/simulator/simulate';
+import { parseTrace } from '../../../../bin/simulator/trace';
 import type { PolicyFigures } from '../../../../bin/simulator/measure';
 import type { Comparison } from '../../../../bin/simulator/simulate';
 
@@ -84,5 +87,34 @@ describe('Function: goalChecks', () => {
     });
 
     expect(checks[0]!.pass).toBe(false);
+  });
+});
+
+describe('Function: floorsFeasibility', () => {
+  const trace = parseTrace(readFileSync('bench/traces/bursty.csv', 'utf8'));
+  const run = (secondsPerMessage: number) =>
+    comparePolicies(trace, DEFAULT_SIMULATION_SCALER, undefined, {
+      model: { secondsPerMessage, startupSeconds: 60 },
+    });
+
+  it('judges the bound at 1.3 × the clairvoyant p95 against 1.15 × the work floor', () => {
+    const comparison = run(30);
+    const clairvoyant = comparison.runs.find((r) => r.policy === 'clairvoyant')!.figures;
+
+    const result = floorsFeasibility(trace, comparison);
+
+    expect(result.p95Limit).toBeCloseTo(1.3 * clairvoyant.p95WaitSeconds);
+    expect(result.costLimit).toBeCloseTo(1.15 * comparison.workFloorTaskMinutes);
+    expect(result.bound.p95Seconds).toBe(result.p95Limit);
+    expect(result.feasible).toBe(result.bound.taskMinutes <= result.costLimit);
+    // The clairvoyant meets the p95, so it cannot cost less than the bound.
+    expect(result.bound.taskMinutes).toBeLessThanOrEqual(clairvoyant.taskMinutes);
+  });
+
+  it('at 10 s per message finds the condition out of reach for any policy: the p95 alone costs more', () => {
+    const result = floorsFeasibility(trace, run(10));
+
+    expect(result.feasible).toBe(false);
+    expect(result.bound.taskMinutes).toBeGreaterThan(result.costLimit);
   });
 });

@@ -40,6 +40,7 @@
  * With min > 0 the service also bills min tasks every second: the bound is at least min × H.
  */
 import { PermanentError } from '../../shared/kernel/errors.js';
+import { percentileOfSorted } from './measure.js';
 import { processingTimes, resolveModel, type ProcessingModel } from './simulate.js';
 import type { Trace } from './trace.js';
 
@@ -251,4 +252,114 @@ export function costLowerBound(trace: Trace, options: CostBoundOptions): CostBou
     }
   }
   return best;
+}
+
+/** What a policy that reacts to the queue, without knowing the future, can reach with a warm baseline. */
+export interface ReactivePoint {
+  /** Tasks kept through every lull, so they are there when a burst starts. */
+  warm: number;
+  /** The least p95 any policy with at most `warm` tasks at each burst's start can have. */
+  p95Seconds: number;
+  /** The fewest task-minutes of such a policy if it holds `warm` tasks through every lull (see reactiveFloor). */
+  taskMinutes: number;
+}
+
+export interface ReactiveFloor {
+  /** Seconds at which the bursts start (windows of at least 10 messages, arrivals ≤ 10 s apart). */
+  burstStarts: number[];
+  points: ReactivePoint[];
+}
+
+/**
+ * Receipt seconds of a FIFO replay in which at most capacity(t) tasks are ready at second t, each
+ * message received as soon as a ready task is free: no service with those ready counts receives
+ * any message earlier (a receipt never frees a task sooner by waiting), so its waits are the least.
+ */
+function earliestWaits(
+  trace: Trace,
+  durations: Int32Array,
+  horizon: number,
+  capacity: (t: number) => number,
+) {
+  const n = durations.length;
+  const waits = new Float64Array(n);
+  const busyUntil: number[] = [];
+  let head = 0;
+  let arrived = 0;
+  let row = 0;
+  const arrivalOf = new Int32Array(n);
+  for (let t = 0; t < horizon && head < n; t++) {
+    while (row < trace.rows.length && trace.rows[row]!.at === t) {
+      arrivalOf.fill(t, arrived, arrived + trace.rows[row]!.messages);
+      arrived += trace.rows[row++]!.messages;
+    }
+    for (let k = busyUntil.length - 1; k >= 0; k--) if (busyUntil[k]! <= t) busyUntil.splice(k, 1);
+    while (head < arrived && busyUntil.length < capacity(t)) {
+      waits[head] = t - arrivalOf[head]!;
+      busyUntil.push(t + durations[head]!);
+      head++;
+    }
+  }
+  for (let j = head; j < n; j++) waits[j] = horizon - (j < arrived ? arrivalOf[j]! : horizon);
+  return waits.sort();
+}
+
+/**
+ * A reactive bound, under one assumption stated plainly: a policy that does not know the future
+ * cannot tell the second a burst starts from any other second of the lull before it, so the tasks
+ * it has at that second are a baseline W it holds through the whole lull. Tasks launched when the
+ * burst is seen are ready one start-up later; during a burst's first startupSeconds only the W are
+ * ready (at most min before second startupSeconds, at most max otherwise). For each W:
+ * - p95: the FIFO replay at those ready counts receives every message as early as any service
+ *   with them can (earliestWaits), so no such policy has a lower p95;
+ * - task-minutes: the useful work of the messages that must be on time at that p95, plus W tasks
+ *   billed through each lull less the most on-time work that can fall in it (costLowerBound's steps
+ *   2 and 4), and never less than costLowerBound at that p95.
+ * Bursts are clusters of at least 10 messages with arrivals ≤ 10 s apart (costLowerBound's
+ * windows); each lull runs from d after the previous burst's last arrival to the next start.
+ * The p95 side needs FIFO receipts and equal processing times (jitter 0): a policy that has busy
+ * tasks stopped can get their messages received again later, out of order, which this replay does
+ * not cover (the cost side, from costLowerBound's argument, does not need FIFO).
+ */
+export function reactiveFloor(trace: Trace, options: Omit<CostBoundOptions, 'p95Seconds'>): ReactiveFloor {
+  const model = resolveModel(options.model);
+  if (model.jitter !== 0)
+    throw new PermanentError('the reactive bound is proven for processing times without jitter');
+  const horizon = options.horizonSeconds ?? trace.lastArrival + 3600 + 1;
+  const { min, max } = options.scaler;
+  const durations = processingTimes(trace.totalMessages, model);
+  const arrivals = new Int32Array(trace.totalMessages);
+  let filled = 0;
+  for (const row of trace.rows) {
+    arrivals.fill(row.at, filled, filled + row.messages);
+    filled += row.messages;
+  }
+  const d = model.secondsPerMessage;
+  const startup = model.startupSeconds;
+  const allowed = lateAllowed(trace.totalMessages);
+  const bursts = windowsOf(trace, 0, d, horizon, 10, 10);
+  const burstStarts = bursts.map((w) => w.start);
+  const points: ReactivePoint[] = [];
+  for (let warm = min; warm <= max; warm++) {
+    const capacity = (t: number) => {
+      if (t < startup) return min;
+      for (const s of burstStarts) if (t >= s && t < s + startup) return warm;
+      return max;
+    };
+    const p95 = percentileOfSorted(earliestWaits(trace, durations, horizon, capacity), 95);
+    const limit = Math.floor(p95);
+    const useful = Array.from(durations, (dj, j) =>
+      Math.max(0, Math.min(dj, horizon - arrivals[j]! - limit)),
+    );
+    useful.sort((x, y) => y - x);
+    let seconds = useful.slice(allowed).reduce((sum, v) => sum + v, 0);
+    // Each lull runs from d after the previous burst's last arrival to the next burst's start.
+    for (const w of bursts) {
+      const inLull = usefulIn(w.gapFrom, w.start - 1, arrivals, durations, limit, d);
+      seconds += Math.max(0, warm * (w.start - w.gapFrom) - inLull);
+    }
+    const bound = costLowerBound(trace, { ...options, p95Seconds: p95 }).taskMinutes;
+    points.push({ warm, p95Seconds: p95, taskMinutes: Math.max(seconds / 60, bound) });
+  }
+  return { burstStarts, points };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/config';
-import { costLowerBound, lateAllowed, lateInWindow } from '../../../../bin/simulator/floors';
+import { costLowerBound, lateAllowed, lateInWindow, reactiveFloor } from '../../../../bin/simulator/floors';
 import {
   fullCapacityPolicy,
   SIMULATED_POLICIES,
@@ -180,5 +180,57 @@ describe('Function: costLowerBound', () => {
         scaler: scaler(),
       }),
     ).toThrow(/up to the start-up/);
+  });
+});
+
+describe('Function: reactiveFloor', () => {
+  const trace = parseTrace(readFileSync('bench/traces/bursty.csv', 'utf8'));
+  const MODELS = [
+    { secondsPerMessage: 30, startupSeconds: 60 },
+    { secondsPerMessage: 10, startupSeconds: 60 },
+  ];
+
+  it.each(MODELS)(
+    'with every task warm it waits as max tasks throughout in the simulator ($secondsPerMessage s per message)',
+    (model) => {
+      const floor = reactiveFloor(trace, { model, scaler: DEFAULT_SIMULATION_SCALER });
+      const full = simulatePolicy(trace, DEFAULT_SIMULATION_SCALER, fullCapacityPolicy, { model }).figures;
+
+      expect(floor.burstStarts).toHaveLength(5);
+      expect(floor.points.at(-1)).toMatchObject({ warm: 40, p95Seconds: full.p95WaitSeconds });
+      // More warm tasks never make the least p95 worse, and never cost less.
+      for (let i = 1; i < floor.points.length; i++) {
+        expect(floor.points[i]!.p95Seconds).toBeLessThanOrEqual(floor.points[i - 1]!.p95Seconds);
+        expect(floor.points[i]!.taskMinutes).toBeGreaterThanOrEqual(floor.points[i - 1]!.taskMinutes);
+      }
+    },
+  );
+
+  it.each(MODELS)(
+    'no reactive policy with protected workers waits less than the floor at the tasks it had when each burst began ($secondsPerMessage s per message)',
+    (model) => {
+      const floor = reactiveFloor(trace, { model, scaler: DEFAULT_SIMULATION_SCALER });
+
+      for (const policy of SIMULATED_POLICIES.filter((p) => p.name !== 'clairvoyant')) {
+        const run = simulatePolicy(trace, DEFAULT_SIMULATION_SCALER, policy, {
+          model: { ...model, taskProtection: true },
+          sampleSeconds: 1,
+        });
+        // Tasks after the second before each start: at least those present when the burst begins.
+        const warm = Math.max(...floor.burstStarts.map((s) => run.samples[s - 1]!.tasks));
+        const point = floor.points.find((p) => p.warm === warm)!;
+
+        expect(run.figures.p95WaitSeconds, policy.name).toBeGreaterThanOrEqual(point.p95Seconds);
+      }
+    },
+  );
+
+  it('refuses processing times with jitter, where the greedy replay is not proven the earliest', () => {
+    expect(() =>
+      reactiveFloor(trace, {
+        model: { secondsPerMessage: 30, startupSeconds: 60, jitter: 0.1 },
+        scaler: DEFAULT_SIMULATION_SCALER,
+      }),
+    ).toThrow(/without jitter/);
   });
 });

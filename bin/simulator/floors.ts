@@ -32,12 +32,19 @@
  *    seconds of start-up before y_i with no work. With k_i kept, the gap bills k_i |G_i| seconds,
  *    of which at most U_i are useful on-time work (each message's possible overlap with the gap, for
  *    a receipt in [a_j, a_j + L]; late messages' work in the gap is at most their useful time, which
- *    step 2 did not count, so it cancels). Different windows use different seconds of different
- *    tasks: cost ≥ work + Σ_i min over k_i ≤ K_i of (K_i − k_i) S + max(0, k_i |G_i| − U_i).
+ *    step 2 did not count, so it cancels). No task-second is counted twice: a start-up counted for
+ *    window i lies in [y_{i−1}, y_i − 1], before every later gap, and a gap's seconds belong to that
+ *    gap alone; none of them is useful work. So
+ *    cost ≥ work + Σ_i min over k_i ≤ K_i of (K_i − k_i) S + max(0, k_i |G_i| − U_i).
  * 5. Busy tasks never exceed max when every d_j ≤ S (a task told to stop while busy finishes within
  *    d_j, before any task launched after it is ready), which the bound requires. Whatever K_i a
  *    policy has, a small knapsack over the late budget finds the cheapest K_1..K_m meeting step 3.
  * With min > 0 the service also bills min tasks every second: the bound is at least min × H.
+ * Waits are whole seconds, so L is taken as floor(L). Nothing above assumes FIFO receipts: the
+ * bound also holds for policies whose stopped tasks give messages back to be received again.
+ * What it leaves out, where the truth can be higher: idle tasks inside windows, the work of late
+ * messages, and any partition better than the ones tried. Checked against every desired-count
+ * schedule of small cases (test/unit/bin/simulator/floors.test.ts), where it is often tight.
  */
 import { PermanentError } from '../../shared/kernel/errors.js';
 import { percentileOfSorted } from './measure.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/config';
 import { costLowerBound, lateAllowed, lateInWindow, reactiveFloor } from '../../../../bin/simulator/floors';
 import {
@@ -12,8 +13,9 @@ import {
   percentileOfSorted,
   simulatePolicy,
   workFloorTaskMinutes,
+  type ProcessingModel,
 } from '../../../../bin/simulator/simulate';
-import { parseTrace } from '../../../../bin/simulator/trace';
+import { parseTrace, type Trace } from '../../../../bin/simulator/trace';
 
 const scaler = (fields: Partial<ScalerConfig> = {}): ScalerConfig =>
   scalerSchema.parse({ ...DEFAULT_SIMULATION_SCALER, ...fields });
@@ -29,6 +31,36 @@ const schedule = (plan: readonly number[]): PolicyDefinition => ({
     },
   }),
 });
+
+/** p95 and task-minutes of every desired count at every second, with and without task protection. */
+function everySchedule(
+  trace: Trace,
+  bounds: ScalerConfig,
+  model: Partial<ProcessingModel>,
+  tail: number,
+  horizon: number,
+): { p95: number; cost: number }[] {
+  const runs: { p95: number; cost: number }[] = [];
+  const plan: number[] = new Array<number>(horizon).fill(bounds.min);
+  const enumerate = (t: number): void => {
+    if (t === horizon) {
+      for (const taskProtection of [false, true]) {
+        const { figures } = simulatePolicy(trace, bounds, schedule(plan), {
+          model: { ...model, taskProtection },
+          tailSeconds: tail,
+        });
+        runs.push({ p95: figures.p95WaitSeconds, cost: figures.taskMinutes });
+      }
+      return;
+    }
+    for (let desired = bounds.min; desired <= bounds.max; desired++) {
+      plan[t] = desired;
+      enumerate(t + 1);
+    }
+  };
+  enumerate(0);
+  return runs;
+}
 
 describe('Function: lateAllowed', () => {
   it.each([1, 2, 3, 19, 20, 21, 100, 2422])(
@@ -86,26 +118,8 @@ describe('Function: costLowerBound', () => {
       seed: c.seed ?? 1,
     };
     const horizon = trace.lastArrival + c.tail + 1;
-    const runs: { p95: number; cost: number }[] = [];
-    const plan: number[] = new Array<number>(horizon).fill(c.min);
-    const enumerate = (t: number): void => {
-      if (t === horizon) {
-        for (const taskProtection of [false, true]) {
-          const { figures } = simulatePolicy(trace, bounds, schedule(plan), {
-            model: { ...model, taskProtection },
-            tailSeconds: c.tail,
-          });
-          runs.push({ p95: figures.p95WaitSeconds, cost: figures.taskMinutes });
-        }
-        return;
-      }
-      for (let desired = c.min; desired <= c.max; desired++) {
-        plan[t] = desired;
-        enumerate(t + 1);
-      }
-    };
 
-    enumerate(0);
+    const runs = everySchedule(trace, bounds, model, c.tail, horizon);
 
     const targets = [...new Set(runs.map((r) => r.p95))];
     expect(targets.length).toBeGreaterThan(2);
@@ -119,6 +133,50 @@ describe('Function: costLowerBound', () => {
       });
       expect(bound.taskMinutes, `p95 ≤ ${target}`).toBeLessThanOrEqual(cheapest + 1e-9);
     }
+  });
+
+  it('no schedule of a random tiny case beats the bound at any p95 it reaches (property)', () => {
+    const tiny = fc.record({
+      rows: fc.uniqueArray(
+        fc.record({ at: fc.integer({ min: 0, max: 4 }), messages: fc.integer({ min: 1, max: 3 }) }),
+        {
+          selector: (r) => r.at,
+          minLength: 1,
+          maxLength: 3,
+        },
+      ),
+      startupSeconds: fc.integer({ min: 1, max: 3 }),
+      secondsPerMessage: fc.integer({ min: 1, max: 3 }),
+      max: fc.integer({ min: 1, max: 2 }),
+      min: fc.integer({ min: 0, max: 1 }),
+    });
+    fc.assert(
+      fc.property(tiny, (c) => {
+        fc.pre(c.secondsPerMessage <= c.startupSeconds && c.min <= c.max);
+        const trace = parseTrace(
+          [...c.rows]
+            .sort((a, b) => a.at - b.at)
+            .map((r) => `${r.at},${r.messages}`)
+            .join('\n'),
+        );
+        const tail = 2;
+        const horizon = trace.lastArrival + tail + 1;
+        const model = { secondsPerMessage: c.secondsPerMessage, startupSeconds: c.startupSeconds };
+        const bounds = scaler({ min: c.min, max: c.max });
+        const runs = everySchedule(trace, bounds, model, tail, horizon);
+        for (const target of new Set(runs.map((r) => r.p95))) {
+          const cheapest = Math.min(...runs.filter((r) => r.p95 <= target).map((r) => r.cost));
+          const bound = costLowerBound(trace, {
+            p95Seconds: target,
+            model,
+            scaler: bounds,
+            horizonSeconds: horizon,
+          });
+          expect(bound.taskMinutes).toBeLessThanOrEqual(cheapest + 1e-9);
+        }
+      }),
+      { numRuns: 25, seed: 13 },
+    );
   });
 
   it('counts the start-ups a burst needs on top of the work: tight on a burst that needs two tasks at once', () => {

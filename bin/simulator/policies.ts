@@ -83,7 +83,8 @@ export const ecsPilotPolicy: PolicyDefinition = {
   describe: (s) =>
     `ceil(backlog/${s.messagesPerTask}) every ${s.intervalSeconds} s${s.idleOncePerMinute ? ' (once a minute while idle)' : ''}` +
     `${s.countInFlight ? ', in-flight counted' : ''}${s.countDelayed ? ', delayed counted' : ''}; ` +
-    `out at once, in after ${scaleInWaitSeconds(s)} s low`,
+    `out at once${s.arrivalLeadTasks <= s.max ? ` (+ ${s.taskStartupSeconds} s of arrivals in a surge)` : ''}, ` +
+    `in after ${scaleInWaitSeconds(s)} s low`,
   create(scaler, run) {
     let state: ScaleState = {};
     let asleepUntil = -Infinity;

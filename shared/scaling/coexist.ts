@@ -37,7 +37,7 @@ export function clampToTarget(
   // Scaled in less than decided: the backlog is still low for the count that remains.
   const state =
     decision.change === 'in' && decision.lowSince !== undefined
-      ? { lowSince: decision.lowSince }
+      ? { ...decision.state, lowSince: decision.lowSince }
       : decision.state;
   if (desired === current) {
     const why = turned

@@ -62,6 +62,13 @@ export const scalerSchema = z
      * are kept this long before scaling in: by then their idle time has cost as much as restarting them.
      */
     taskStartupSeconds: z._default(whole(0, 3600), 60),
+    /**
+     * In a surge, count the messages expected within one taskStartupSeconds (the backlog's growth per
+     * second since the last evaluation × taskStartupSeconds) in the backlog, so the tasks started now
+     * are ready when they arrive: when those messages need at least this many tasks (0-5000); default
+     * 20. Set it above max to size for the backlog alone.
+     */
+    arrivalLeadTasks: z._default(whole(0, MAX_TASKS), 20),
     /** Count in-flight (received, not yet deleted) messages in the backlog; default true. */
     countInFlight: z._default(z.boolean(), true),
     /** Count delayed (not yet visible) messages in the backlog; default false. */

@@ -19,6 +19,10 @@ export interface ScaleObservation {
 export interface ScaleState {
   /** ISO time since which the backlog has needed fewer tasks than are desired; absent when it does not. */
   lowSince?: string | undefined;
+  /** The backlog the last evaluation counted, when it was above 0 (absent: the queue was empty). */
+  backlog?: number | undefined;
+  /** ISO time of that evaluation. */
+  backlogAt?: string | undefined;
 }
 
 export type ScaleChange = 'out' | 'in' | 'none';
@@ -59,12 +63,83 @@ export function tasksFor(
   return Math.min(scaler.max, Math.max(scaler.min, Math.ceil(backlog / scaler.messagesPerTask)));
 }
 
-function describeBacklog(scaler: ScalerConfig, o: ScaleObservation, backlog: number): string {
+/** The messages expected within one start-up, when a surge makes them count (see arrivalLeadOf). */
+export interface ArrivalLead {
+  /** Messages the backlog grew by per second since the last evaluation. */
+  perSecond: number;
+  /** perSecond × taskStartupSeconds, rounded up: counted in the backlog. */
+  expected: number;
+  /** The last evaluation's backlog, and how many seconds ago it was seen. */
+  from: number;
+  seconds: number;
+}
+
+/**
+ * The arrivals expected within one start-up, counted only in a surge: when the backlog grew since
+ * the last evaluation fast enough that they need at least arrivalLeadTasks tasks. A task started
+ * now works only after taskStartupSeconds; sized for the backlog alone, a burst's tasks come one
+ * evaluation after another and the last are ready late. Below the threshold the growth of small
+ * clumps and steady flows is noise: counting it started tasks that were stopped again unused
+ * (bench/scaling.ts). Without a backlog in the state (the queue was empty, or the state predates
+ * the field) nothing is counted: the growth is unknown. Undefined when there is no surge, and
+ * always when arrivalLeadTasks is above max.
+ */
+export function arrivalLeadOf(
+  scaler: Pick<ScalerConfig, 'messagesPerTask' | 'max' | 'taskStartupSeconds' | 'arrivalLeadTasks'>,
+  backlog: number,
+  state: Pick<ScaleState, 'backlog' | 'backlogAt'>,
+  now: Date,
+): ArrivalLead | undefined {
+  const at = state.backlogAt !== undefined ? Date.parse(state.backlogAt) : Number.NaN;
+  const from = state.backlog;
+  if (from === undefined || !Number.isFinite(from) || !Number.isFinite(at)) return undefined;
+  const seconds = (now.getTime() - at) / 1000;
+  if (!(seconds > 0)) return undefined;
+  if (backlog <= from || scaler.arrivalLeadTasks > scaler.max) return undefined;
+  const perSecond = (backlog - from) / seconds;
+  const expected = Math.ceil(((backlog - from) * scaler.taskStartupSeconds) / seconds);
+  if (expected < scaler.arrivalLeadTasks * scaler.messagesPerTask) return undefined;
+  return { perSecond, expected, from, seconds };
+}
+
+/**
+ * The backlog to persist for the next evaluation's growth rate: none when the queue is empty, so an
+ * idle scaler's state does not change and nothing is written.
+ */
+function backlogSeen(backlog: number, now: Date): ScaleState {
+  return backlog > 0 ? { backlog, backlogAt: now.toISOString() } : {};
+}
+
+/** Whether two states would persist the same item (a caller writes only when they differ). */
+export function sameState(a: ScaleState, b: ScaleState): boolean {
+  return (
+    (a.lowSince ?? '') === (b.lowSince ?? '') &&
+    (a.backlog ?? 0) === (b.backlog ?? 0) &&
+    (a.backlogAt ?? '') === (b.backlogAt ?? '')
+  );
+}
+
+function describeBacklog(
+  scaler: ScalerConfig,
+  o: ScaleObservation,
+  backlog: number,
+  lead: ArrivalLead | undefined,
+): string {
   const parts = [`${o.visible} visible`];
   if (scaler.countInFlight) parts.push(`${o.inFlight} in flight`);
   if (scaler.countDelayed) parts.push(`${o.delayed} delayed`);
-  const needs = Math.ceil(backlog / scaler.messagesPerTask);
-  return `backlog ${backlog} (${parts.join(' + ')}) needs ceil(${backlog}/${scaler.messagesPerTask}) = ${needs}`;
+  if (!lead) {
+    const needs = Math.ceil(backlog / scaler.messagesPerTask);
+    return `backlog ${backlog} (${parts.join(' + ')}) needs ceil(${backlog}/${scaler.messagesPerTask}) = ${needs}`;
+  }
+  const total = backlog + lead.expected;
+  const needs = Math.ceil(total / scaler.messagesPerTask);
+  const since = `from ${lead.from} ${Math.round(lead.seconds)} s ago`;
+  return (
+    `backlog ${backlog} (${parts.join(' + ')}) + ${lead.expected} expected within ${scaler.taskStartupSeconds} s ` +
+    `(surge: growing ${lead.perSecond.toFixed(1)}/s, ${since}; counted from ${scaler.arrivalLeadTasks} tasks) ` +
+    `needs ceil(${total}/${scaler.messagesPerTask}) = ${needs}`
+  );
 }
 
 function checkObservation(o: ScaleObservation): void {
@@ -135,8 +210,10 @@ export function decideScale(
   checkObservation(observation);
   const current = observation.desired;
   const backlog = backlogOf(scaler, observation);
-  const target = tasksFor(scaler, backlog);
-  const why = describeBacklog(scaler, observation, backlog);
+  const lead = arrivalLeadOf(scaler, backlog, state, now);
+  const target = tasksFor(scaler, backlog + (lead?.expected ?? 0));
+  const why = describeBacklog(scaler, observation, backlog, lead);
+  const seen = backlogSeen(backlog, now);
   const bounds = `min ${scaler.min}, max ${scaler.max}`;
 
   if (current > scaler.max) {
@@ -144,7 +221,7 @@ export function decideScale(
       desired: scaler.max,
       change: 'in',
       reason: `desired ${current} is above max ${scaler.max}: scaling in to ${scaler.max} at once; ${why}`,
-      state: {},
+      state: seen,
     };
   }
 
@@ -157,7 +234,7 @@ export function decideScale(
       desired,
       change: 'out',
       reason: `${why}, bounded ${target} (${bounds}); desired ${current}: scaling out to ${desired}${limited}`,
-      state: {},
+      state: seen,
     };
   }
 
@@ -166,7 +243,7 @@ export function decideScale(
       desired: current,
       change: 'none',
       reason: `${why}, bounded ${target} (${bounds}); desired ${current} already matches`,
-      state: {},
+      state: seen,
     };
   }
 
@@ -184,7 +261,7 @@ export function decideScale(
       reason:
         `${why}, bounded ${target}; desired ${current}: keeping ${current} until the backlog has been low ` +
         `for ${waitSeconds} s (${describeWait(scaler)}; low since ${low.lowSince}, ${left} s to go)`,
-      state: low,
+      state: { ...low, ...seen },
     };
   }
 
@@ -204,7 +281,7 @@ export function decideScale(
       desired: current,
       change: 'none',
       reason: `${why}, bounded ${target}; desired ${current}, ${lowText}: not scaling in${limitText}`,
-      state: low,
+      state: { ...low, ...seen },
     };
   }
   return {
@@ -212,7 +289,7 @@ export function decideScale(
     change: 'in',
     reason: `${why}, bounded ${target}; desired ${current}, ${lowText}: scaling in to ${desired}${limitText}`,
     // Partial steps (in-flight floor, maxStepIn) continue at the next evaluation without a new wait.
-    state: desired > target ? low : {},
+    state: desired > target ? { ...low, ...seen } : seen,
     lowSince: low.lowSince,
   };
 }

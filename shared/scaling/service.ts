@@ -2,7 +2,14 @@ import type { ScalerConfig } from './config.js';
 import { errorMessage, PermanentError } from '../kernel/errors.js';
 import type { Log } from '../kernel/log.js';
 import { clampToTarget, type BoundedDecision, type TargetBounds } from './coexist.js';
-import { backlogOf, decideScale, isIdle, type ScaleObservation, type ScaleState } from './decide.js';
+import {
+  backlogOf,
+  decideScale,
+  isIdle,
+  sameState,
+  type ScaleObservation,
+  type ScaleState,
+} from './decide.js';
 
 /**
  * One scaler's evaluation — read state, observe, decide (pure), claim, act. No SDK here: the
@@ -164,7 +171,7 @@ export async function evaluateScaler(
       target,
     );
     const figures = { ...observation, backlog, newDesired: decision.desired };
-    const stateChanged = (decision.state.lowSince ?? '') !== (stored.state.lowSince ?? '');
+    const stateChanged = !sameState(decision.state, stored.state);
     if (decision.change !== 'none' || stateChanged) {
       const saved = await adapters.saveState(scaler.name, stored.version, decision.state, {
         desired: decision.desired,

@@ -21,7 +21,8 @@ export interface ScaleRecord {
 const keyOf = (scaler: string): Record<string, AttributeValue> => ({ id: { S: `scaler#${scaler}` } });
 
 /**
- * One DynamoDB item per scaler: the scale-in timer (`lowSince`) and a version number. An
+ * One DynamoDB item per scaler: the scale-in timer (`lowSince`), the last backlog seen and when
+ * (`backlog`, `backlogAt`, for the surge estimate) and a version number. An
  * evaluation reads it consistently, decides, and saves with a condition on the version it read,
  * before it calls UpdateService: of two overlapping evaluations of one scaler only the first to save
  * acts; the other's save fails and it changes nothing.
@@ -47,8 +48,12 @@ export class ScalerStateStore {
         (change === 'out' || change === 'in') && Number.isInteger(desired) && at
           ? { desired, at }
           : undefined;
+      // The last backlog seen (for the surge estimate): absent in items written before it was kept.
+      const backlog = Number(Item?.backlog?.N);
+      const backlogAt = Item?.backlogAt?.S;
+      const seen = Number.isInteger(backlog) && backlog > 0 && backlogAt ? { backlog, backlogAt } : {};
       return {
-        state: lowSince ? { lowSince } : {},
+        state: { ...(lowSince ? { lowSince } : {}), ...seen },
         version: Number(Item?.version?.N ?? 0),
         ...(lastChange ? { lastChange } : {}),
       };
@@ -71,12 +76,21 @@ export class ScalerStateStore {
       ':at': { S: record.at },
     };
     let update = 'SET #version = :next, #desired = :desired, #change = :change, #reason = :reason, #at = :at';
+    const removed: string[] = [];
     if (state.lowSince) {
       values[':lowSince'] = { S: state.lowSince };
       update += ', #lowSince = :lowSince';
     } else {
-      update += ' REMOVE #lowSince';
+      removed.push('#lowSince');
     }
+    if (state.backlog !== undefined && state.backlog > 0 && state.backlogAt) {
+      values[':backlog'] = { N: String(state.backlog) };
+      values[':backlogAt'] = { S: state.backlogAt };
+      update += ', #backlog = :backlog, #backlogAt = :backlogAt';
+    } else {
+      removed.push('#backlog', '#backlogAt');
+    }
+    if (removed.length > 0) update += ` REMOVE ${removed.join(', ')}`;
     if (expected > 0) values[':expected'] = { N: String(expected) };
     try {
       await this.client.send(
@@ -92,6 +106,8 @@ export class ScalerStateStore {
             '#reason': 'reason',
             '#at': 'evaluatedAt',
             '#lowSince': 'lowSince',
+            '#backlog': 'backlog',
+            '#backlogAt': 'backlogAt',
           },
           ExpressionAttributeValues: values,
         }),

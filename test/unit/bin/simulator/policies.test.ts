@@ -86,7 +86,7 @@ describe('Policy: the reference defaults', () => {
       'clairvoyant',
     ]);
     expect(SIMULATED_POLICIES.map((p) => p.describe(scaler()))).toEqual([
-      'ceil(backlog/10) every 10 s, in-flight counted; out at once, in after 60 s low',
+      'ceil(backlog/10) every 10 s, in-flight counted; out at once (+ 60 s of arrivals in a surge), in after 60 s low',
       'CDK QueueProcessingFargateService steps on max visible over 5 min: ≤ 0 → -1, ≥ 100 → +1, ≥ 500 → +5; cooldown 300 s',
       'KEDA aws-sqs-queue + HPA: ceil((visible + in flight)/10), active above 0; HPA every 15 s, ±10 %, down window 300 s; to 0 after 300 s idle',
       'target tracking, 10 visible messages per running task; out after 3 min above, in after 15 min below 90 %; cooldowns 300/300 s',

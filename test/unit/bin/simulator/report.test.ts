@@ -24,7 +24,7 @@ describe('Function: formatComparison', () => {
     expect(lines[6]).toMatch(/^target-tracking\s+≥ 601 s\s+≥ 601 s\s+≥ 601 s\s+0\.0\s+0\s+never\s+1\s+0$/);
     expect(lines[9]).toBe("work floor (the messages' own processing time): 0.5 task-min");
     expect(lines.at(-5)).toBe(
-      '  ecs-pilot: ceil(backlog/10) every 10 s, in-flight counted; out at once, in after 60 s low',
+      '  ecs-pilot: ceil(backlog/10) every 10 s, in-flight counted; out at once (+ 60 s of arrivals in a surge), in after 60 s low',
     );
   });
 
@@ -52,7 +52,8 @@ describe('Function: comparisonJson', () => {
     });
     expect(json.policies[0]).toEqual({
       policy: 'ecs-pilot',
-      description: 'ceil(backlog/10) every 10 s, in-flight counted; out at once, in after 60 s low',
+      description:
+        'ceil(backlog/10) every 10 s, in-flight counted; out at once (+ 60 s of arrivals in a surge), in after 60 s low',
       p50WaitSeconds: 60,
       p95WaitSeconds: 60,
       maxWaitSeconds: 60,

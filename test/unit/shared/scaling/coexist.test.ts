@@ -71,4 +71,18 @@ describe('Function: clampToTarget', () => {
       state: { lowSince: '2026-03-02T09:50:00.000Z' },
     });
   });
+
+  it('keeps the backlog seen beside the scale-in timer when MinCapacity shortens a scale-in', () => {
+    const seen = { backlog: 3, backlogAt: '2026-03-02T10:00:00.000Z' };
+    const scaleIn: ScaleDecision = {
+      ...decision(0, 'in'),
+      state: seen,
+      lowSince: '2026-03-02T09:50:00.000Z',
+    };
+
+    expect(clampToTarget(scaleIn, 4, { min: 2, max: 5 }).state).toEqual({
+      ...seen,
+      lowSince: '2026-03-02T09:50:00.000Z',
+    });
+  });
 });

@@ -13,7 +13,7 @@ function issuesOf(raw: unknown): string[] {
 
 describe('Config section: scalers', () => {
   describe('defaults', () => {
-    it('scales in after at most 5 min (break-even at a 60 s start-up), counts in-flight but not delayed messages, evaluates every 10 s, no step limits', () => {
+    it('scales in after at most 5 min (break-even at a 60 s start-up), counts in-flight but not delayed messages, leads surges needing 20 tasks, evaluates every 10 s, no step limits', () => {
       // Act
       const scaler = scalerSchema.parse(rawScaler());
 
@@ -22,6 +22,7 @@ describe('Config section: scalers', () => {
         ...rawScaler(),
         scaleInAfterMinutes: 5,
         taskStartupSeconds: 60,
+        arrivalLeadTasks: 20,
         countInFlight: true,
         countDelayed: false,
         intervalSeconds: 10,

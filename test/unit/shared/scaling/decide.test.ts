@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../../../shared/kernel/errors';
 import type { ScalerConfig } from '../../../../shared/scaling/config';
 import {
+  arrivalLeadOf,
   backlogOf,
   decideScale,
   isIdle,
+  sameState,
   scaleInWaitSeconds,
   tasksFor,
   type ScaleObservation,
@@ -58,9 +60,73 @@ describe('Function: tasksFor', () => {
   });
 });
 
+describe('Function: arrivalLeadOf', () => {
+  const secondsAgo = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
+
+  it.each([
+    // 200 messages within a 60 s start-up need the 20 tasks of the default threshold.
+    ['counts a growth whose arrivals within one start-up need 20 tasks', 0, 50, 15, 200],
+    ['counts a faster growth in full', 0, 50, 10, 300],
+    ['measures the growth over the time since the last evaluation', 100, 200, 20, 300],
+  ])('%s', (_label, from, backlog, seconds, expected) => {
+    const lead = arrivalLeadOf(scaler(), backlog, { backlog: from, backlogAt: secondsAgo(seconds) }, NOW);
+
+    expect(lead?.expected).toBe(expected);
+    expect(lead?.from).toBe(from);
+    expect(lead?.seconds).toBe(seconds);
+  });
+
+  it.each([
+    [
+      'a growth whose arrivals need fewer than 20 tasks (198 messages)',
+      { backlog: 10, backlogAt: secondsAgo(30) },
+      109,
+    ],
+    ['a shrinking backlog', { backlog: 300, backlogAt: secondsAgo(10) }, 100],
+    ['a backlog that stayed the same', { backlog: 300, backlogAt: secondsAgo(10) }, 300],
+    ['no backlog seen before (an empty queue, or state written before the backlog was kept)', {}, 500],
+    ['a time in the future', { backlog: 1, backlogAt: secondsAgo(-10) }, 500],
+    ['the same time', { backlog: 1, backlogAt: NOW.toISOString() }, 500],
+    ['a string that is no time', { backlog: 1, backlogAt: 'yesterday' }, 500],
+  ])('counts nothing for %s', (_label, state, backlog) => {
+    expect(arrivalLeadOf(scaler(), backlog, state, NOW)).toBeUndefined();
+  });
+
+  it('counts every growth at arrivalLeadTasks 0, and none above max', () => {
+    const state = { backlog: 1, backlogAt: secondsAgo(10) };
+
+    expect(arrivalLeadOf(scaler({ arrivalLeadTasks: 0 }), 2, state, NOW)?.expected).toBe(6);
+    expect(arrivalLeadOf(scaler({ arrivalLeadTasks: 41 }), 10_000, state, NOW)).toBeUndefined();
+  });
+
+  it('looks one start-up ahead: twice as far for a 120 s start-up', () => {
+    const state = { backlog: 0, backlogAt: secondsAgo(10) };
+
+    expect(arrivalLeadOf(scaler({ taskStartupSeconds: 120 }), 50, state, NOW)?.expected).toBe(600);
+  });
+});
+
+describe('Function: sameState', () => {
+  it.each([
+    ['two empty states', {}, {}, true],
+    [
+      'the same timer and backlog',
+      { lowSince: 'a', backlog: 3, backlogAt: 'b' },
+      { lowSince: 'a', backlog: 3, backlogAt: 'b' },
+      true,
+    ],
+    ['another timer', { lowSince: 'a' }, { lowSince: 'b' }, false],
+    ['another backlog', { backlog: 3, backlogAt: 'b' }, { backlog: 4, backlogAt: 'b' }, false],
+    ['another backlog time', { backlog: 3, backlogAt: 'b' }, { backlog: 3, backlogAt: 'c' }, false],
+    ['a backlog against none', { backlog: 3, backlogAt: 'b' }, {}, false],
+  ])('compares %s', (_label, a, b, same) => {
+    expect(sameState(a, b)).toBe(same);
+  });
+});
+
 describe('Function: decideScale', () => {
   describe('scale out at once', () => {
-    it('starts one task for one message on an idle service at min 0, and says why', () => {
+    it('starts one task for one message on an idle service at min 0, says why, and keeps the backlog for the next evaluation', () => {
       // Act
       const decision = decideScale(scaler(), observe({ visible: 1 }), {}, NOW);
 
@@ -70,7 +136,7 @@ describe('Function: decideScale', () => {
         change: 'out',
         reason:
           'backlog 1 (1 visible + 0 in flight) needs ceil(1/10) = 1, bounded 1 (min 0, max 40); desired 0: scaling out to 1',
-        state: {},
+        state: { backlog: 1, backlogAt: NOW.toISOString() },
       });
     });
 
@@ -260,6 +326,88 @@ describe('Function: decideScale', () => {
     });
   });
 
+  describe('surge lead', () => {
+    const secondsAgo = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
+
+    it('sizes a surge for its backlog and the arrivals expected within one start-up, and says why', () => {
+      // Prepare: 50 messages in 10 s, 5 a second: 300 more before a task started now is ready.
+      const state = { backlog: 1, backlogAt: secondsAgo(10) };
+
+      // Act
+      const decision = decideScale(
+        scaler(),
+        observe({ visible: 50, inFlight: 1, desired: 1, running: 1 }),
+        state,
+        NOW,
+      );
+
+      // Assess
+      expect(decision).toEqual({
+        desired: 36,
+        change: 'out',
+        reason:
+          'backlog 51 (50 visible + 1 in flight) + 300 expected within 60 s (surge: growing 5.0/s, from 1 10 s ago; ' +
+          'counted from 20 tasks) needs ceil(351/10) = 36, bounded 36 (min 0, max 40); desired 1: scaling out to 36',
+        state: { backlog: 51, backlogAt: NOW.toISOString() },
+      });
+    });
+
+    it('sizes a slower growth for its backlog alone, as without a surge lead', () => {
+      const state = { backlog: 1, backlogAt: secondsAgo(10) };
+
+      const decision = decideScale(
+        scaler(),
+        observe({ visible: 25, inFlight: 1, desired: 1, running: 1 }),
+        state,
+        NOW,
+      );
+
+      expect(decision).toMatchObject({ desired: 3, change: 'out' });
+      expect(decision.reason).toMatch(/^backlog 26 \(25 visible \+ 1 in flight\) needs ceil\(26\/10\) = 3,/);
+    });
+
+    it('decides as before from a state written before the backlog was kept', () => {
+      const old = { lowSince: minutesAgo(2) };
+      const o = observe({ visible: 0, inFlight: 0, desired: 5, running: 5 });
+
+      const decision = decideScale(scaler(), o, old, NOW);
+
+      expect(decision).toMatchObject({ desired: 0, change: 'in', state: {} });
+    });
+
+    it('keeps no backlog in the state once the queue is empty, so an idle scaler writes nothing', () => {
+      const decision = decideScale(scaler(), observe(), { backlog: 7, backlogAt: secondsAgo(10) }, NOW);
+
+      expect(decision).toMatchObject({ change: 'none', state: {} });
+    });
+
+    it('keeps the scale-in timer and the backlog together while it waits', () => {
+      const decision = decideScale(
+        scaler(),
+        observe({ visible: 3, desired: 5, running: 5 }),
+        { lowSince: secondsAgo(20), backlog: 4, backlogAt: secondsAgo(10) },
+        NOW,
+      );
+
+      expect(decision).toMatchObject({
+        change: 'none',
+        state: { lowSince: secondsAgo(20), backlog: 3, backlogAt: NOW.toISOString() },
+      });
+    });
+
+    it('stops leading when the surge ends: the scale-in wait starts while the backlog drains', () => {
+      const decision = decideScale(
+        scaler(),
+        observe({ visible: 200, inFlight: 40, desired: 40, running: 40 }),
+        { backlog: 250, backlogAt: secondsAgo(10) },
+        NOW,
+      );
+
+      expect(decision).toMatchObject({ desired: 40, change: 'none', state: { lowSince: NOW.toISOString() } });
+      expect(decision.reason).toContain('keeping 40 until the backlog has been low for 60 s');
+    });
+  });
+
   describe('isIdle', () => {
     const s = parsedScaler({ min: 1 });
     const none = { change: 'none' as const, desired: 1, state: {} };
@@ -396,6 +544,9 @@ describe('Function: decideScale', () => {
       running: fc.integer({ min: 0, max: 60 }),
       desired: fc.integer({ min: 0, max: 60 }),
       lowForMinutes: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+      previousBacklog: fc.option(fc.integer({ min: 1, max: 2000 }), { nil: undefined }),
+      previousSecondsAgo: fc.integer({ min: -30, max: 600 }),
+      arrivalLeadTasks: fc.integer({ min: 0, max: 40 }),
     });
     type Case = typeof cases extends fc.Arbitrary<infer T> ? T : never;
     const decide = (c: Case) => {
@@ -408,10 +559,18 @@ describe('Function: decideScale', () => {
         countInFlight: c.countInFlight,
         maxStepIn: c.maxStepIn,
         maxStepOut: c.maxStepOut,
+        arrivalLeadTasks: c.arrivalLeadTasks,
       });
       const o = observe({ visible: c.visible, inFlight: c.inFlight, running: c.running, desired: c.desired });
       const lowSince = c.lowForMinutes === undefined ? undefined : minutesAgo(c.lowForMinutes);
-      return { s, o, lowSince, decision: decideScale(s, o, { lowSince }, NOW) };
+      const seen =
+        c.previousBacklog === undefined
+          ? {}
+          : {
+              backlog: c.previousBacklog,
+              backlogAt: new Date(NOW.getTime() - c.previousSecondsAgo * 1000).toISOString(),
+            };
+      return { s, o, lowSince, decision: decideScale(s, o, { lowSince, ...seen }, NOW) };
     };
 
     it('always lands within [min, max] and the change matches the direction', () => {
@@ -436,6 +595,17 @@ describe('Function: decideScale', () => {
           expect(lowFor * 60).toBeGreaterThanOrEqual(scaleInWaitSeconds(s));
           expect(scaleInWaitSeconds(s)).toBeLessThanOrEqual(s.scaleInAfterMinutes * 60);
           expect(decision.desired).toBeGreaterThanOrEqual(Math.min(o.inFlight, o.running, o.desired));
+        }),
+      );
+    });
+
+    it('keeps the backlog it saw in the state exactly when there is one', () => {
+      fc.assert(
+        fc.property(cases, (c) => {
+          const { s, o, decision } = decide(c);
+          const backlog = backlogOf(s, o);
+          expect(decision.state.backlog).toBe(backlog > 0 ? backlog : undefined);
+          expect(decision.state.backlogAt).toBe(backlog > 0 ? NOW.toISOString() : undefined);
         }),
       );
     });

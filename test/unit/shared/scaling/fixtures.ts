@@ -1,4 +1,5 @@
 import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/config';
+import type { ScaleState } from '../../../../shared/scaling/decide';
 import type { ScalingAdapters } from '../../../../shared/scaling/service';
 
 /** The example scaler as written in the YAML config: 10 messages per task, 0-40 tasks. */
@@ -22,7 +23,7 @@ export function fakeAdapters(
   world: { visible?: number; desired?: number; running?: number; bounds?: { min: number; max: number } } = {},
 ) {
   const calls: string[] = [];
-  const store = new Map<string, { lowSince?: string; version: number }>();
+  const store = new Map<string, ScaleState & { version: number }>();
   const adapters: ScalingAdapters & { calls: string[]; store: typeof store } = {
     calls,
     store,
@@ -39,7 +40,8 @@ export function fakeAdapters(
     readState: async (name) => {
       calls.push('readState');
       const item = store.get(name);
-      return { state: item?.lowSince ? { lowSince: item.lowSince } : {}, version: item?.version ?? 0 };
+      const { version = 0, ...state } = item ?? {};
+      return { state, version };
     },
     saveState: async (name, expected, state) => {
       calls.push('saveState');

@@ -30,13 +30,27 @@ describe('Function: evaluateScaler', () => {
     expect(adapters.calls).toEqual(['readState', 'depth', 'describe', 'bounds', 'saveState', 'setDesired 1']);
   });
 
-  it('writes nothing and changes nothing when neither the count nor the timer changes', async () => {
-    const adapters = fakeAdapters({ visible: 20, desired: 2 });
+  it('writes nothing and changes nothing when neither the count nor the state changes (an empty queue)', async () => {
+    const adapters = fakeAdapters({ visible: 0, desired: 0 });
 
     const result = await evaluateScaler(scaler(), tools(adapters));
 
     expect(result.outcome).toBe('unchanged');
     expect(adapters.calls).toEqual(['readState', 'depth', 'describe', 'bounds']);
+  });
+
+  it('saves the backlog it saw, without touching the service, while messages wait (for the surge estimate)', async () => {
+    const adapters = fakeAdapters({ visible: 20, desired: 2 });
+
+    const result = await evaluateScaler(scaler(), tools(adapters));
+
+    expect(result.outcome).toBe('unchanged');
+    expect(adapters.calls).toEqual(['readState', 'depth', 'describe', 'bounds', 'saveState']);
+    expect(adapters.store.get('video-workers')).toEqual({
+      backlog: 20,
+      backlogAt: new Date(T0).toISOString(),
+      version: 1,
+    });
   });
 
   it('saves the scale-in timer without touching the service while the backlog is low', async () => {

@@ -62,6 +62,49 @@ describe('Class: ScalerStateStore', () => {
     });
   });
 
+  it('reads and saves the last backlog seen, and removes it when the state has none', async () => {
+    dynamoMock.on(GetItemCommand).resolves({
+      Item: {
+        id: { S: 'scaler#a' },
+        version: { N: '2' },
+        backlog: { N: '51' },
+        backlogAt: { S: '2026-03-02T09:59:50.000Z' },
+      },
+    });
+    dynamoMock.on(UpdateItemCommand).resolves({});
+    const store = new ScalerStateStore(new DynamoDBClient({}), TABLE);
+
+    await expect(store.read('a')).resolves.toEqual({
+      state: { backlog: 51, backlogAt: '2026-03-02T09:59:50.000Z' },
+      version: 2,
+    });
+    await store.save('a', 2, { backlog: 51, backlogAt: '2026-03-02T10:00:00.000Z' }, RECORD);
+    await store.save('a', 3, {}, RECORD);
+
+    const [kept, emptied] = dynamoMock.commandCalls(UpdateItemCommand).map((c) => c.args[0].input);
+    expect(kept).toMatchObject({
+      UpdateExpression: expect.stringContaining(
+        '#backlog = :backlog, #backlogAt = :backlogAt REMOVE #lowSince',
+      ),
+      ExpressionAttributeValues: expect.objectContaining({
+        ':backlog': { N: '51' },
+        ':backlogAt': { S: '2026-03-02T10:00:00.000Z' },
+      }),
+    });
+    expect(emptied?.UpdateExpression).toContain('REMOVE #lowSince, #backlog, #backlogAt');
+  });
+
+  it('ignores a backlog that is no whole number above 0 or has no time (an item written by hand)', async () => {
+    dynamoMock.on(GetItemCommand).resolves({
+      Item: { id: { S: 'scaler#a' }, version: { N: '2' }, backlog: { N: 'x' }, backlogAt: { S: 'now' } },
+    });
+
+    await expect(new ScalerStateStore(new DynamoDBClient({}), TABLE).read('a')).resolves.toEqual({
+      state: {},
+      version: 2,
+    });
+  });
+
   it('answers false, without throwing, when another evaluation saved first', async () => {
     dynamoMock
       .on(UpdateItemCommand)

@@ -92,8 +92,8 @@ const FEWEST = [1, 3, 10, 30, 100];
 /** Messages allowed a wait above the p95 (step 1). */
 export function lateAllowed(count: number): number {
   if (count === 0) return 0;
-  // The interpolation's lower rank, taken from percentileOfSorted itself so the two cannot drift.
-  // The lower rank of percentileOfSorted's interpolation, computed as it does.
+  // The lower rank of percentileOfSorted's interpolation, computed as it does (a test holds the two
+  // together): p95 ≥ w[lo], so every wait from w[lo] down must be on time.
   const lo = Math.floor((95 / 100) * (count - 1));
   return count - lo - 1;
 }

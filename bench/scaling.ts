@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderFrontier } from '../bin/simulator/frontier.js';
-import { costLowerBound, reactiveFloor } from '../bin/simulator/floors.js';
+import { costBoundSteps, reactiveFloor } from '../bin/simulator/floors.js';
 import {
   BURSTY_COST_FACTOR,
   BURSTY_P95_FACTOR,
@@ -190,17 +190,7 @@ for (const name of TRACES) {
     if (values.charts !== undefined) {
       mkdirSync(values.charts, { recursive: true });
       // The bound at targets across the chart's range, so its step line spans every policy's p95.
-      const widest = Math.max(60, ...comparison.runs.map((r) => r.figures.p95WaitSeconds));
-      const targets = Array.from({ length: 25 }, (_, i) => (i / 24) * widest * 1.08);
-      const costBound = targets.map((p95Seconds) => ({
-        p95Seconds,
-        taskMinutes: costLowerBound(trace, {
-          p95Seconds,
-          model: comparison.model,
-          scaler: comparison.scaler,
-          horizonSeconds: comparison.horizonSeconds,
-        }).taskMinutes,
-      }));
+      const costBound = costBoundSteps(trace, comparison);
       writeFileSync(
         join(values.charts, `${name}-${model.name}.svg`),
         renderFrontier(

@@ -6,6 +6,7 @@ import { scalerSchema, type ScalerConfig } from '../../shared/scaling/config.js'
 import { readYamlFile } from '../../shared/config/yaml.js';
 import { ConfigError, PermanentError } from '../../shared/kernel/errors.js';
 import { renderChart } from '../simulator/chart.js';
+import { comparisonCostBound, costBoundSteps } from '../simulator/floors.js';
 import { renderFrontier } from '../simulator/frontier.js';
 import { comparisonJson, formatComparison } from '../simulator/report.js';
 import { comparePolicies, DEFAULT_MODEL, DEFAULT_SIMULATION_SCALER } from '../simulator/simulate.js';
@@ -202,15 +203,24 @@ export async function scaling(args: string[], out: Out): Promise<number> {
       },
       tailSeconds: tailMinutes! * 60,
     });
-    if (values.json) out.log(JSON.stringify(comparisonJson(values.trace, comparison), null, 2));
-    else out.log(formatComparison(values.trace, comparison));
+    const ours = comparison.runs.find((run) => run.policy === 'ecs-pilot')!.figures;
+    const bound = comparisonCostBound(trace, comparison, ours.p95WaitSeconds);
+    if (values.json) out.log(JSON.stringify(comparisonJson(values.trace, comparison, bound), null, 2));
+    else out.log(formatComparison(values.trace, comparison, bound));
     if (values.out !== undefined) {
       mkdirSync(values.out, { recursive: true });
       const name = basename(values.trace, extname(values.trace));
       const file = join(values.out, `${name}.svg`);
       const frontier = join(values.out, `${name}-frontier.svg`);
       writeFileSync(file, renderChart(`${values.trace}: queue depth and tasks per policy`, comparison));
-      writeFileSync(frontier, renderFrontier(`${values.trace}: p95 wait against task-minutes`, comparison));
+      writeFileSync(
+        frontier,
+        renderFrontier(
+          `${values.trace}: p95 wait against task-minutes`,
+          comparison,
+          costBoundSteps(trace, comparison),
+        ),
+      );
       // Keep stdout pure JSON with --json: the paths go to stderr then.
       const say = values.json ? out.error : out.log;
       say(`chart: ${file}`);

@@ -48,7 +48,7 @@
  */
 import { PermanentError } from '../../shared/kernel/errors.js';
 import { percentileOfSorted } from './measure.js';
-import { processingTimes, resolveModel, type ProcessingModel } from './simulate.js';
+import { processingTimes, resolveModel, type Comparison, type ProcessingModel } from './simulate.js';
 import type { Trace } from './trace.js';
 
 export interface CostBoundOptions {
@@ -259,6 +259,50 @@ export function costLowerBound(trace: Trace, options: CostBoundOptions): CostBou
     }
   }
   return best;
+}
+
+/** The bound at one p95 target: no policy within the bounds reaches p95Seconds with fewer task-minutes. */
+export interface CostBoundPoint {
+  p95Seconds: number;
+  taskMinutes: number;
+}
+
+/** costLowerBound with a comparison's model, bounds and horizon; undefined where it is not proven (processing longer than start-up). */
+export function comparisonCostBound(
+  trace: Trace,
+  comparison: Comparison,
+  p95Seconds: number,
+): CostBoundPoint | undefined {
+  try {
+    const bound = costLowerBound(trace, {
+      p95Seconds,
+      model: comparison.model,
+      scaler: comparison.scaler,
+      horizonSeconds: comparison.horizonSeconds,
+    });
+    return { p95Seconds, taskMinutes: bound.taskMinutes };
+  } catch (error) {
+    if (error instanceof PermanentError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The bound at `count` targets from 0 to a little past the widest p95 of the comparison, for the
+ * frontier chart's step line (frontier.ts); empty where the bound is not proven.
+ */
+export function costBoundSteps(trace: Trace, comparison: Comparison, count = 25): CostBoundPoint[] {
+  const widest = Math.max(
+    60,
+    ...comparison.runs.map((r) => r.figures.p95WaitSeconds).filter(Number.isFinite),
+  );
+  const points: CostBoundPoint[] = [];
+  for (let i = 0; i < count; i++) {
+    const point = comparisonCostBound(trace, comparison, (i / (count - 1)) * widest * 1.08);
+    if (!point) return [];
+    points.push(point);
+  }
+  return points;
 }
 
 /** What a policy that reacts to the queue, without knowing the future, can reach with a warm baseline. */

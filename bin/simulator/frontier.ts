@@ -1,4 +1,5 @@
 import { niceStep } from './chart.js';
+import type { CostBoundPoint } from './floors.js';
 import type { Comparison } from './simulate.js';
 
 const WIDTH = 640;
@@ -14,12 +15,6 @@ const COLORS: Record<string, string> = {
   'target-tracking': '#e7298a',
   clairvoyant: '#444444',
 };
-
-/** The cost lower bound at one p95 target. */
-export interface CostBoundPoint {
-  p95Seconds: number;
-  taskMinutes: number;
-}
 
 const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

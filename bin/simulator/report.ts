@@ -1,3 +1,4 @@
+import type { CostBoundPoint } from './floors.js';
 import type { Comparison, PolicyFigures } from './simulate.js';
 
 /** Figures of one policy for scripts (`scaling simulate --json`). */
@@ -15,10 +16,19 @@ export interface ComparisonJson {
   scaler: Comparison['scaler'];
   /** The messages' own processing time: no policy uses fewer task-minutes. */
   workFloorTaskMinutes: number;
+  /**
+   * The proven cost bound (floors.ts) at ecs-pilot's own p95: no policy within the bounds reaches
+   * that p95 with fewer task-minutes. Absent where the bound is not proven.
+   */
+  costBoundAtEcsPilotP95?: CostBoundPoint;
   policies: PolicyFiguresJson[];
 }
 
-export function comparisonJson(trace: string, comparison: Comparison): ComparisonJson {
+export function comparisonJson(
+  trace: string,
+  comparison: Comparison,
+  bound?: CostBoundPoint,
+): ComparisonJson {
   return {
     trace,
     totalMessages: comparison.totalMessages,
@@ -27,6 +37,7 @@ export function comparisonJson(trace: string, comparison: Comparison): Compariso
     model: comparison.model,
     scaler: comparison.scaler,
     workFloorTaskMinutes: comparison.workFloorTaskMinutes,
+    ...(bound ? { costBoundAtEcsPilotP95: bound } : {}),
     policies: comparison.runs.map((run) => ({
       policy: run.policy,
       description: run.description,
@@ -70,8 +81,11 @@ const HEADER = [
   'redone',
 ];
 
-/** The comparison as a text table, one row per policy, then each policy's description. */
-export function formatComparison(trace: string, comparison: Comparison): string {
+/**
+ * The comparison as a text table, one row per policy, then the work floor, the cost bound at
+ * ecs-pilot's p95 when given, and each policy's description.
+ */
+export function formatComparison(trace: string, comparison: Comparison, bound?: CostBoundPoint): string {
   const { model, scaler } = comparison;
   const rows = comparison.runs.map((run) => [run.policy, ...columns(run.figures)]);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -87,6 +101,16 @@ export function formatComparison(trace: string, comparison: Comparison): string 
     ...rows.map(line),
     '',
     `work floor (the messages' own processing time): ${comparison.workFloorTaskMinutes.toFixed(1)} task-min`,
+    ...(bound
+      ? [
+          `cost bound (proven, any policy within the bounds): p95 ≤ ${seconds(bound.p95Seconds)} (ecs-pilot's) ` +
+            `needs ≥ ${bound.taskMinutes.toFixed(1)} task-min` +
+            // Up to 5 % of the messages may wait past the p95, even unprocessed: their work is not in the bound.
+            (bound.taskMinutes < comparison.workFloorTaskMinutes
+              ? ' (below the work floor: the 5 % of messages that may wait longer are not counted)'
+              : ''),
+        ]
+      : []),
     '',
     ...comparison.runs.map((run) => `  ${run.policy}: ${run.description}`),
   ].join('\n');

@@ -40,6 +40,25 @@ describe('Command: ecs-pilot scaling simulate', () => {
       expect(out).toMatch(new RegExp(`^${policy} +\\d`, 'm'));
     }
     expect(out).toContain('scaler simulated: 10 messages per task, 0-40 tasks');
+    expect(out).toMatch(
+      /^cost bound \(proven, any policy within the bounds\): p95 ≤ \d+ s \(ecs-pilot's\) needs ≥ \d+\.\d task-min$/m,
+    );
+  });
+
+  it("gives the cost bound at ecs-pilot's p95 in --json, and leaves it out where processing outlasts the start-up", async () => {
+    const trace = file('burst.csv', '0,30\n');
+
+    const proven = JSON.parse((await run('simulate', '--trace', trace, '--json')).out);
+    const unproven = JSON.parse(
+      (await run('simulate', '--trace', trace, '--json', '--seconds-per-message', '90')).out,
+    );
+
+    expect(proven.costBoundAtEcsPilotP95).toEqual({
+      p95Seconds: proven.policies[0].p95WaitSeconds,
+      taskMinutes: expect.any(Number),
+    });
+    expect(proven.costBoundAtEcsPilotP95.taskMinutes).toBeLessThanOrEqual(proven.policies[0].taskMinutes);
+    expect(unproven).not.toHaveProperty('costBoundAtEcsPilotP95');
   });
 
   it('prints the same figures as JSON with --json, the answer worked out by hand for one message', async () => {

@@ -2,13 +2,20 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { scalerSchema, type ScalerConfig } from '../../../../shared/scaling/config';
-import { costLowerBound, lateAllowed, lateInWindow, reactiveFloor } from '../../../../bin/simulator/floors';
+import {
+  costBoundSteps,
+  costLowerBound,
+  lateAllowed,
+  lateInWindow,
+  reactiveFloor,
+} from '../../../../bin/simulator/floors';
 import {
   fullCapacityPolicy,
   SIMULATED_POLICIES,
   type PolicyDefinition,
 } from '../../../../bin/simulator/policies';
 import {
+  comparePolicies,
   DEFAULT_SIMULATION_SCALER,
   percentileOfSorted,
   simulatePolicy,
@@ -291,5 +298,34 @@ describe('Function: reactiveFloor', () => {
         scaler: DEFAULT_SIMULATION_SCALER,
       }),
     ).toThrow(/without jitter/);
+  });
+});
+
+describe('Function: costBoundSteps', () => {
+  it("gives the bound at targets from 0 past every policy's p95, each no higher than the cheapest policy that reaches it", () => {
+    const trace = parseTrace('0,30\n400,12\n');
+    const comparison = comparePolicies(trace, DEFAULT_SIMULATION_SCALER, undefined, { tailSeconds: 600 });
+
+    const steps = costBoundSteps(trace, comparison);
+
+    expect(steps).toHaveLength(25);
+    expect(steps[0]!.p95Seconds).toBe(0);
+    const widest = Math.max(...comparison.runs.map((r) => r.figures.p95WaitSeconds));
+    expect(steps.at(-1)!.p95Seconds).toBeGreaterThan(widest);
+    for (const step of steps) {
+      for (const run of comparison.runs.filter((r) => r.figures.p95WaitSeconds <= step.p95Seconds)) {
+        expect(step.taskMinutes).toBeLessThanOrEqual(run.figures.taskMinutes + 1e-9);
+      }
+    }
+  });
+
+  it('gives no steps where the bound is not proven (processing longer than the start-up)', () => {
+    const trace = parseTrace('0,3\n');
+    const comparison = comparePolicies(trace, DEFAULT_SIMULATION_SCALER, undefined, {
+      model: { secondsPerMessage: 90 },
+      tailSeconds: 600,
+    });
+
+    expect(costBoundSteps(trace, comparison)).toEqual([]);
   });
 });

@@ -28,6 +28,19 @@ describe('Function: formatComparison', () => {
     );
   });
 
+  it("prints the cost bound at ecs-pilot's p95 under the work floor when given, and no such line without it", () => {
+    const above = formatComparison('one.csv', comparison(), { p95Seconds: 60, taskMinutes: 1.5 }).split('\n');
+    const below = formatComparison('one.csv', comparison(), { p95Seconds: 60, taskMinutes: 0.25 });
+
+    expect(above[10]).toBe(
+      "cost bound (proven, any policy within the bounds): p95 ≤ 60 s (ecs-pilot's) needs ≥ 1.5 task-min",
+    );
+    expect(below).toContain(
+      'needs ≥ 0.3 task-min (below the work floor: the 5 % of messages that may wait longer are not counted)',
+    );
+    expect(formatComparison('one.csv', comparison())).not.toContain('cost bound');
+  });
+
   it.each([
     [60, '60 s'],
     [12.25, '12.3 s'],
@@ -66,7 +79,20 @@ describe('Function: comparisonJson', () => {
       redoneTaskMinutes: 0,
     });
     expect(json.workFloorTaskMinutes).toBe(0.5);
+    expect(json).not.toHaveProperty('costBoundAtEcsPilotP95');
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+  });
+
+  it("adds the cost bound at ecs-pilot's p95 as a field of its own, leaving the others as they are", () => {
+    const bound = { p95Seconds: 60, taskMinutes: 1.5 };
+
+    const json = comparisonJson('one.csv', comparison(), bound);
+
+    expect(json.costBoundAtEcsPilotP95).toEqual(bound);
+    expect({ ...json, costBoundAtEcsPilotP95: undefined }).toEqual({
+      ...comparisonJson('one.csv', comparison()),
+      costBoundAtEcsPilotP95: undefined,
+    });
   });
 });
 

@@ -3,7 +3,7 @@ import { sub, type Cfn, type Statement } from '../deploy/cfn.js';
 import { ConfigError } from '../errors.js';
 import { IAM_LIMITS, mergeStatements, packManagedPolicies, policySize } from '../deploy/iam.js';
 import { secretResources, sourceOf } from '../secrets.js';
-import { DERIVED_FAMILY_MARK, DERIVED_TAGS } from './derive.js';
+import { DERIVED_TAGS, derivedFamilyPrefix, roleName } from './derive.js';
 
 const clusterName = (cluster: string) => cluster.split('/').pop()!;
 export const clusterArn = (cluster: string): Cfn =>
@@ -72,10 +72,13 @@ export function launchStatements(spec: TaskSpec, stack: string): Statement[] {
 
 export const hasSecrets = (spec: TaskSpec) => Object.keys(spec.secrets ?? {}).length > 0;
 
-/** Every revision of a spec's derived families (`<family>-ecs-pilot-*`), with `revisions` appended. */
+/**
+ * Every revision of a spec's derived families (`<family>-ecs-pilot-*`, the family cut as
+ * deriveRegistration cuts it), with `revisions` appended.
+ */
 const derivedFamiliesArn = (spec: TaskSpec, revisions: string): Cfn =>
   sub(
-    `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task-definition/${familyOf(spec.taskDefinition)}${DERIVED_FAMILY_MARK}*${revisions}`,
+    `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task-definition/${derivedFamilyPrefix(familyOf(spec.taskDefinition))}*${revisions}`,
   );
 
 /** The family part of a task definition reference (family, family:revision or ARN). */
@@ -137,7 +140,7 @@ export function secretGrantResources(specs: readonly TaskSpec[], prefix: string)
   const byRole = new Map<string, Statement[]>();
   for (const spec of specs.filter(hasSecrets)) {
     // By name: a role given by name in one spec and by ARN in another is one role.
-    const role = spec.roles.execution!.split('/').pop()!;
+    const role = roleName(spec.roles.execution!);
     const statements = byRole.get(role) ?? [];
     for (const value of Object.values(spec.secrets ?? {})) {
       const source = sourceOf(value);

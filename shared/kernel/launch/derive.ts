@@ -58,6 +58,13 @@ export const MAX_FAMILY_LENGTH = 255;
 export const DERIVED_FAMILY_MARK = '-ecs-pilot-';
 const HASH_LENGTH = 16;
 
+/**
+ * The start of every family derived from `family`: the base cut so that the mark and the hash fit
+ * in MAX_FAMILY_LENGTH, then the mark. The IAM grants (launch/deploy.ts) match on it as well.
+ */
+export const derivedFamilyPrefix = (family: string) =>
+  `${family.slice(0, MAX_FAMILY_LENGTH - DERIVED_FAMILY_MARK.length - HASH_LENGTH)}${DERIVED_FAMILY_MARK}`;
+
 /** Tags on a derived revision: the stack that may register it (its IAM condition), and its base. */
 export const DERIVED_TAGS = { stack: 'ecs-pilot:stack', base: 'ecs-pilot:derived-from' } as const;
 
@@ -82,7 +89,8 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const roleName = (role: string) => role.split('/').pop()!;
+/** A role's name, from its name or ARN (a role is compared, and granted, by name). */
+export const roleName = (role: string) => role.split('/').pop()!;
 
 /**
  * The registration for `base` with `plan`'s secrets. The secrets replace the container's own
@@ -123,8 +131,7 @@ export function deriveRegistration(base: BaseTaskDefinition, plan: SecretsPlan):
     };
   });
   const hash = createHash('sha256').update(canonical(definition)).digest('hex').slice(0, HASH_LENGTH);
-  const suffix = `${DERIVED_FAMILY_MARK}${hash}`;
-  return { family: `${family.slice(0, MAX_FAMILY_LENGTH - suffix.length)}${suffix}`, definition, baseArn };
+  return { family: `${derivedFamilyPrefix(family)}${hash}`, definition, baseArn };
 }
 
 /** A role's ARN from a name, in the partition and account of the task definition that uses it. */

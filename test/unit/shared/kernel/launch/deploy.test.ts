@@ -9,6 +9,7 @@ import {
   taskDefinitionArn,
 } from '../../../../../shared/kernel/launch/deploy';
 import { policySize, type Statement } from '../../../../../shared/kernel/deploy/iam';
+import { deriveRegistration } from '../../../../../shared/kernel/launch/derive';
 import { ConfigError } from '../../../../../shared/kernel/errors';
 
 describe('Function: taskDefinitionArn', () => {
@@ -206,6 +207,30 @@ describe('Function: launchStatements with secrets', () => {
         },
       },
     ]);
+  });
+
+  it('grants RunTask on the families derived from a base family at ECS’s 255 characters, cut as they are cut', () => {
+    const family = 'f'.repeat(255);
+    const statements = launchStatements(
+      spec({ taskDefinition: family, secrets, roles: { execution: 'thumbnailer-execution' } }),
+      'ecs-pilot-prod',
+    );
+    const derived = deriveRegistration(
+      {
+        taskDefinitionArn: `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:1`,
+        family,
+        executionRoleArn: 'arn:aws:iam::123456789012:role/thumbnailer-execution',
+        containerDefinitions: [{ name: 'app', image: 'app:1' }],
+      },
+      { container: 'app', secrets: [], executionRole: 'thumbnailer-execution' },
+    ).family;
+
+    const [resource] = statements.find((s) => s.Action.includes('ecs:RunTask'))!.Resource as {
+      'Fn::Sub': string;
+    }[];
+    const granted = resource!['Fn::Sub'].split('task-definition/')[1]!;
+    expect(granted).toMatch(/-ecs-pilot-\*:\*$/);
+    expect(derived.startsWith(granted.slice(0, -'*:*'.length))).toBe(true);
   });
 
   it('allows tagging only the derived families of the spec, and only while registering them', () => {

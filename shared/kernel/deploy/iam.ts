@@ -190,23 +190,39 @@ export function packManagedPolicies(
   max: number,
 ): Statement[][] | undefined {
   const merged = mergeStatements(statements).flatMap((s) => fillToFit(s, IAM_LIMITS.managedPolicy));
+  const bins = firstFit(merged, IAM_LIMITS.managedPolicy).filter((b) => b.statements.length > 0);
+  if (bins.length > max || bins.some(oversized)) return undefined;
+  return bins.map((b) => b.statements);
+}
+
+interface Bin {
+  statements: Statement[];
+  size: number;
+  limit: number;
+}
+
+/**
+ * First-fit packing into policy documents: the first may hold `firstLimit` characters (a role's
+ * inline policy, or a managed one), every other one a managed policy's. A document's size is its
+ * envelope plus its statements and the commas between them.
+ */
+function firstFit(statements: readonly Statement[], firstLimit: number): Bin[] {
   const envelope = policySize([]);
-  const bins: { statements: Statement[]; size: number }[] = [];
-  for (const statement of merged) {
+  const bins: Bin[] = [{ statements: [], size: envelope, limit: firstLimit }];
+  for (const statement of statements) {
     const added = policySize([statement]) - envelope + 1;
-    let bin = bins.find((b) => b.size + added <= IAM_LIMITS.managedPolicy);
+    let bin = bins.find((b) => b.size + added <= b.limit);
     if (!bin) {
-      bin = { statements: [], size: envelope };
+      bin = { statements: [], size: envelope, limit: IAM_LIMITS.managedPolicy };
       bins.push(bin);
     }
     bin.statements.push(statement);
     bin.size += added;
   }
-  const policies = bins.map((b) => b.statements);
-  if (policies.length > max || policies.some((p) => policySize(p) > IAM_LIMITS.managedPolicy))
-    return undefined;
-  return policies;
+  return bins;
 }
+
+const oversized = (bin: Bin) => bin.statements.length > 0 && policySize(bin.statements) > bin.limit;
 
 export interface PackedPolicies {
   /** The role's one inline policy. */
@@ -222,25 +238,9 @@ export interface PackedPolicies {
  */
 export function packPolicies(role: string, statements: readonly Statement[]): PackedPolicies {
   const merged = mergeStatements(statements).flatMap((s) => splitToFit(s, IAM_LIMITS.managedPolicy));
-  // A document's size is its envelope plus its statements and the commas between them.
-  const envelope = policySize([]);
-  const sizeOf = new Map(merged.map((s) => [s, policySize([s]) - envelope]));
-  const bins: { statements: Statement[]; size: number; limit: number }[] = [
-    { statements: [], size: envelope, limit: IAM_LIMITS.inlinePerRole },
-  ];
-  for (const statement of merged) {
-    const added = sizeOf.get(statement)! + 1;
-    let bin = bins.find((b) => b.size + added <= b.limit);
-    if (!bin) {
-      bin = { statements: [], size: envelope, limit: IAM_LIMITS.managedPolicy };
-      bins.push(bin);
-    }
-    bin.statements.push(statement);
-    bin.size += added;
-  }
+  const bins = firstFit(merged, IAM_LIMITS.inlinePerRole);
   const [inline, ...managed] = bins.map((b) => b.statements);
-  const oversized = bins.some((b) => b.statements.length > 0 && policySize(b.statements) > b.limit);
-  if (managed.length > IAM_LIMITS.managedPerRole || oversized) {
+  if (managed.length > IAM_LIMITS.managedPerRole || bins.some(oversized)) {
     const total = policySize(merged);
     throw new ConfigError('config', [
       `the ${role} role would need ${total} characters of IAM policy, more than one role can hold ` +

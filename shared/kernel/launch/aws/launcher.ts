@@ -233,12 +233,17 @@ export class TaskLauncher {
     }
   }
 
-  /** The request with its derived task definition when it has secrets (the request is unchanged otherwise). */
+  /**
+   * The request with its derived task definition when it has secrets (the request is unchanged
+   * otherwise); runTask leaves the `secrets` field out of the call.
+   */
   private async withTaskDefinition(request: RunTaskRequest): Promise<RunTaskRequest> {
     if (!request.secrets) return request;
     if (!this.taskDefinitions) throw new PermanentError('this launcher cannot run a task with secrets');
-    const { secrets, ...rest } = request;
-    return { ...rest, taskDefinition: await this.taskDefinitions.resolve(request.taskDefinition, secrets) };
+    return {
+      ...request,
+      taskDefinition: await this.taskDefinitions.resolve(request.taskDefinition, request.secrets),
+    };
   }
 }
 

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderFrontier } from '../bin/simulator/frontier.js';
-import { costBoundSteps, reactiveFloor } from '../bin/simulator/floors.js';
+import { boundOptionsOf, costBoundSteps, reactiveFloor } from '../bin/simulator/floors.js';
 import {
   BURSTY_COST_FACTOR,
   BURSTY_P95_FACTOR,
@@ -148,11 +148,7 @@ for (const name of TRACES) {
       // Without foresight (bin/simulator/floors.ts, reactiveFloor): only the W tasks held through
       // each lull serve a burst's first start-up; the least p95 at W = 0, and the least W (with what
       // holding it costs) that reaches the condition's p95.
-      const reactive = reactiveFloor(trace, {
-        model: comparison.model,
-        scaler: comparison.scaler,
-        horizonSeconds: comparison.horizonSeconds,
-      });
+      const reactive = reactiveFloor(trace, boundOptionsOf(comparison));
       const cold = reactive.points[0]!;
       const enough = reactive.points.find((p) => p.p95Seconds <= floors.p95Limit);
       details[key] = { ...(details[key] as object), reactiveFloor: reactive };

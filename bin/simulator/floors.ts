@@ -267,6 +267,13 @@ export interface CostBoundPoint {
   taskMinutes: number;
 }
 
+/** The bound options of a comparison: its model, bounds and horizon, as its policies ran. */
+export const boundOptionsOf = (comparison: Comparison): Omit<CostBoundOptions, 'p95Seconds'> => ({
+  model: comparison.model,
+  scaler: comparison.scaler,
+  horizonSeconds: comparison.horizonSeconds,
+});
+
 /** costLowerBound with a comparison's model, bounds and horizon; undefined where it is not proven (processing longer than start-up). */
 export function comparisonCostBound(
   trace: Trace,
@@ -274,12 +281,7 @@ export function comparisonCostBound(
   p95Seconds: number,
 ): CostBoundPoint | undefined {
   try {
-    const bound = costLowerBound(trace, {
-      p95Seconds,
-      model: comparison.model,
-      scaler: comparison.scaler,
-      horizonSeconds: comparison.horizonSeconds,
-    });
+    const bound = costLowerBound(trace, { p95Seconds, ...boundOptionsOf(comparison) });
     return { p95Seconds, taskMinutes: bound.taskMinutes };
   } catch (error) {
     if (error instanceof PermanentError) return undefined;

@@ -4,7 +4,7 @@
  * steps; on the bursty trace its p95 is within 1.3× of the clairvoyant reference and its
  * task-minutes within 1.15× of the work floor.
  */
-import { costLowerBound, type CostBound } from './floors.js';
+import { boundOptionsOf, costLowerBound, type CostBound } from './floors.js';
 import type { Comparison } from './simulate.js';
 import type { Trace } from './trace.js';
 
@@ -88,12 +88,7 @@ export interface FloorsFeasibility {
  */
 export function floorsFeasibility(trace: Trace, comparison: Comparison): FloorsFeasibility {
   const p95Limit = BURSTY_P95_FACTOR * figures(comparison, 'clairvoyant').p95WaitSeconds;
-  const bound = costLowerBound(trace, {
-    p95Seconds: p95Limit,
-    model: comparison.model,
-    scaler: comparison.scaler,
-    horizonSeconds: comparison.horizonSeconds,
-  });
+  const bound = costLowerBound(trace, { p95Seconds: p95Limit, ...boundOptionsOf(comparison) });
   const costLimit = BURSTY_COST_FACTOR * comparison.workFloorTaskMinutes;
   return { p95Limit, bound, costLimit, feasible: bound.taskMinutes <= costLimit };
 }

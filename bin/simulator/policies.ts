@@ -5,7 +5,13 @@
  * of the product it models; the sources are cited beside the numbers. Pure: no I/O, no clock.
  */
 import type { ScalerConfig } from '../../shared/scaling/config.js';
-import { decideScale, isIdle, scaleInWaitSeconds, type ScaleState } from '../../shared/scaling/decide.js';
+import {
+  decideScale,
+  isIdle,
+  leadsSurges,
+  scaleInWaitSeconds,
+  type ScaleState,
+} from '../../shared/scaling/decide.js';
 import type { Trace } from './trace.js';
 
 export type QueueMetric = 'visible' | 'inFlight' | 'delayed' | 'running';
@@ -83,7 +89,7 @@ export const ecsPilotPolicy: PolicyDefinition = {
   describe: (s) =>
     `ceil(backlog/${s.messagesPerTask}) every ${s.intervalSeconds} s${s.idleOncePerMinute ? ' (once a minute while idle)' : ''}` +
     `${s.countInFlight ? ', in-flight counted' : ''}${s.countDelayed ? ', delayed counted' : ''}; ` +
-    `out at once${s.arrivalLeadTasks <= s.max ? ` (+ ${s.taskStartupSeconds} s of arrivals in a surge)` : ''}, ` +
+    `out at once${leadsSurges(s) ? ` (+ ${s.taskStartupSeconds} s of arrivals in a surge)` : ''}, ` +
     `in after ${scaleInWaitSeconds(s)} s low`,
   create(scaler, run) {
     let state: ScaleState = {};

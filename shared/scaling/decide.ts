@@ -74,6 +74,10 @@ export interface ArrivalLead {
   seconds: number;
 }
 
+/** Whether the scaler leads surges at all (arrivalLeadTasks above max turns it off). */
+export const leadsSurges = (scaler: Pick<ScalerConfig, 'arrivalLeadTasks' | 'max'>) =>
+  scaler.arrivalLeadTasks <= scaler.max;
+
 /**
  * The arrivals expected within one start-up, counted only in a surge: when the backlog grew since
  * the last evaluation fast enough that they need at least arrivalLeadTasks tasks. A task started
@@ -95,7 +99,7 @@ export function arrivalLeadOf(
   if (from === undefined || !Number.isFinite(from) || !Number.isFinite(at)) return undefined;
   const seconds = (now.getTime() - at) / 1000;
   if (!(seconds > 0)) return undefined;
-  if (backlog <= from || scaler.arrivalLeadTasks > scaler.max) return undefined;
+  if (backlog <= from || !leadsSurges(scaler)) return undefined;
   const perSecond = (backlog - from) / seconds;
   const expected = Math.ceil(((backlog - from) * scaler.taskStartupSeconds) / seconds);
   if (expected < scaler.arrivalLeadTasks * scaler.messagesPerTask) return undefined;

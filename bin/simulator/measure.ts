@@ -84,6 +84,12 @@ export interface PolicyFigures {
   redoneMessages: number;
   /** Task time spent on messages whose task was then stopped: work lost and done again, in minutes. */
   redoneTaskMinutes: number;
+  /** Tasks launched. */
+  launches: number;
+  /** Task time from launch until a task takes messages (its start-up, or until stopped during it), in minutes. */
+  startUpTaskMinutes: number;
+  /** Task time running without a message, in minutes. The rest of taskMinutes is processing (redone work included). */
+  idleTaskMinutes: number;
 }
 
 /** Per-message times of one run (seconds; -1: never). */
@@ -104,6 +110,9 @@ export function figuresOf(
     peakTasks: number;
     redoneMessages: number;
     redoneSeconds: number;
+    launches: number;
+    startUpSeconds: number;
+    idleSeconds: number;
   },
 ): PolicyFigures {
   const { enqueuedAt, receivedAt, doneAt } = times;
@@ -136,5 +145,8 @@ export function figuresOf(
     peakTasks: run.peakTasks,
     redoneMessages: run.redoneMessages,
     redoneTaskMinutes: run.redoneSeconds / 60,
+    launches: run.launches,
+    startUpTaskMinutes: run.startUpSeconds / 60,
+    idleTaskMinutes: run.idleSeconds / 60,
   };
 }

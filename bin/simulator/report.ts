@@ -81,24 +81,42 @@ const HEADER = [
   'redone',
 ];
 
+/** Where one policy's task-minutes go (processing is what is left of them after start-ups and idle time). */
+function costColumns(f: PolicyFigures): string[] {
+  return [
+    (f.taskMinutes - f.startUpTaskMinutes - f.idleTaskMinutes).toFixed(1),
+    f.redoneTaskMinutes.toFixed(1),
+    f.startUpTaskMinutes.toFixed(1),
+    String(f.launches),
+    f.idleTaskMinutes.toFixed(1),
+  ];
+}
+
+const COST_HEADER = ['task-min spent on', 'processing', 'of it lost', 'start-ups', 'launches', 'idle'];
+
+/** Rows under a header, the first column left-aligned and the others right-aligned. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+}
+
 /**
  * The comparison as a text table, one row per policy, then the work floor, the cost bound at
- * ecs-pilot's p95 when given, and each policy's description.
+ * ecs-pilot's p95 when given, where each policy's task-minutes go, and each policy's description.
  */
 export function formatComparison(trace: string, comparison: Comparison, bound?: CostBoundPoint): string {
   const { model, scaler } = comparison;
-  const rows = comparison.runs.map((run) => [run.policy, ...columns(run.figures)]);
-  const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
     `${trace}: ${comparison.totalMessages} message${comparison.totalMessages === 1 ? '' : 's'} over ${minutes(comparison.lastArrival)}, ` +
       `simulated ${minutes(comparison.horizonSeconds)}; ${model.secondsPerMessage} s per message` +
       `${model.jitter > 0 ? ` ±${model.jitter * 100} % (seed ${model.seed})` : ''}, task start-up ${model.startupSeconds} s; ` +
       `scaler ${scaler.name}: ${scaler.messagesPerTask} messages per task, ${scaler.min}-${scaler.max} tasks`,
-    line(HEADER),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.map(line),
+    ...table(
+      HEADER,
+      comparison.runs.map((run) => [run.policy, ...columns(run.figures)]),
+    ),
     '',
     `work floor (the messages' own processing time): ${comparison.workFloorTaskMinutes.toFixed(1)} task-min`,
     ...(bound
@@ -111,6 +129,11 @@ export function formatComparison(trace: string, comparison: Comparison, bound?: 
               : ''),
         ]
       : []),
+    '',
+    ...table(
+      COST_HEADER,
+      comparison.runs.map((run) => [run.policy, ...costColumns(run.figures)]),
+    ),
     '',
     ...comparison.runs.map((run) => `  ${run.policy}: ${run.description}`),
   ].join('\n');

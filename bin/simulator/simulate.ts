@@ -17,7 +17,8 @@
  *     receipt, to be processed again (the redone work costs task time and wait). With protection
  *     (the worker calls UpdateTaskProtection while it holds a message) idle tasks go first and a
  *     busy one stops once its message is done;
- *  6. every task from launch to stop costs one task-second (Fargate bills from the image pull).
+ *  6. every task from launch to stop costs one task-second (Fargate bills from the image pull),
+ *     counted as start-up, processing (it holds a message) or idle.
  * CloudWatch sees one-minute datapoints of the queue and task counts, each published
  * metricDelaySeconds after its minute ends.
  */
@@ -252,6 +253,9 @@ export function simulatePolicy(
   let peakTasks = 0;
   let redoneMessages = 0;
   let redoneSeconds = 0;
+  let launches = 0;
+  let startUpSeconds = 0;
+  let idleSeconds = 0;
   // Messages visible again after their task was stopped: the oldest, so received first.
   const returned: number[] = [];
   let orphans: Orphan[] = [];
@@ -321,6 +325,7 @@ export function simulatePolicy(
       for (let k = live.length; k < desired; k++) {
         tasks.push({ readyAt: t + model.startupSeconds, busyUntil: 0, message: -1, stopping: false });
       }
+      launches += desired - live.length;
     } else if (live.length > desired) {
       const excess = live.length - desired;
       const newestFirst = [...live].reverse();
@@ -358,6 +363,11 @@ export function simulatePolicy(
     }
 
     taskSeconds += tasks.length;
+    // Where each billed second goes: start-up, processing (a message held), or idle.
+    for (const task of tasks) {
+      if (task.readyAt > t) startUpSeconds++;
+      else if (task.message < 0) idleSeconds++;
+    }
     peakTasks = Math.max(peakTasks, tasks.length);
     if (t % sampleEvery === 0) samples.push({ t, visible, inFlight, tasks: tasks.length, desired });
   }
@@ -368,7 +378,17 @@ export function simulatePolicy(
     figures: figuresOf(
       trace,
       { enqueuedAt, receivedAt, doneAt },
-      { horizon, taskSeconds, scalingActions: actions.length, peakTasks, redoneMessages, redoneSeconds },
+      {
+        horizon,
+        taskSeconds,
+        scalingActions: actions.length,
+        peakTasks,
+        redoneMessages,
+        redoneSeconds,
+        launches,
+        startUpSeconds,
+        idleSeconds,
+      },
     ),
     samples,
     actions,

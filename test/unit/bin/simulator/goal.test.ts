@@ -17,6 +17,9 @@ const figures = (p95: number, taskMinutes: number, unprocessed = 0): PolicyFigur
   peakTasks: 1,
   redoneMessages: 0,
   redoneTaskMinutes: 0,
+  launches: 1,
+  startUpTaskMinutes: 1,
+  idleTaskMinutes: 0,
 });
 
 /** A comparison with the given figures per policy and a work floor of 100 task-minutes. */

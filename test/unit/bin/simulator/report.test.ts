@@ -48,6 +48,19 @@ describe('Function: formatComparison', () => {
     expect(seconds(value)).toBe(text);
   });
 
+  it('prints where each policy’s task-minutes go: processing (and how much of it was lost), start-ups, launches, idle', () => {
+    // Act
+    const lines = formatComparison('one.csv', comparison()).split('\n');
+
+    // Assess: ecs-pilot's 2.5 task-minutes are 60 s of start-up, 30 s processing and 60 s idle.
+    const header = lines.findIndex((l) => l.startsWith('task-min spent on'));
+    expect(lines[header]).toMatch(
+      /^task-min spent on\s+processing\s+of it lost\s+start-ups\s+launches\s+idle$/,
+    );
+    expect(lines[header + 2]).toMatch(/^ecs-pilot\s+0\.5\s+0\.0\s+1\.0\s+1\s+1\.0$/);
+    expect(lines[header + 1 + comparison().runs.length + 1]).toBe('');
+  });
+
   it('prints durations in minutes with one decimal', () => {
     expect(minutes(90)).toBe('1.5 min');
   });
@@ -77,6 +90,9 @@ describe('Function: comparisonJson', () => {
       peakTasks: 1,
       redoneMessages: 0,
       redoneTaskMinutes: 0,
+      launches: 1,
+      startUpTaskMinutes: 1,
+      idleTaskMinutes: 1,
     });
     expect(json.workFloorTaskMinutes).toBe(0.5);
     expect(json).not.toHaveProperty('costBoundAtEcsPilotP95');

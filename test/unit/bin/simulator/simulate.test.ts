@@ -47,7 +47,8 @@ describe('Function: simulatePolicy', () => {
     it('one message on an idle service at min 0 under ecs-pilot', () => {
       // t=0: backlog 1 → desired 1, a task launches; t=60: it is running and receives the message
       // (wait 60 s); t=90: done, the evaluation of t=90 sees an empty queue and the wait starts;
-      // t=150: low for the break-even 60 s (the start-up) → desired 0. 150 task-seconds = 2.5 task-minutes.
+      // t=150: low for the break-even 60 s (the start-up) → desired 0. 150 task-seconds = 2.5 task-minutes:
+      // 60 of start-up, 30 processing, 60 idle.
 
       // Act
       const run = simulatePolicy(parseTrace('0,1'), scaler(), ecsPilotPolicy, options);
@@ -64,6 +65,9 @@ describe('Function: simulatePolicy', () => {
         peakTasks: 1,
         redoneMessages: 0,
         redoneTaskMinutes: 0,
+        launches: 1,
+        startUpTaskMinutes: 1,
+        idleTaskMinutes: 1,
       });
       expect(run.actions.map(({ t, from, to }) => [t, from, to])).toEqual([
         [0, 0, 1],
@@ -78,7 +82,8 @@ describe('Function: simulatePolicy', () => {
       // t=0: desired ceil(100/10) = 10; at t=60 the ten tasks receive messages 0-9, then ten more every
       // 30 s: waits 60, 90, … 330 s, ten messages each. From t=90 the backlog needs fewer than 10 tasks,
       // but every task holds a message until the last ten finish at t=360 (the in-flight floor): all
-      // ten stop then, by which time the wait is long over. 10 × 360 s = 60 task-minutes.
+      // ten stop then, by which time the wait is long over. 10 × 360 s = 60 task-minutes: 10 of
+      // start-up, 50 processing, none idle.
 
       // Act
       const run = simulatePolicy(parseTrace('0,100'), scaler(), ecsPilotPolicy, options);
@@ -96,6 +101,9 @@ describe('Function: simulatePolicy', () => {
         peakTasks: 10,
         redoneMessages: 0,
         redoneTaskMinutes: 0,
+        launches: 10,
+        startUpTaskMinutes: 10,
+        idleTaskMinutes: 0,
       });
       expect(run.actions.map(({ t, to }) => [t, to])).toEqual([
         [0, 10],
@@ -187,8 +195,11 @@ describe('Function: simulatePolicy', () => {
         drainSeconds: 110,
         unprocessed: 0,
       });
-      // Task time: the first task t=0..9, the second from t=20 to the end (t=200).
+      // Task time: the first task t=0..9 (processing), the second from t=20 to the end (t=200): start-up
+      // t=20..79, processing t=80..109, idle t=110..200. The task at min was running from the start.
       expect(run.figures.taskMinutes).toBeCloseTo((10 + 181) / 60);
+      expect(run.figures).toMatchObject({ launches: 1, startUpTaskMinutes: 1 });
+      expect(run.figures.idleTaskMinutes).toBeCloseTo(91 / 60);
     });
 
     it('shows policies the queue after arrivals and receipts of the same second', () => {
@@ -379,7 +390,16 @@ describe('Properties: comparePolicies', () => {
               expect(f.taskMinutes + 1e-9).toBeGreaterThanOrEqual(
                 comparison.workFloorTaskMinutes + f.redoneTaskMinutes,
               );
+              // Every billed second is start-up, idle, or processing: the work once, plus what was lost.
+              expect(f.taskMinutes).toBeCloseTo(
+                comparison.workFloorTaskMinutes +
+                  f.redoneTaskMinutes +
+                  f.startUpTaskMinutes +
+                  f.idleTaskMinutes,
+                9,
+              );
             }
+            expect(f.startUpTaskMinutes).toBeLessThanOrEqual(f.launches + 1e-9);
             if (taskProtection || run.policy === 'clairvoyant') expect(f.redoneMessages).toBe(0);
             expect(f.p95WaitSeconds).toBeGreaterThanOrEqual(0);
             expect(f.p95WaitSeconds).toBeLessThanOrEqual(f.maxWaitSeconds);

@@ -52,6 +52,14 @@ const DESCRIBED_ONLY = new Set([
   'deleteRequestedAt',
 ]);
 
+/**
+ * ECS's task definition size quota: 64 KiB (Amazon ECS service quotas, "Task definition size limit", not
+ * adjustable). Which bytes ECS measures is not documented; every reading includes the container
+ * definitions, and compact UTF-8 JSON is their smallest form, so a derived definition whose container
+ * definitions alone are larger is over the limit under any reading.
+ */
+export const MAX_TASK_DEFINITION_BYTES = 64 * 1024;
+
 /** ECS allows 255 letters, digits, hyphens and underscores in a family name. */
 export const MAX_FAMILY_LENGTH = 255;
 /** What marks a family as derived by ecs-pilot (the IAM grant to tag it matches on it). */
@@ -130,6 +138,14 @@ export function deriveRegistration(base: BaseTaskDefinition, plan: SecretsPlan):
       secrets: [...kept, ...plan.secrets].sort((a, b) => ((a.name ?? '') < (b.name ?? '') ? -1 : 1)),
     };
   });
+  const containerBytes = new TextEncoder().encode(JSON.stringify(definition.containerDefinitions)).length;
+  if (containerBytes > MAX_TASK_DEFINITION_BYTES) {
+    throw new PermanentError(
+      `task definition ${baseArn} with the ${plan.secrets.length} secrets of container ${plan.container} would hold ` +
+        `${containerBytes} bytes of container definitions, over ECS's task definition size of ` +
+        `${MAX_TASK_DEFINITION_BYTES} bytes (64 KiB); nothing is registered: shorten the task definition or configure fewer secrets`,
+    );
+  }
   const hash = createHash('sha256').update(canonical(definition)).digest('hex').slice(0, HASH_LENGTH);
   return { family: `${derivedFamilyPrefix(family)}${hash}`, definition, baseArn };
 }

@@ -3,6 +3,7 @@ import { PermanentError } from '../../../../../shared/kernel/errors';
 import {
   deriveRegistration,
   MAX_FAMILY_LENGTH,
+  MAX_TASK_DEFINITION_BYTES,
   revisionToRun,
   type BaseTaskDefinition,
   type SecretsPlan,
@@ -142,6 +143,27 @@ describe('Function: deriveRegistration', () => {
         executionRole: 'arn:aws:iam::123456789012:role/team/app-execution',
       }),
     ).not.toThrow();
+  });
+
+  it('refuses, before any registration, secrets that push the container definitions past ECS’s 64 KiB', () => {
+    // Prepare: a base whose container definitions are a few bytes under 64 KiB, as ECS accepted it.
+    const padded = (bytes: number) => {
+      const definition = base({
+        containerDefinitions: [{ name: 'worker', image: 'worker:1', command: [''] }],
+      });
+      const size = new TextEncoder().encode(JSON.stringify(definition.containerDefinitions)).length;
+      // Two-byte characters, so the check counts UTF-8 bytes, not UTF-16 units.
+      const filler = 'é'.repeat(Math.floor((bytes - size) / 2));
+      return base({ containerDefinitions: [{ name: 'worker', image: 'worker:1', command: [filler] }] });
+    };
+    const oneSecret = { ...plan, secrets: [{ name: 'A', valueFrom: '/a' }] };
+    const added = new TextEncoder().encode(',"secrets":[{"name":"A","valueFrom":"/a"}]').length;
+
+    // Act / Assess: just fits with the secret; one more two-byte character does not.
+    expect(() => deriveRegistration(padded(MAX_TASK_DEFINITION_BYTES - added), oneSecret)).not.toThrow();
+    const over = () => deriveRegistration(padded(MAX_TASK_DEFINITION_BYTES - added + 2), oneSecret);
+    expect(over).toThrow(PermanentError);
+    expect(over).toThrow(/over ECS's task definition size of 65536 bytes \(64 KiB\); nothing is registered/);
   });
 
   it('refuses a base without the spec’s container, naming the containers it has', () => {

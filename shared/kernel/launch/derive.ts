@@ -138,7 +138,7 @@ export function deriveRegistration(base: BaseTaskDefinition, plan: SecretsPlan):
       secrets: [...kept, ...plan.secrets].sort((a, b) => ((a.name ?? '') < (b.name ?? '') ? -1 : 1)),
     };
   });
-  const containerBytes = new TextEncoder().encode(JSON.stringify(definition.containerDefinitions)).length;
+  const containerBytes = Buffer.byteLength(JSON.stringify(definition.containerDefinitions), 'utf8');
   if (containerBytes > MAX_TASK_DEFINITION_BYTES) {
     throw new PermanentError(
       `task definition ${baseArn} with the ${plan.secrets.length} secrets of container ${plan.container} would hold ` +
